@@ -1,0 +1,62 @@
+"""Draw protocol v1: canonical JSON, Merkle roots, tickets, mechanisms, bundles, signatures.
+
+Pure and small enough to audit: the standard library and ``cryptography`` suffice;
+orjson and NumPy are optional accelerators that never change an answer.
+"""
+
+from lottery._canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_json, check_domain
+from lottery._draw import FORMAT, REHEARSAL_PREFIX, DrawOutcome, FrozenInputs, freeze, run_draw
+from lottery._engine import place
+from lottery._errors import InvalidBundle
+from lottery._inputs import input_root
+from lottery._mechanisms import Mechanism, Placement
+from lottery._merkle import merkle_root
+from lottery._results import assignment_records, school_results
+from lottery._signing import (
+    bundle_digest,
+    generate_key,
+    load_private_key,
+    private_key_pem,
+    public_key_hex,
+    sign_bundle,
+)
+from lottery._table import DrawTable, applicant_table, school_columns
+from lottery._tickets import ticket_ranks, tickets
+from lottery._verifier import Check, Report, VerificationError, parse_bundle, verify
+
+__all__ = [
+    "FORMAT",
+    "MAX_SAFE_INTEGER",
+    "REHEARSAL_PREFIX",
+    "CanonicalError",
+    "Check",
+    "DrawOutcome",
+    "DrawTable",
+    "FrozenInputs",
+    "InvalidBundle",
+    "Mechanism",
+    "Placement",
+    "Report",
+    "VerificationError",
+    "applicant_table",
+    "assignment_records",
+    "bundle_digest",
+    "canonical_json",
+    "check_domain",
+    "freeze",
+    "generate_key",
+    "input_root",
+    "load_private_key",
+    "merkle_root",
+    "parse_bundle",
+    "place",
+    "private_key_pem",
+    "public_key_hex",
+    "run_draw",
+    "school_columns",
+    "school_results",
+    "sign_bundle",
+    "ticket_ranks",
+    "tickets",
+    "verify",
+]

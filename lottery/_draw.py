@@ -1,0 +1,106 @@
+"""Running a draw: inputs and contributions in, an unsigned protocol-v1 bundle out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lottery._canonical import CanonicalError, check_domain
+from lottery._engine import place
+from lottery._errors import InvalidBundle
+from lottery._inputs import input_root
+from lottery._mechanisms import Mechanism, Placement
+from lottery._results import assignment_records, school_results
+from lottery._table import DrawTable, applicant_table, school_columns
+from lottery._tickets import tickets as compute_tickets
+from seeding import Contribution, ProtocolValueError, derive_seed, ordered, text_bytes
+
+FORMAT = "paiwei-draw/1"
+REHEARSAL_PREFIX = "rehearsal/"
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenInputs:
+    """A draw's validated inputs and their root: what is published at the freeze."""
+
+    draw_id: str
+    schools: Sequence[Mapping[str, Any]]
+    applicants: Sequence[Mapping[str, Any]]
+    table: DrawTable
+    root: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class DrawOutcome:
+    bundle: dict[str, Any]
+    table: DrawTable
+    tickets: Sequence[bytes]
+    placement: Placement
+
+
+def freeze(
+    draw_id: str,
+    schools: Sequence[Mapping[str, Any]],
+    applicants: Sequence[Mapping[str, Any]],
+    *,
+    accelerate: bool = True,
+) -> FrozenInputs:
+    """Validate the records, order applicants by id, and compute the input root.
+
+    Raises InvalidBundle naming the first bad record.
+    """
+    try:
+        text_bytes(draw_id)
+    except ProtocolValueError as exc:
+        raise InvalidBundle(str(exc), "/draw_id") from exc
+    if not draw_id:
+        raise InvalidBundle("draw id must be non-empty", "/draw_id")
+    school_list = list(schools)
+    ids, caps = school_columns(school_list)
+    applicant_list = sorted(applicants, key=lambda a: str(a.get("id", "")))
+    table = applicant_table(ids, caps, applicant_list)
+    root = input_root(draw_id, school_list, applicant_list, accelerate=accelerate)
+    return FrozenInputs(draw_id, school_list, applicant_list, table, root)
+
+
+def run_draw(
+    inputs: FrozenInputs,
+    contributions: Sequence[Contribution],
+    *,
+    mechanism: Mechanism = Mechanism.DEFERRED_ACCEPTANCE,
+    extra: Mapping[str, Any] | None = None,
+    accelerate: bool = True,
+) -> DrawOutcome:
+    """Derive the seed, compute tickets and the placement, and assemble the unsigned bundle.
+
+    ``extra`` adds keys to the bundle (covered by signatures); they must lie in the
+    canonical JSON domain. Raises CeremonyError or InvalidBundle.
+    """
+    seed = derive_seed(inputs.draw_id, inputs.root, contributions)
+    tickets = compute_tickets(seed, inputs.table.applicant_ids)
+    placement = place(mechanism, inputs.table, tickets, accelerate=accelerate)
+    bundle: dict[str, Any] = {
+        "format": FORMAT,
+        "draw_id": inputs.draw_id,
+        "mechanism": mechanism.value,
+        "ceremony": {
+            "input_root": inputs.root.hex(),
+            "contributions": [c.to_json() for c in ordered(contributions)],
+            "seed": seed.hex(),
+        },
+        "schools": list(inputs.schools),
+        "applicants": list(inputs.applicants),
+        "assignments": assignment_records(inputs.table, placement, tickets),
+        "school_results": school_results(inputs.table, placement, tickets),
+        "signatures": [],
+    }
+    for key, value in (extra or {}).items():
+        if key in bundle:
+            raise InvalidBundle(f"extra key {key!r} would replace a protocol key")
+        try:
+            check_domain(value, f"/{key}")
+        except CanonicalError as exc:
+            raise InvalidBundle(str(exc)) from exc
+        bundle[key] = value
+    return DrawOutcome(bundle, inputs.table, tickets, placement)

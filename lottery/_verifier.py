@@ -1,0 +1,424 @@
+"""The notary's verifier for draw protocol v1 (run as ``python -m lottery.verify BUNDLE.json``).
+
+Runs with the standard library and ``cryptography`` alone; orjson and NumPy, when
+present and not disabled, make it faster and never change its answer.
+
+Verification steps (docs/draw-spec.md, section "Verifying a bundle"):
+  0. Parse and shape-check the bundle; anything malformed raises InvalidBundle.
+  1. input root: recompute MTH(schools), MTH(applicants) and the input root; compare.
+  2. commitment of X: each committed contribution opens its commitment.
+  3. seed: derive the seed from the stated input root and the contributions; compare.
+  4. tickets: recompute every ticket from the stated seed; compare.
+  5. assignments: re-run the bundle's mechanism with the recomputed tickets; compare.
+  6. school results: when present, recompute the per-school summary; compare.
+  7. signature of X: each signature verifies over the bundle digest;
+     key not trusted / missing signature: against the keys the caller trusts.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lottery._canonical import encoder
+from lottery._draw import FORMAT, REHEARSAL_PREFIX
+from lottery._engine import place
+from lottery._errors import InvalidBundle
+from lottery._inputs import bind_inputs, records_root
+from lottery._mechanisms import Mechanism
+from lottery._parse import (
+    TOP_KEYS,
+    check_small_parts,
+    hex_field,
+    load_json,
+    require_list,
+    require_object,
+    text_field,
+)
+from lottery._results import school_results
+from lottery._signing import bundle_digest, signature_valid
+from lottery._table import DrawTable, applicant_table, school_columns
+from lottery._tickets import tickets as compute_tickets
+from seeding import Contribution, ProtocolValueError, commitment_of, derive_seed, text_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What the verifier found. ``valid`` is true when every check passed."""
+
+    draw_id: str
+    mechanism: Mechanism
+    rehearsal: bool
+    schools: int
+    applicants: int
+    placed: int
+    checks: tuple[Check, ...]
+    signers: tuple[str, ...] = field(default=())
+
+    @property
+    def valid(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.ok)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "format": FORMAT,
+            "draw_id": self.draw_id,
+            "mechanism": self.mechanism.value,
+            "rehearsal": self.rehearsal,
+            "kind": "rehearsal, not a published draw" if self.rehearsal else "draw",
+            "schools": self.schools,
+            "applicants": self.applicants,
+            "placed": self.placed,
+            "signers": list(self.signers),
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+        }
+
+
+class VerificationError(Exception):
+    """The bundle is well formed but at least one check failed; ``report`` names them."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        names = ", ".join(c.name for c in report.failures)
+        super().__init__(f"bundle {report.draw_id!r} failed: {names}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    draw_id: str
+    mechanism: Mechanism
+    root: bytes
+    seed: bytes
+    contributions: tuple[Contribution, ...]
+    table: DrawTable
+    stated_schools: list[Any]
+    stated_tickets: list[Any]
+    signatures: tuple[tuple[str, bytes, bytes], ...]
+
+
+def parse_bundle(data: bytes, *, accelerate: bool = True) -> dict[str, Any]:
+    """Bytes to a bundle value; raises InvalidBundle when it is not a JSON object."""
+    value = load_json(data, accelerate=accelerate)
+    if type(value) is not dict:
+        raise InvalidBundle("a bundle is a JSON object")
+    return value
+
+
+def _shape(bundle: Mapping[str, Any]) -> _Parsed:
+    """Step 0: the bundle's shape and domain. Raises InvalidBundle."""
+    b = require_object(bundle, "", TOP_KEYS)
+    if b["format"] != FORMAT:
+        raise InvalidBundle(f"format must be {FORMAT!r}", "/format")
+    draw_id = text_field(b["draw_id"], "/draw_id")
+    try:
+        mechanism = Mechanism(b.get("mechanism", Mechanism.DEFERRED_ACCEPTANCE.value))
+    except ValueError:
+        raise InvalidBundle("unknown mechanism", "/mechanism") from None
+    check_small_parts(b)
+    try:
+        text_bytes(draw_id)
+    except ProtocolValueError as exc:
+        raise InvalidBundle(str(exc), "/draw_id") from exc
+    ceremony = require_object(b["ceremony"], "/ceremony", ("input_root", "contributions", "seed"))
+    root = hex_field(ceremony["input_root"], "/ceremony/input_root", size=32)
+    seed = hex_field(ceremony["seed"], "/ceremony/seed", size=32)
+    contributions = _contributions(require_list(ceremony["contributions"], "/ceremony/contributions"))
+    school_ids, caps = school_columns(b["schools"])
+    table = applicant_table(school_ids, caps, b["applicants"])
+    stated_schools, stated_tickets = _assignments(table, b["assignments"])
+    signatures = _signatures(require_list(b["signatures"], "/signatures"))
+    return _Parsed(
+        draw_id, mechanism, root, seed, contributions, table, stated_schools, stated_tickets,
+        signatures,
+    )
+
+
+def _contributions(items: list[Any]) -> tuple[Contribution, ...]:
+    out: list[Contribution] = []
+    names: set[str] = set()
+    for i, item in enumerate(items):
+        here = f"/ceremony/contributions/{i}"
+        c = require_object(item, here, ("contributor", "value"))
+        name = text_field(c["contributor"], f"{here}/contributor")
+        try:
+            text_bytes(name)
+        except ProtocolValueError as exc:
+            raise InvalidBundle(str(exc), f"{here}/contributor") from exc
+        if name in names:
+            raise InvalidBundle(f"contributor {name!r} appears twice", here)
+        names.add(name)
+        value = hex_field(c["value"], f"{here}/value")
+        has_nonce, has_commitment = "nonce" in c, "commitment" in c
+        if has_nonce != has_commitment:
+            raise InvalidBundle("nonce and commitment come together", here)
+        nonce = hex_field(c["nonce"], f"{here}/nonce", minimum=16) if has_nonce else None
+        commitment = (
+            hex_field(c["commitment"], f"{here}/commitment", size=32) if has_commitment else None
+        )
+        out.append(Contribution(name, value, nonce, commitment))
+    return tuple(out)
+
+
+def _assignments(table: DrawTable, items: Any) -> tuple[list[Any], list[Any]]:
+    """Stated school and ticket per applicant, in table order. Raises InvalidBundle."""
+    rows = require_list(items, "/assignments")
+    if len(rows) != table.size:
+        raise InvalidBundle("there must be one assignment per applicant", "/assignments")
+    try:
+        if set(map(type, rows)) - {dict} or set(map(len, rows)) - {3}:
+            raise TypeError
+        names = [r["applicant"] for r in rows]
+        schools = [r["school"] for r in rows]
+        tickets = [r["ticket"] for r in rows]
+    except (TypeError, KeyError):
+        for i, r in enumerate(rows):
+            require_object(r, f"/assignments/{i}", ("applicant", "school", "ticket"))
+        names = [r["applicant"] for r in rows]
+        schools = [r["school"] for r in rows]
+        tickets = [r["ticket"] for r in rows]
+    ids = table.applicant_ids
+    if names != list(ids):
+        position = {a: i for i, a in enumerate(ids)}
+        if len(set(map(type, names)) - {str}) or set(names) != position.keys() or len(set(names)) != len(names):
+            raise InvalidBundle("assignments must name each applicant exactly once", "/assignments")
+        by_applicant_school: list[Any] = [None] * len(ids)
+        by_applicant_ticket: list[Any] = [None] * len(ids)
+        for name, school, ticket in zip(names, schools, tickets, strict=True):
+            by_applicant_school[position[name]] = school
+            by_applicant_ticket[position[name]] = ticket
+        schools, tickets = by_applicant_school, by_applicant_ticket
+    known = set(table.school_ids)
+    if set(map(type, schools)) - {str, type(None)} or not set(schools) - {None} <= known:
+        bad = next(i for i, s in enumerate(schools) if s is not None and s not in known)
+        raise InvalidBundle("assigned school names no school", f"/assignments/{bad}/school")
+    return schools, tickets
+
+
+def _signatures(items: list[Any]) -> tuple[tuple[str, bytes, bytes], ...]:
+    out = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        here = f"/signatures/{i}"
+        s = require_object(item, here, ("signer", "public_key", "signature"))
+        signer = text_field(s["signer"], f"{here}/signer")
+        if signer in seen:
+            raise InvalidBundle(f"signer {signer!r} appears twice", here)
+        seen.add(signer)
+        out.append(
+            (
+                signer,
+                hex_field(s["public_key"], f"{here}/public_key", size=32),
+                hex_field(s["signature"], f"{here}/signature", size=64),
+            )
+        )
+    return tuple(out)
+
+
+def verify(
+    bundle: Mapping[str, Any],
+    trusted_keys: Mapping[str, bytes] | None = None,
+    *,
+    accelerate: bool = True,
+) -> Report:
+    """Verify a parsed bundle; return the report when every check passes.
+
+    Raises InvalidBundle when the bundle is malformed and VerificationError (with
+    the report) when any check fails.
+    """
+    p = _shape(bundle)  # step 0
+    encode = encoder(accelerate=accelerate)
+    table = p.table
+    checks: list[Check] = []
+
+    # 1. input root
+    schools_root = records_root(bundle["schools"], table.school_ids, encode)
+    applicants_root = records_root(bundle["applicants"], table.applicant_ids, encode)
+    root = bind_inputs(p.draw_id, schools_root, applicants_root)
+    checks.append(
+        Check("input root", hmac.compare_digest(root, p.root), "" if root == p.root else
+              f"records give {root.hex()}, bundle states {p.root.hex()}")
+    )
+
+    # 2. commitment of X
+    for c in p.contributions:
+        if c.nonce is not None and c.commitment is not None:
+            expected = commitment_of(p.draw_id, c.contributor, c.nonce, c.value)
+            checks.append(
+                Check(f"commitment of {c.contributor}", hmac.compare_digest(expected, c.commitment),
+                      "" if expected == c.commitment else "the revealed value and nonce do not open it")
+            )
+
+    # 3. seed
+    if p.contributions:
+        seed = derive_seed(p.draw_id, p.root, p.contributions)
+        checks.append(Check("seed", seed == p.seed, "" if seed == p.seed else
+                            f"contributions give {seed.hex()}, bundle states {p.seed.hex()}"))
+    else:
+        checks.append(Check("seed", False, "no contribution: the seed would be predictable"))
+
+    # 4. tickets
+    tickets = compute_tickets(p.seed, table.applicant_ids)
+    ticket_hex = [t.hex() for t in tickets]
+    wrong_tickets = _count_differences(ticket_hex, p.stated_tickets)
+    if wrong_tickets:
+        _check_ticket_shapes(ticket_hex, p.stated_tickets)
+    checks.append(Check("tickets", wrong_tickets == 0,
+                        f"{wrong_tickets} tickets differ" if wrong_tickets else f"{len(tickets)} tickets"))
+
+    # 5. assignments
+    placement = place(p.mechanism, table, tickets, accelerate=accelerate)
+    names: list[str | None] = [*table.school_ids, None]
+    computed = [names[s] for s in map(int, placement.school)]
+    wrong = _count_differences(computed, p.stated_schools)
+    checks.append(Check("assignments", wrong == 0,
+                        f"{wrong} assignments differ under {p.mechanism.value}" if wrong
+                        else f"{table.size} assignments under {p.mechanism.value}"))
+
+    # 6. school results (optional key)
+    if "school_results" in bundle:
+        expected_results = school_results(table, placement, tickets)
+        ok = bundle["school_results"] == expected_results
+        checks.append(Check("school results", ok, "" if ok else "per-school summary differs"))
+
+    # 7. signatures
+    digest = bundle_digest(bundle, encode)
+    checks.extend(_signature_checks(p.signatures, digest, trusted_keys))
+
+    report = Report(
+        draw_id=p.draw_id,
+        mechanism=p.mechanism,
+        rehearsal=p.draw_id.startswith(REHEARSAL_PREFIX),
+        schools=len(table.school_ids),
+        applicants=table.size,
+        placed=sum(1 for s in computed if s is not None),
+        checks=tuple(checks),
+        signers=tuple(s[0] for s in p.signatures),
+    )
+    if not report.valid:
+        raise VerificationError(report)
+    return report
+
+
+def _check_ticket_shapes(computed: Sequence[str], stated: Sequence[Any]) -> None:
+    """A stated ticket that differs must still be 32 bytes of lowercase hex, or the bundle is malformed."""
+    for i, (mine, theirs) in enumerate(zip(computed, stated, strict=True)):
+        if mine != theirs:
+            hex_field(theirs, f"/assignments/{i}/ticket", size=32)
+
+
+def _count_differences(computed: Sequence[Any], stated: Sequence[Any]) -> int:
+    if list(computed) == list(stated):
+        return 0
+    return sum(1 for a, b in zip(computed, stated, strict=True) if a != b)
+
+
+def _signature_checks(
+    signatures: Sequence[tuple[str, bytes, bytes]],
+    digest: bytes,
+    trusted: Mapping[str, bytes] | None,
+) -> list[Check]:
+    checks: list[Check] = []
+    if not signatures:
+        checks.append(Check("signatures", False, "the bundle carries no signature"))
+    for signer, public_key, signature in signatures:
+        ok = signature_valid(public_key, signature, digest)
+        checks.append(Check(f"signature of {signer}", ok, "" if ok else "does not verify"))
+        if trusted is not None:
+            expected = trusted.get(signer)
+            if expected is None or not hmac.compare_digest(expected, public_key):
+                checks.append(Check(f"key not trusted: {signer}", False,
+                                    "signer or key is not among the trusted keys"))
+    if trusted is not None:
+        present = {s[0] for s in signatures}
+        checks.extend(
+            Check(f"missing signature of {name}", False, "a trusted signer did not sign")
+            for name in trusted if name not in present
+        )
+    return checks
+
+
+def _parse_key(text: str) -> tuple[str, bytes]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise InvalidBundle(f"--key takes NAME=PUBLIC_KEY_HEX, got {text!r}")
+    return name, hex_field(value.strip(), f"--key {name}", size=32)
+
+
+def render_text(report: Report) -> str:
+    """The human-readable report: one line per check, then the verdict."""
+    lines = [
+        f"draw {report.draw_id} ({report.mechanism.value}): "
+        f"{report.applicants} applicants, {report.schools} schools, {report.placed} placed",
+    ]
+    if report.rehearsal:
+        lines.append("rehearsal, not a published draw")
+    lines.extend(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}" + (f": {c.detail}" if c.detail else "")
+                 for c in report.checks)
+    lines.append("VALID" if report.valid else "INVALID: " + ", ".join(c.name for c in report.failures))
+    return "\n".join(lines)
+
+
+def run(paths: Sequence[str], keys: Sequence[str], *, as_json: bool, accelerate: bool) -> int:
+    """Verify bundle files; print a report each. Exit status: 0 valid, 1 invalid, 2 malformed."""
+    import json  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    status = 0
+    try:
+        trusted = dict(_parse_key(k) for k in keys) if keys else None
+    except InvalidBundle as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            bundle = parse_bundle(data, accelerate=accelerate)
+            report = verify(bundle, trusted, accelerate=accelerate)
+        except OSError as exc:
+            print(f"error: {path}: cannot read: {exc.strerror}", file=sys.stderr)
+            status = 2
+            continue
+        except InvalidBundle as exc:
+            print(f"error: {path}: malformed bundle: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        except VerificationError as exc:
+            report = exc.report
+            status = max(status, 1)
+        if as_json:
+            print(json.dumps({"path": path, **report.to_json()}, ensure_ascii=False))
+        else:
+            print(render_text(report))
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(
+        prog="python -m lottery.verify",
+        description="Verify paiwei draw bundles (protocol v1). Exit 0 valid, 1 invalid, 2 malformed.",
+    )
+    parser.add_argument("bundles", nargs="+", metavar="BUNDLE.json")
+    parser.add_argument("--key", action="append", default=[], metavar="NAME=PUBLIC_KEY_HEX",
+                        help="a trusted signer; repeat for each")
+    parser.add_argument("--json", action="store_true", help="print a machine-readable report")
+    parser.add_argument("--no-accel", action="store_true",
+                        help="do not use orjson or NumPy even when installed")
+    args = parser.parse_args(argv)
+    return run(args.bundles, args.key, as_json=args.json, accelerate=not args.no_accel)

@@ -1,0 +1,29 @@
+"""``paiwei verify``: the notary's verifier (the same code as ``python -m lottery.verify``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lottery._verifier import run
+
+
+def verify_command(
+    bundles: Annotated[list[Path], typer.Argument(help="draw bundle files (JSON)")],
+    key: Annotated[
+        list[str] | None,
+        typer.Option("--key", help="trusted signer as NAME=PUBLIC_KEY_HEX; repeat for each"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a machine-readable report")] = False,
+    no_accel: Annotated[
+        bool, typer.Option("--no-accel", help="do not use orjson or NumPy even when installed")
+    ] = False,
+) -> None:
+    """Recompute a bundle's input root, seed, tickets, assignments and signatures.
+
+    Exit status: 0 valid, 1 invalid (a check failed), 2 unreadable or malformed.
+    """
+    code = run([str(p) for p in bundles], key or [], as_json=as_json, accelerate=not no_accel)
+    raise typer.Exit(code)

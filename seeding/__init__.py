@@ -1,0 +1,37 @@
+"""The seed ceremony of draw protocol v1: commitments, reveals and seed derivation.
+
+Pure: no clock, no environment, no I/O. Randomness for nonces comes from ``secrets``.
+"""
+
+from seeding._contributions import (
+    CeremonyError,
+    Contribution,
+    check_opening,
+    commit,
+    commitment_of,
+)
+from seeding._primitives import (
+    ProtocolValueError,
+    frame,
+    tag_state,
+    tagged_hash,
+    text_bytes,
+    u32,
+)
+from seeding._seed import derive_seed, ordered
+
+__all__ = [
+    "CeremonyError",
+    "Contribution",
+    "ProtocolValueError",
+    "check_opening",
+    "commit",
+    "commitment_of",
+    "derive_seed",
+    "frame",
+    "ordered",
+    "tag_state",
+    "tagged_hash",
+    "text_bytes",
+    "u32",
+]
