@@ -54,7 +54,9 @@ def commit(draw_id: str, contributor: str, value: bytes | None = None) -> Contri
     if value is None:
         value = secrets.token_bytes(32)
     nonce = secrets.token_bytes(NONCE_BYTES)
-    return Contribution(contributor, value, nonce, commitment_of(draw_id, contributor, nonce, value))
+    return Contribution(
+        contributor, value, nonce, commitment_of(draw_id, contributor, nonce, value)
+    )
 
 
 def check_opening(draw_id: str, contribution: Contribution, published: bytes | None = None) -> None:

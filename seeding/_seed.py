@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from seeding._contributions import CeremonyError, Contribution
@@ -13,7 +14,7 @@ SEED_TAG = "paiwei/v1/seed"
 def ordered(contributions: Iterable[Contribution]) -> list[Contribution]:
     """Contributions in ascending UTF-8 byte order of contributor; raises CeremonyError on duplicates."""
     items = sorted(contributions, key=lambda c: text_bytes(c.contributor))
-    for earlier, later in zip(items, items[1:], strict=False):
+    for earlier, later in itertools.pairwise(items):
         if earlier.contributor == later.contributor:
             raise CeremonyError(f"contributor {later.contributor} appears twice")
     return items

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from paiwei.cli import ceremony, draw, keys, verify
+from paiwei.cli import ceremony, demo, draw, keys, verify
 
 app = typer.Typer(
     name="paiwei",
@@ -14,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("verify")(verify.verify_command)
+app.command("demo")(demo.demo)
 app.add_typer(ceremony.app, name="ceremony")
 app.add_typer(keys.app, name="keys")
 app.add_typer(draw.app, name="draw")

@@ -33,7 +33,9 @@ def contribution_from_opening(value: object) -> tuple[str, Contribution]:
 @app.command("commit")
 def commit_command(
     draw_id: Annotated[str, typer.Option("--draw-id", help="the draw this contribution is for")],
-    contributor: Annotated[str, typer.Option("--contributor", help="your name, unique in the draw")],
+    contributor: Annotated[
+        str, typer.Option("--contributor", help="your name, unique in the draw")
+    ],
     opening: Annotated[
         Path, typer.Option("--opening", help="where to keep the secret opening (0600)")
     ],
@@ -52,8 +54,11 @@ def commit_command(
         fail(str(exc))
     record = {"draw_id": draw_id, **c.to_json()}
     write_private(opening, (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode())
-    out.print(dump_json({"draw_id": draw_id, "contributor": contributor,
-                         "commitment": record["commitment"]}))
+    out.print(
+        dump_json(
+            {"draw_id": draw_id, "contributor": contributor, "commitment": record["commitment"]}
+        )
+    )
 
 
 @app.command("open")

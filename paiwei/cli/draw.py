@@ -87,4 +87,6 @@ def run_command(
     except (InvalidBundle, CeremonyError, ValueError) as exc:
         fail(str(exc))
     out_path.write_text(json.dumps(bundle, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
-    err.print(f"wrote {out_path}: {frozen.table.size} applicants, seed {bundle['ceremony']['seed']}")
+    err.print(
+        f"wrote {out_path}: {frozen.table.size} applicants, seed {bundle['ceremony']['seed']}"
+    )

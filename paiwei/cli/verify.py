@@ -16,7 +16,9 @@ def verify_command(
         list[str] | None,
         typer.Option("--key", help="trusted signer as NAME=PUBLIC_KEY_HEX; repeat for each"),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print a machine-readable report")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print a machine-readable report")
+    ] = False,
     no_accel: Annotated[
         bool, typer.Option("--no-accel", help="do not use orjson or NumPy even when installed")
     ] = False,
