@@ -17,16 +17,17 @@ Verification steps (docs/draw-spec.md, section "Verifying a bundle"):
 
 from __future__ import annotations
 
+import gc
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lottery._canonical import encoder
+from lottery._canonical import CanonicalError, check_domain, encoder
 from lottery._draw import FORMAT, REHEARSAL_PREFIX
 from lottery._engine import place
 from lottery._errors import InvalidBundle
-from lottery._inputs import bind_inputs, records_root
+from lottery._inputs import bind_inputs, leaf_hashes, root_of_leaves
 from lottery._mechanisms import Mechanism
 from lottery._parse import (
     TOP_KEYS,
@@ -38,10 +39,17 @@ from lottery._parse import (
     text_field,
 )
 from lottery._results import school_results
-from lottery._signing import bundle_digest, signature_valid
+from lottery._signing import BUNDLE_TAG, signature_valid
 from lottery._table import DrawTable, applicant_table, school_columns
 from lottery._tickets import tickets as compute_tickets
-from seeding import Contribution, ProtocolValueError, commitment_of, derive_seed, text_bytes
+from seeding import (
+    Contribution,
+    ProtocolValueError,
+    commitment_of,
+    derive_seed,
+    tag_state,
+    text_bytes,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +195,10 @@ def _assignments(table: DrawTable, items: Any) -> tuple[list[Any], list[Any]]:
     except (TypeError, KeyError):
         for i, r in enumerate(rows):
             require_object(r, f"/assignments/{i}", ("applicant", "school", "ticket"))
+            try:  # further keys are signed, so they must lie in the domain too
+                check_domain(r, f"/assignments/{i}")
+            except CanonicalError as exc:
+                raise InvalidBundle(str(exc)) from exc
         names = [r["applicant"] for r in rows]
         schools = [r["school"] for r in rows]
         tickets = [r["ticket"] for r in rows]
@@ -203,7 +215,9 @@ def _assignments(table: DrawTable, items: Any) -> tuple[list[Any], list[Any]]:
         schools, tickets = by_applicant_school, by_applicant_ticket
     known = set(table.school_ids)
     if set(map(type, schools)) - {str, type(None)} or not set(schools) - {None} <= known:
-        bad = next(i for i, s in enumerate(schools) if s is not None and s not in known)
+        bad = next(
+            i for i, s in enumerate(schools) if s is not None and (type(s) is not str or s not in known)
+        )
         raise InvalidBundle("assigned school names no school", f"/assignments/{bad}/school")
     return schools, tickets
 
@@ -238,15 +252,29 @@ def verify(
 
     Raises InvalidBundle when the bundle is malformed and VerificationError (with
     the report) when any check fails.
+
+    The garbage collector is paused meanwhile: a large bundle holds millions of
+    objects that every collection would walk, and verification makes no cycles.
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _verify(bundle, trusted_keys, accelerate=accelerate)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _verify(
+    bundle: Mapping[str, Any], trusted_keys: Mapping[str, bytes] | None, *, accelerate: bool
+) -> Report:
     p = _shape(bundle)  # step 0
     encode = encoder(accelerate=accelerate)
     table = p.table
     checks: list[Check] = []
 
-    # 1. input root
-    schools_root = records_root(bundle["schools"], table.school_ids, encode)
-    applicants_root = records_root(bundle["applicants"], table.applicant_ids, encode)
+    # 1. input root (the signature digest of step 7 is computed on the same pass)
+    digest, schools_root, applicants_root = _digest_and_roots(bundle, table, encode)
     root = bind_inputs(p.draw_id, schools_root, applicants_root)
     checks.append(
         Check("input root", hmac.compare_digest(root, p.root), "" if root == p.root else
@@ -272,17 +300,14 @@ def verify(
 
     # 4. tickets
     tickets = compute_tickets(p.seed, table.applicant_ids)
-    ticket_hex = [t.hex() for t in tickets]
-    wrong_tickets = _count_differences(ticket_hex, p.stated_tickets)
-    if wrong_tickets:
-        _check_ticket_shapes(ticket_hex, p.stated_tickets)
+    wrong_tickets = _wrong_tickets(tickets, p.stated_tickets)
     checks.append(Check("tickets", wrong_tickets == 0,
                         f"{wrong_tickets} tickets differ" if wrong_tickets else f"{len(tickets)} tickets"))
 
     # 5. assignments
     placement = place(p.mechanism, table, tickets, accelerate=accelerate)
     names: list[str | None] = [*table.school_ids, None]
-    computed = [names[s] for s in map(int, placement.school)]
+    computed = list(map(names.__getitem__, _int_list(placement.school)))
     wrong = _count_differences(computed, p.stated_schools)
     checks.append(Check("assignments", wrong == 0,
                         f"{wrong} assignments differ under {p.mechanism.value}" if wrong
@@ -290,12 +315,12 @@ def verify(
 
     # 6. school results (optional key)
     if "school_results" in bundle:
-        expected_results = school_results(table, placement, tickets)
-        ok = bundle["school_results"] == expected_results
+        expected_results = school_results(table, placement, tickets, accelerate=accelerate)
+        # Compared as canonical JSON: Python's == would take true for 1 and false for 0.
+        ok = encode(bundle["school_results"]) == encode(expected_results)
         checks.append(Check("school results", ok, "" if ok else "per-school summary differs"))
 
-    # 7. signatures
-    digest = bundle_digest(bundle, encode)
+    # 7. signatures (digest computed in step 1)
     checks.extend(_signature_checks(p.signatures, digest, trusted_keys))
 
     report = Report(
@@ -304,13 +329,77 @@ def verify(
         rehearsal=p.draw_id.startswith(REHEARSAL_PREFIX),
         schools=len(table.school_ids),
         applicants=table.size,
-        placed=sum(1 for s in computed if s is not None),
+        placed=len(computed) - computed.count(None),
         checks=tuple(checks),
         signers=tuple(s[0] for s in p.signatures),
     )
     if not report.valid:
         raise VerificationError(report)
     return report
+
+
+def _digest_and_roots(
+    bundle: Mapping[str, Any], table: DrawTable, encode: Callable[[Any], bytes]
+) -> tuple[bytes, bytes, bytes]:
+    """Signature digest, schools root and applicants root from one canonical encoding.
+
+    TH("paiwei/v1/bundle", JCS(bundle without "signatures")) is hashed piece by piece
+    (keys in order, large lists in slices), so the encoding is never held whole; the
+    encoding of each school and applicant record feeds its Merkle leaf on the way. Keys
+    are ASCII (checked in step 0), where JCS's key order is Python's string order.
+    """
+    h = tag_state(BUNDLE_TAG).copy()
+    update = h.update
+    roots: dict[str, bytes] = {}
+    update(b"{")
+    separator = b""
+    for key in sorted(k for k in bundle if k != "signatures"):
+        update(separator)
+        update(encode(key))
+        update(b":")
+        separator = b","
+        value = bundle[key]
+        if key == "schools":
+            roots[key] = root_of_leaves(leaf_hashes(value, encode, update), table.school_ids)
+        elif key == "applicants":
+            roots[key] = root_of_leaves(leaf_hashes(value, encode, update), table.applicant_ids)
+        elif type(value) is list and len(value) > _SLICE:
+            update(b"[")
+            for start in range(0, len(value), _SLICE):
+                update(b"," if start else b"")
+                update(memoryview(encode(value[start : start + _SLICE]))[1:-1])
+            update(b"]")
+        else:
+            update(encode(value))
+    update(b"}")
+    return h.digest(), roots["schools"], roots["applicants"]
+
+
+_SLICE = 8192  # records per encoder call when a large list is hashed in slices
+
+
+def _int_list(values: Sequence[int]) -> list[int]:
+    """Plain ints from a list or a NumPy array (``tolist`` converts in one call)."""
+    tolist = getattr(values, "tolist", None)
+    return list(tolist()) if tolist is not None else list(map(int, values))
+
+
+def _wrong_tickets(computed: Sequence[bytes], stated: Sequence[Any]) -> int:
+    """How many stated tickets differ from the computed ones; a malformed one raises InvalidBundle.
+
+    Fast path: when every stated ticket is text of 64 characters, the tickets agree
+    one by one exactly when their concatenations agree.
+    """
+    try:
+        if set(map(len, stated)) <= {64} and "".join(stated) == b"".join(computed).hex():
+            return 0
+    except TypeError:  # a stated ticket that is not text: counted and reported below
+        pass
+    ticket_hex = [t.hex() for t in computed]
+    wrong = _count_differences(ticket_hex, stated)
+    if wrong:
+        _check_ticket_shapes(ticket_hex, stated)
+    return wrong
 
 
 def _check_ticket_shapes(computed: Sequence[str], stated: Sequence[Any]) -> None:
