@@ -8,7 +8,7 @@ only when NumPy is present; ``tests/unit/lottery`` checks it against ``_mechanis
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np  # optional accelerator: imported only through lottery._engine.numpy_or_none
 import numpy.typing as npt
@@ -25,8 +25,9 @@ def ticket_ranks(tickets: Sequence[bytes], applicant_ids: Sequence[str]) -> IntA
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     words = np.frombuffer(b"".join(tickets), dtype=">u8").reshape(n, 4)
-    # Sort on the first 64 bits; equal prefixes (about n^2 / 2^65 odds) are re-sorted exactly.
-    order = np.argsort(words[:, 0], kind="stable")
+    # Sort on the first 64 bits; equal prefixes (about n^2 / 2^65 odds) are re-sorted exactly,
+    # so the sort need not be stable (NumPy's default sort is several times faster).
+    order = np.argsort(words[:, 0])
     head = words[order, 0]
     ties = np.flatnonzero(head[1:] == head[:-1])
     if ties.size:
@@ -55,6 +56,12 @@ def _resolve_ties(
     return order
 
 
+def _seq(values: IntArray) -> Sequence[int]:
+    """An int64 array as the ``Sequence[int]`` that ``Placement`` holds (NumPy's stubs
+    do not declare arrays as sequences, though they index, slice and iterate as one)."""
+    return cast("Sequence[int]", values)
+
+
 def _keys(table: DrawTable, ranks: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """Per listed choice: owner applicant, school, and one int64 key ordering (priority, ticket)."""
     offsets = np.asarray(table.offsets, dtype=np.int64)
@@ -63,9 +70,19 @@ def _keys(table: DrawTable, ranks: IntArray) -> tuple[IntArray, IntArray, IntArr
     owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
     school = np.asarray(table.choice_school, dtype=np.int64)
     prio = np.asarray(table.choice_priority, dtype=np.int64)
-    levels, dense = np.unique(prio, return_inverse=True)
-    key = dense.astype(np.int64) * max(n, 1) + ranks[owner]
+    key = _levels(prio) * max(n, 1) + ranks[owner]
     return owner, school, key, offsets
+
+
+def _levels(prio: IntArray) -> IntArray:
+    """An order-preserving map of priorities to small non-negative integers.
+
+    Few distinct classes (the usual case) need only a subtraction, not np.unique's sort.
+    """
+    low = int(prio.min()) if prio.size else 0
+    if prio.size and int(prio.max()) - low < 2**20:
+        return prio - low
+    return np.unique(prio, return_inverse=True)[1].astype(np.int64).reshape(-1)
 
 
 def _group_positions(groups: IntArray) -> IntArray:
@@ -78,15 +95,22 @@ def _group_positions(groups: IntArray) -> IntArray:
 
 
 def _sort_by_school_key(school: IntArray, key: IntArray, n_schools: int) -> IntArray:
+    """Order by (school, key). Keys are distinct within a school in any valid table, so an
+    unstable sort gives the same order; repeated pairs (never valid) take the stable sort."""
     kmax = int(key.max()) + 1 if key.size else 1
     if n_schools * kmax < 2**62:
-        return np.argsort(school * kmax + key, kind="stable")
+        combined = school * kmax + key
+        order = np.argsort(combined)
+        ordered = combined[order]
+        if ordered.size > 1 and bool((ordered[1:] == ordered[:-1]).any()):
+            order = np.argsort(combined, kind="stable")
+        return order
     return np.lexsort((key, school))
 
 
 def preference_first(table: DrawTable, ranks: IntArray) -> Placement:
     n, n_schools = table.size, len(table.capacities)
-    owner, school_of, key, offsets = _keys(table, ranks)
+    _owner, school_of, key, offsets = _keys(table, ranks)
     lengths = np.diff(offsets)
     seats = np.asarray(table.capacities, dtype=np.int64).copy()
     placed = np.full(n, -1, dtype=np.int64)
@@ -104,7 +128,7 @@ def preference_first(table: DrawTable, ranks: IntArray) -> Placement:
         placed[winners] = s_sorted[admit]
         rank[winners] = k
         seats -= np.bincount(s_sorted[admit], minlength=n_schools)
-    return Placement(placed, rank)
+    return Placement(_seq(placed), _seq(rank))
 
 
 def deferred_acceptance(table: DrawTable, ranks: IntArray) -> Placement:
@@ -164,10 +188,41 @@ def deferred_acceptance(table: DrawTable, ranks: IntArray) -> Placement:
     got = np.flatnonzero(held >= 0)
     placed[got] = school_of[held[got]]
     rank[got] = held[got] - offsets[got]
-    return Placement(placed, rank)
+    return Placement(_seq(placed), _seq(rank))
 
 
 def assign(mechanism: Mechanism, table: DrawTable, ranks: IntArray) -> Placement:
     if mechanism is Mechanism.PREFERENCE_FIRST:
         return preference_first(table, ranks)
     return deferred_acceptance(table, ranks)
+
+
+def school_counts(
+    table: DrawTable, school: Sequence[int], rank: Sequence[int], tickets: Sequence[bytes]
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Per school: listed, applied, admitted, and the cut-off applicant (-1 when nobody).
+
+    Same definitions as ``_results.school_results``; the cut-off applicant is the admitted
+    one with the largest (priority, ticket), found through each applicant's ticket rank.
+    """
+    n, n_schools = table.size, len(table.school_ids)
+    offsets = np.asarray(table.offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    cs = np.asarray(table.choice_school, dtype=np.int64)
+    placed_at = np.asarray(school, dtype=np.int64)
+    got = np.asarray(rank, dtype=np.int64)
+    listed = np.bincount(cs, minlength=n_schools)
+    reach = np.where(got < 0, lengths, got + 1)
+    position = np.arange(cs.size, dtype=np.int64) - np.repeat(offsets[:-1], lengths)
+    applied = np.bincount(cs[position < np.repeat(reach, lengths)], minlength=n_schools)
+    who = np.flatnonzero(placed_at >= 0)
+    at = placed_at[who]
+    admitted = np.bincount(at, minlength=n_schools)
+    cutoff = np.full(n_schools, -1, dtype=np.int64)
+    if who.size:
+        prio = np.asarray(table.choice_priority, dtype=np.int64)[offsets[who] + got[who]]
+        key = _levels(prio) * max(n, 1) + ticket_ranks(tickets, table.applicant_ids)[who]
+        order = _sort_by_school_key(at, key, n_schools)
+        last = order[np.r_[at[order][1:] != at[order][:-1], True]]
+        cutoff[at[last]] = who[last]
+    return listed.tolist(), applied.tolist(), admitted.tolist(), cutoff.tolist()

@@ -50,15 +50,21 @@ def freeze(
 
     Raises InvalidBundle naming the first bad record.
     """
+    if type(draw_id) is not str or not draw_id:
+        raise InvalidBundle("draw id must be non-empty text", "/draw_id")
     try:
         text_bytes(draw_id)
     except ProtocolValueError as exc:
         raise InvalidBundle(str(exc), "/draw_id") from exc
-    if not draw_id:
-        raise InvalidBundle("draw id must be non-empty", "/draw_id")
+    for records, where in ((schools, "/schools"), (applicants, "/applicants")):
+        if not isinstance(records, list | tuple):
+            raise InvalidBundle("must be a list", where)
     school_list = list(schools)
     ids, caps = school_columns(school_list)
-    applicant_list = sorted(applicants, key=lambda a: str(a.get("id", "")))
+    # Records that are not objects sort first; applicant_table then names them.
+    applicant_list = sorted(
+        applicants, key=lambda a: str(a.get("id", "")) if isinstance(a, dict) else ""
+    )
     table = applicant_table(ids, caps, applicant_list)
     root = input_root(draw_id, school_list, applicant_list, accelerate=accelerate)
     return FrozenInputs(draw_id, school_list, applicant_list, table, root)
@@ -92,7 +98,7 @@ def run_draw(
         "schools": list(inputs.schools),
         "applicants": list(inputs.applicants),
         "assignments": assignment_records(inputs.table, placement, tickets),
-        "school_results": school_results(inputs.table, placement, tickets),
+        "school_results": school_results(inputs.table, placement, tickets, accelerate=accelerate),
         "signatures": [],
     }
     for key, value in (extra or {}).items():

@@ -19,16 +19,16 @@ def merkle_root(leaves: Sequence[bytes]) -> bytes:
     """
     if not leaves:
         return tagged_hash(EMPTY_TAG, b"")
-    node_state = tag_state(NODE_TAG)
-
-    def node(left: bytes, right: bytes) -> bytes:
-        h = node_state.copy()
-        h.update(left + right)
-        return h.digest()
-
+    copy = tag_state(NODE_TAG).copy
     level = list(leaves)
     while len(level) > 1:
-        paired = list(map(node, level[0::2], level[1::2]))
+        # A plain loop with the bound methods held locally: no Python call per node.
+        paired: list[bytes] = []
+        append = paired.append
+        for left, right in zip(level[0::2], level[1::2], strict=False):
+            h = copy()
+            h.update(left + right)
+            append(h.digest())
         if len(level) % 2:
             paired.append(level[-1])
         level = paired

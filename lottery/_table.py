@@ -7,9 +7,10 @@ loop with a dozen steps per record.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 from typing import Any
 
 from lottery._canonical import MAX_SAFE_INTEGER, CanonicalError, check_domain
@@ -131,13 +132,14 @@ def applicant_table(
         if (
             set(map(len, records)) - {3}
             or list(map(len, prio_maps)) != lengths
-            or any(map(_has_repeat, choice_lists))
+            or _any_repeat(choice_school, lengths, choice_lists)
         ):
             raise TypeError
         _check_texts(ids, where)
     except (TypeError, KeyError):
         ids, lengths, choice_school, priorities = _careful(index, records, where)
-    if len(set(ids)) != len(ids):
+    # Ids in ascending order (the usual case) are distinct when strictly increasing.
+    if not all(map(operator.lt, ids, islice(ids, 1, None))) and len(set(ids)) != len(ids):
         seen: set[str] = set()
         dup = next(x for x in ids if x in seen or seen.add(x))  # type: ignore[func-returns-value]
         raise InvalidBundle(f"duplicate applicant id {dup!r}", where)
@@ -159,13 +161,32 @@ def _accumulate(lengths: list[int]) -> list[int]:
     return list(accumulate(lengths))
 
 
+def _any_repeat(choice_school: list[int], lengths: list[int], choice_lists: list[Any]) -> bool:
+    """Whether some applicant lists a school twice.
+
+    When every list has the same short length L (the usual case), column k of the
+    flat school indices is ``choice_school[k::L]`` and a repeat is an equal pair in
+    two columns: a few C-level passes instead of a set per applicant.
+    """
+    n = len(lengths)
+    width = lengths[0] if n else 0
+    if n and width <= 4 and lengths.count(width) == n:
+        cols = [choice_school[k::width] for k in range(width)]
+        return any(
+            any(map(operator.eq, cols[i], cols[j]))
+            for i in range(width)
+            for j in range(i + 1, width)
+        )
+    return any(map(_has_repeat, choice_lists))
+
+
 def _has_repeat(choices: list[str]) -> bool:
     return len(choices) > 1 and len(set(choices)) != len(choices)
 
 
 def _check_texts(ids: list[str], where: str) -> None:
     # ASCII ids need no NFC or surrogate check; only the rest are looked at one by one.
-    if all(map(str.isascii, ids)):
+    if "".join(ids).isascii():
         if "" in ids:
             i = ids.index("")
             raise InvalidBundle("id must be non-empty text", f"{where}/{i}/id")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
-from paiwei.cli import ceremony, demo, draw, keys, verify
+from paiwei.cli import audit, ceremony, demo, draw, keys, rehearse, serve, users, verify
+from paiwei.cli._common import err
 
 app = typer.Typer(
     name="paiwei",
@@ -18,7 +20,29 @@ app.command("demo")(demo.demo)
 app.add_typer(ceremony.app, name="ceremony")
 app.add_typer(keys.app, name="keys")
 app.add_typer(draw.app, name="draw")
+app.add_typer(users.app, name="users")
+app.add_typer(audit.app, name="audit")
+app.command("serve")(serve.serve_command)
+app.command("rehearse")(rehearse.rehearse_command)
+app.add_typer(rehearse.app, name="scenario")
 
 
 def main() -> None:
-    app()
+    """Entry point. A usage error (a missing option, a value Typer cannot convert) is bad
+    input like any other: one line on stderr, exit 2, not a usage box."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        err.print("error: aborted", markup=False)
+        raise SystemExit(1) from None
+    except typer.TyperException as exc:  # Click's usage errors derive from it
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare group: show its help
+            err.print(exc.format_message(), markup=False)
+        else:
+            hint = getattr(getattr(exc, "ctx", None), "command_path", "paiwei")
+            err.print(
+                f"[bold red]error:[/] {escape(hint)}: {escape(exc.format_message())}",
+                soft_wrap=True,
+            )
+        raise SystemExit(exc.exit_code) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

@@ -26,7 +26,7 @@ from seeding import Contribution, check_opening, commit
 def _district(rng: random.Random, schools: int, applicants: int) -> tuple[list[Any], list[Any]]:
     """A small multi-school zone: a few popular schools, the rest with spare seats."""
     school_records = [{"id": f"S{i:03d}", "capacity": rng.randint(5, 25)} for i in range(schools)]
-    ids = [s["id"] for s in school_records]
+    ids = [f"S{i:03d}" for i in range(schools)]
     weights = [1.0 / (i + 1) for i in range(schools)]
     applicant_records = []
     for i in range(applicants):

@@ -75,7 +75,7 @@ def run_command(
         fail(f"{inputs_path}: unknown mechanism {inputs.get('mechanism')!r}")
     secret = typer.prompt("passphrase", hide_input=True).encode() if passphrase else None
     try:
-        frozen = freeze(str(inputs["draw_id"]), inputs["schools"], inputs["applicants"])
+        frozen = freeze(inputs["draw_id"], inputs["schools"], inputs["applicants"])
         contributions = [parse_contribution(c, frozen.draw_id) for c in contribution]
         bundle = run_draw(frozen, contributions, mechanism=chosen).bundle
         for name, key_path in map(_signer, sign or []):
@@ -86,7 +86,11 @@ def run_command(
             bundle = sign_bundle(bundle, name, key)
     except (InvalidBundle, CeremonyError, ValueError) as exc:
         fail(str(exc))
-    out_path.write_text(json.dumps(bundle, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
+    try:
+        out_path.write_text(json.dumps(bundle, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
+    except OSError as exc:
+        fail(f"{out_path}: cannot write: {exc.strerror}")
     err.print(
-        f"wrote {out_path}: {frozen.table.size} applicants, seed {bundle['ceremony']['seed']}"
+        f"wrote {out_path}: {frozen.table.size} applicants, seed {bundle['ceremony']['seed']}",
+        markup=False,
     )

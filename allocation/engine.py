@@ -1,0 +1,817 @@
+"""The rounds engine: a stage's plan as an ordered list of protocol draws.
+
+Each round builds its school records (``{"id", "capacity"}``, the seats left) and
+applicant records (``{"id", "choices", "priority"}``: opaque ids, nothing
+personal), freezes them with :func:`lottery.freeze` and runs ONE draw with
+:func:`lottery.run_draw` under the mechanism the policy names. Nobody placed in an
+earlier round appears in a later one, and each round's seats are those left by
+the previous round's published result.
+
+The caller supplies each round's seed contributions (the real ceremony happens in
+the shell): a mapping ``round id -> contributions`` or a callable
+``(round_id, frozen_inputs) -> contributions``. :func:`rehearsal_contributions`
+derives them from one seed for rehearsals and tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import lottery
+from allocation._errors import AllocationError, ScenarioError
+from allocation.eligibility import RULES, R, Routing, Rule, Target, route
+from allocation.policy import Policy, RoundKind, RoundSpec, SchoolKind, Stage
+from allocation.reporter import Reporter
+from allocation.scenario import IntArray, Scenario, Zone
+from lottery import FrozenInputs, Mechanism
+from seeding import Contribution
+
+ContributionSource = (
+    Callable[[str, FrozenInputs], Sequence[Contribution]] | Mapping[str, Sequence[Contribution]]
+)
+
+
+def rehearsal_contributions(seed: bytes) -> Callable[[str, FrozenInputs], Sequence[Contribution]]:
+    """Per-round contributions derived from one seed: for rehearsals and tests only.
+
+    The value for a round is SHA-256(seed ‖ draw id); it is a contribution made after
+    the freeze (no commitment), so the same seed and inputs always give the same draw.
+    """
+
+    def source(round_id: str, frozen: FrozenInputs) -> Sequence[Contribution]:
+        del round_id
+        value = hashlib.sha256(seed + frozen.draw_id.encode("utf-8")).digest()
+        return [Contribution("rehearsal", value)]
+
+    return source
+
+
+def draw_id_of(policy: Policy, stage: Stage, round_id: str, *, rehearsal: bool) -> str:
+    """``{district}/{year}/{stage}/{round}``, prefixed ``rehearsal/`` for a rehearsal."""
+    base = f"{policy.district}/{policy.year}/{stage.value}/{round_id}"
+    return lottery.REHEARSAL_PREFIX + base if rehearsal else base
+
+
+# --- frozen results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolRound:
+    """One school in one round: seats offered, demand, admissions and the cut-off."""
+
+    round: str
+    school: str
+    seats: int
+    listed: int
+    applied: int
+    admitted: int
+    mode: str  # "direct" | "drawn" (under the reading of §四（一）5)
+    cutoff_priority: int | None
+    cutoff_ticket: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "round": self.round,
+            "school": self.school,
+            "seats": self.seats,
+            "listed": self.listed,
+            "applied": self.applied,
+            "admitted": self.admitted,
+            "mode": self.mode,
+            "cutoff": None
+            if self.cutoff_ticket is None
+            else {"priority": self.cutoff_priority, "ticket": self.cutoff_ticket},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRecord:
+    """A round's draw and the columns its explanations are read from.
+
+    Member arrays are in the draw's table order (applicants sorted by id). Pair
+    arrays hold one row per (member, choice) the member actually applied to.
+    """
+
+    spec: RoundSpec
+    draw_id: str
+    bundle: dict[str, Any] | None
+    members: IntArray  # scenario rows
+    schools: IntArray  # scenario school index of each round school
+    capacities: IntArray
+    tickets: tuple[bytes, ...]
+    placed: IntArray  # round school index or -1
+    rank: IntArray  # 0-based choice index (preference-first: step - 1) or -1
+    pair_member: IntArray
+    pair_school: IntArray
+    pair_choice: IntArray  # 0-based position in the member's list (the step under preference-first)
+    pair_priority: IntArray
+    pair_position: IntArray  # 1-based position among those competing for the school (at that step)
+    pair_count: IntArray  # how many competed
+    pair_seats: IntArray  # seats on offer (left at that step under preference-first)
+    pair_cut_member: IntArray  # member index of the last admitted there (at that step), -1 none
+    results: tuple[SchoolRound, ...]
+
+    @property
+    def held(self) -> bool:
+        return self.bundle is not None
+
+    def member_pos(self) -> dict[int, int]:
+        return {int(g): i for i, g in enumerate(self.members)}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    applicant: str
+    status: str  # "placed" | "unplaced" | "ineligible"
+    school: str | None
+    round: str | None
+    choice: int | None  # 1-based position in the round's list
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applicant": self.applicant,
+            "status": self.status,
+            "school": self.school,
+            "round": self.round,
+            "choice": self.choice,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationResult:
+    policy: Policy
+    scenario: Scenario
+    stage: Stage
+    routing: Routing
+    rounds: tuple[RoundRecord, ...]
+    school: IntArray  # per scenario row: final school index or -1
+    round_index: IntArray  # index into rounds of the placing round, -1
+    choice: IntArray  # 0-based choice index in that round, -1
+
+    def row_of(self, applicant: str) -> int:
+        """Scenario row of ``applicant``. Raises KeyError when unknown."""
+        try:
+            return self.scenario.applicants.ids.index(applicant)
+        except ValueError:
+            raise KeyError(applicant) from None
+
+    def outcome_at(self, i: int) -> Outcome:
+        aid = self.scenario.applicants.ids[i]
+        if not self.routing.eligible[i]:
+            return Outcome(aid, "ineligible", None, None, None)
+        s = int(self.school[i])
+        if s < 0:
+            return Outcome(aid, "unplaced", None, None, None)
+        r = self.rounds[int(self.round_index[i])]
+        return Outcome(
+            aid, "placed", self.scenario.schools[s].id, r.spec.id, int(self.choice[i]) + 1
+        )
+
+    def outcome(self, applicant: str) -> Outcome:
+        return self.outcome_at(self.row_of(applicant))
+
+    def outcomes(self) -> Iterator[Outcome]:
+        return (self.outcome_at(i) for i in range(self.scenario.applicants.size))
+
+    def assignment(self) -> dict[str, str | None]:
+        """applicant id -> school id (None when not placed)."""
+        sids = [s.id for s in self.scenario.schools]
+        return {
+            aid: (sids[s] if s >= 0 else None)
+            for aid, s in zip(self.scenario.applicants.ids, self.school.tolist(), strict=True)
+        }
+
+    def school_rounds(self) -> tuple[SchoolRound, ...]:
+        return tuple(sr for r in self.rounds for sr in r.results)
+
+    def bundles(self) -> dict[str, dict[str, Any]]:
+        """round id -> unsigned bundle, for the rounds that held a draw."""
+        return {r.spec.id: r.bundle for r in self.rounds if r.bundle is not None}
+
+
+# --- building each round's inputs ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _RoundInputs:
+    members: IntArray  # scenario rows, sorted by id
+    schools: IntArray  # scenario school indices
+    offsets: IntArray
+    choice: IntArray  # round-local school index
+    priority: IntArray
+
+
+def _csr_filter(
+    owners_rows: IntArray,
+    offsets: IntArray,
+    flat: IntArray,
+    keep: Callable[[IntArray, IntArray], Any],
+) -> tuple[IntArray, IntArray, IntArray]:
+    """For the given rows, the CSR sub-lists of ``flat`` whose entries pass ``keep(owner, school)``.
+
+    Returns (owner per kept entry as a row, kept schools, per-row lengths).
+    """
+    starts, ends = offsets[owners_rows], offsets[owners_rows + 1]
+    lengths = ends - starts
+    slot = np.repeat(np.arange(owners_rows.size, dtype=np.int64), lengths)
+    owner = owners_rows[slot]
+    pos = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths
+    )
+    entries = flat[np.repeat(starts, lengths) + pos]
+    mask = np.asarray(keep(owner, entries), dtype=np.bool_)
+    kept_owner = owner[mask]
+    new_len = np.bincount(slot[mask], minlength=owners_rows.size)
+    return kept_owner, entries[mask], new_len.astype(np.int64)
+
+
+class _Builder:
+    def __init__(self, policy: Policy, scenario: Scenario, routing: Routing) -> None:
+        self.policy = policy
+        self.sc = scenario
+        self.rt = routing
+        self.stage = scenario.stage
+        n = scenario.applicants.size
+        self.by_id = np.asarray(
+            sorted(range(n), key=scenario.applicants.ids.__getitem__), dtype=np.int64
+        )
+        self.id_rank = np.empty(n, dtype=np.int64)
+        self.id_rank[self.by_id] = np.arange(n, dtype=np.int64)
+        self.schools = scenario.schools
+        self.zindex = scenario.zone_index()
+        self.sindex = scenario.school_index()
+        n_s = len(self.schools)
+        self.zone_of_school = np.full(n_s, -1, dtype=np.int64)
+        for zi, z in enumerate(scenario.zones):
+            if z.kind == "multi-school":
+                for sid in z.schools:
+                    self.zone_of_school[self.sindex[sid]] = zi
+
+    def stage_schools(self, kinds: Sequence[SchoolKind]) -> IntArray:
+        return np.asarray(
+            [i for i, s in enumerate(self.schools) if s.stage is self.stage and s.kind in kinds],
+            dtype=np.int64,
+        )
+
+    def sorted_rows(self, mask: Any) -> IntArray:
+        rows = self.by_id[np.asarray(mask, dtype=np.bool_)[self.by_id]]
+        return rows
+
+    def finish(
+        self,
+        spec: RoundSpec,
+        rows: IntArray,
+        round_schools: IntArray,
+        lists: tuple[IntArray, IntArray, IntArray],
+        list_name: str,
+    ) -> _RoundInputs:
+        """Drop members with empty lists, check list lengths, map schools to round indices.
+
+        ``lists`` is (owner row per entry, school per entry, list length per row of ``rows``).
+        """
+        owner, entries, lengths = lists
+        too_long = np.flatnonzero(lengths > spec.max_choices)
+        if too_long.size:
+            row = int(rows[too_long[0]])
+            raise ScenarioError(
+                f"lists {int(lengths[too_long[0]])} schools; the policy allows {spec.max_choices} "
+                f"in round {spec.id!r}",
+                f"/applicants/{row}/choices/{list_name}",
+                spec.section,
+            )
+        keep = lengths > 0
+        members = rows[keep]
+        offsets = np.zeros(members.size + 1, dtype=np.int64)
+        np.cumsum(lengths[keep], out=offsets[1:])
+        local = np.full(len(self.schools), -1, dtype=np.int64)
+        local[round_schools] = np.arange(round_schools.size, dtype=np.int64)
+        choice = local[entries]
+        if choice.size and choice.min() < 0:
+            raise AllocationError("a choice names a school outside the round", spec.id)
+        prio = (
+            self.rt.priority[owner]
+            if spec.priority_classes
+            else np.zeros(owner.size, dtype=np.int64)
+        )
+        return _RoundInputs(members, round_schools, offsets, choice, prio.astype(np.int64))
+
+    def build(self, spec: RoundSpec, unplaced: Any, seats_left: IntArray) -> _RoundInputs:
+        rt, a = self.rt, self.sc.applicants
+        free = rt.eligible & unplaced
+        kind = spec.kind
+        if kind is RoundKind.APPLICATION:
+            schools = self.stage_schools(spec.school_kinds)
+            cl = a.choices["private_boarding"]
+            rows = self.sorted_rows(free & (cl.lengths > 0))
+            in_round = np.zeros(len(self.schools), dtype=np.bool_)
+            in_round[schools] = True
+            owner, entries, lengths = _csr_filter(
+                rows, cl.offsets, cl.schools, lambda o, s: in_round[s]
+            )
+            return self.finish(spec, rows, schools, (owner, entries, lengths), "private_boarding")
+        if kind is RoundKind.GROUPS:
+            schools = np.asarray(
+                [
+                    i
+                    for i, s in enumerate(self.schools)
+                    if s.stage is self.stage and s.group is not None
+                ],
+                dtype=np.int64,
+            )
+            cl = a.choices["groups"]
+            rows = self.sorted_rows(free & (cl.lengths > 0))
+            owner, entries, lengths = _csr_filter(rows, cl.offsets, cl.schools, lambda o, s: s >= 0)
+            if self.policy.readings.junior_group_order == "group-1-first" and entries.size:
+                group = np.asarray([s.group or 0 for s in self.schools], dtype=np.int64)
+                order = np.lexsort((group[entries], self.id_rank[owner]))
+                owner, entries = owner[order], entries[order]
+            return self.finish(spec, rows, schools, (owner, entries, lengths), "groups")
+        if kind is RoundKind.NINE_YEAR:
+            link = np.full(len(self.schools), -1, dtype=np.int64)
+            juniors = []
+            for i, s in enumerate(self.schools):
+                if (
+                    s.stage is self.stage
+                    and s.primary_section is not None
+                    and s.kind in spec.school_kinds
+                ):
+                    link[self.sindex[s.primary_section]] = i
+                    juniors.append(i)
+            sor = a.school_of_record
+            target = np.where(sor >= 0, link[np.where(sor >= 0, sor, 0)], -1)
+            rows = self.sorted_rows(free & (target >= 0))
+            return self.finish(
+                spec,
+                rows,
+                np.asarray(juniors, dtype=np.int64),
+                (rows, target[rows], np.ones(rows.size, dtype=np.int64)),
+                "school_of_record",
+            )
+        if kind is RoundKind.SINGLE_SCHOOL:
+            rows = self.sorted_rows(free & (rt.target == Target.SINGLE))
+            schools = np.unique(rt.school[rows]) if rows.size else np.zeros(0, dtype=np.int64)
+            return self.finish(
+                spec,
+                rows,
+                schools,
+                (rows, rt.school[rows], np.ones(rows.size, dtype=np.int64)),
+                "zone",
+            )
+        if kind is RoundKind.ZONE:
+            schools = np.flatnonzero(
+                (self.zone_of_school >= 0)
+                & np.asarray(
+                    [s.stage is self.stage and s.kind in spec.school_kinds for s in self.schools],
+                    dtype=np.bool_,
+                )
+            ).astype(np.int64)
+            cl = a.choices["zone"]
+            rows = self.sorted_rows(free & (rt.zone >= 0) & (cl.lengths > 0))
+            zos = self.zone_of_school
+            ok_kind = np.zeros(len(self.schools), dtype=np.bool_)
+            ok_kind[schools] = True
+            owner, entries, lengths = _csr_filter(
+                rows, cl.offsets, cl.schools, lambda o, s: (zos[s] == rt.zone[o]) & ok_kind[s]
+            )
+            return self.finish(spec, rows, schools, (owner, entries, lengths), "zone")
+        if kind is RoundKind.DISTRICT:
+            return self.district(spec, free, seats_left)
+        raise AllocationError(f"unknown round kind {kind!r}", spec.id)
+
+    def district(self, spec: RoundSpec, free: Any, seats_left: IntArray) -> _RoundInputs:
+        """Everyone eligible still unplaced, over the seats left: own zone, neighbours, further.
+
+        The zones' children are gathered into groups that own disjoint sets of schools:
+        each group starts with its own zone's open schools and claims unowned schools of
+        neighbouring zones (breadth first), then anywhere, then merges with the groups
+        with most seats to spare, until its seats cover its children. Each child lists
+        the group's schools, own zone first. As no one outside a group lists its
+        schools, a child turned away from every school on the list would mean those
+        schools are full of others: more than the group's seats. So everyone is placed
+        whenever the district's seats suffice (see the property tests).
+        """
+        kinds_ok = np.asarray(
+            [s.stage is self.stage and s.kind in spec.school_kinds for s in self.schools],
+            dtype=np.bool_,
+        )
+        open_mask = kinds_ok & (seats_left > 0)
+        open_ = np.flatnonzero(open_mask).astype(np.int64)
+        rows = self.sorted_rows(free)
+        zone_rows = self.rt.zone[rows]
+        plan = _DistrictGroups(self.sc.zones, self.zindex, self.sindex, open_mask, seats_left)
+        lists = plan.lists(np.unique(zone_rows).tolist(), np.bincount(zone_rows + 1).tolist())
+        too_long = max((len(v) for v in lists.values()), default=0)
+        if too_long > spec.max_choices:
+            raise AllocationError(
+                f"a district list needs {too_long} schools; the policy allows {spec.max_choices}",
+                spec.id,
+            )
+        lengths = np.asarray([len(lists[z]) for z in zone_rows.tolist()], dtype=np.int64)
+        owner = np.repeat(rows, lengths)
+        entries = np.asarray([j for z in zone_rows.tolist() for j in lists[z]], dtype=np.int64)
+        return self.finish(spec, rows, open_, (owner, entries, lengths), "zone")
+
+
+class _DistrictGroups:
+    """Groups of zones owning disjoint open schools, grown until seats cover children."""
+
+    def __init__(
+        self,
+        zones: Sequence[Zone],
+        zindex: Mapping[str, int],
+        sindex: Mapping[str, int],
+        open_mask: Any,
+        seats_left: IntArray,
+    ) -> None:
+        self.zones = zones
+        self.zindex = zindex
+        self.seats = [int(x) for x in seats_left.tolist()]
+        self.zone_open = [
+            [sindex[sid] for sid in z.schools if open_mask[sindex[sid]]] for z in zones
+        ]
+        in_zone = {j for js in self.zone_open for j in js}
+        # Orders that depend on ids only, never on the order of the input records.
+        school_ids = list(sindex)
+        self.orphans = sorted(
+            (j for j in np.flatnonzero(open_mask).tolist() if j not in in_zone),
+            key=school_ids.__getitem__,
+        )
+        self.zone_order = sorted(range(len(zones)), key=lambda y: zones[y].id)
+        self.owner: dict[int, int] = {}  # school -> group id
+        self.parent: dict[int, int] = {}
+        self.schools: dict[int, list[int]] = {}
+        self.demand: dict[int, int] = {}
+        self.supply: dict[int, int] = {}
+        self.queue: dict[int, deque[int]] = {}
+        self.seen: dict[int, set[int]] = {}
+
+    def _key(self, g: int) -> str:
+        """A group's sort key: its founding zone's id ("" for children without a zone)."""
+        return self.zones[g - 1].id if g > 0 else ""
+
+    def find(self, g: int) -> int:
+        while self.parent[g] != g:
+            g = self.parent[g]
+        return g
+
+    def _claim(self, g: int, schools: Sequence[int]) -> None:
+        for j in schools:
+            if j not in self.owner:
+                self.owner[j] = g
+                self.schools[g].append(j)
+                self.supply[g] += self.seats[j]
+
+    def _visit(self, g: int, y: int) -> None:
+        if y in self.seen[g]:
+            return
+        self.seen[g].add(y)
+        self._claim(g, self.zone_open[y])
+        self.queue[g].extend(self.zindex[nb] for nb in self.zones[y].neighbours)
+
+    def _merge(self, g: int, h: int) -> None:
+        self.parent[h] = g
+        self.schools[g].extend(self.schools.pop(h))
+        self.demand[g] += self.demand.pop(h)
+        self.supply[g] += self.supply.pop(h)
+        self.queue[g].extend(self.queue.pop(h))
+        self.seen[g] |= self.seen.pop(h)
+
+    def _grow(self, g: int) -> None:
+        while self.supply[g] < self.demand[g] and self.queue[g]:
+            self._visit(g, self.queue[g].popleft())
+        if self.supply[g] < self.demand[g]:
+            for y in self.zone_order:
+                self._visit(g, y)
+            self._claim(g, self.orphans)
+        while self.supply[g] < self.demand[g]:
+            others = [h for h in self.schools if h != g and self.parent[h] == h]
+            if not others:
+                return
+            self._merge(g, min(others, key=lambda h: (self.demand[h] - self.supply[h], self._key(h))))
+
+    def lists(self, zone_ids: Sequence[int], counts: Sequence[int]) -> dict[int, list[int]]:
+        """Per zone of the children (-1: none), the schools its children list, own zone first."""
+        for z in zone_ids:
+            g = z + 1  # group ids: zone index + 1; 0 for children without a zone
+            self.parent[g] = g
+            self.schools[g] = []
+            self.demand[g] = counts[z + 1]
+            self.supply[g] = 0
+            self.queue[g] = deque()
+            self.seen[g] = set()
+            if z >= 0:
+                self._visit(g, z)
+        for z in sorted(zone_ids, key=lambda z: (z < 0, self._key(z + 1))):
+            self._grow(self.find(z + 1))
+        out: dict[int, list[int]] = {}
+        for z in zone_ids:
+            g = self.find(z + 1)
+            own = [j for j in self.zone_open[z] if self.find(self.owner[j]) == g] if z >= 0 else []
+            mine = set(own)
+            out[z] = own + [j for j in self.schools[g] if j not in mine]
+        return out
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def _group_positions(groups: IntArray) -> IntArray:
+    if groups.size == 0:
+        return groups
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    first = np.repeat(starts, np.diff(np.r_[starts, groups.size]))
+    return np.arange(groups.size, dtype=np.int64) - first
+
+
+def _group_sizes(groups: IntArray) -> IntArray:
+    if groups.size == 0:
+        return groups
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    sizes = np.diff(np.r_[starts, groups.size])
+    return np.repeat(sizes, sizes)
+
+
+def _ticket_ranks(tickets: Sequence[bytes]) -> IntArray:
+    """Position in (ticket, id) order; members are id-sorted and the sort is stable."""
+    n = len(tickets)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    words = np.frombuffer(b"".join(tickets), dtype=">u8").reshape(n, 4)
+    order = np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(n, dtype=np.int64)
+    return ranks
+
+
+def _pairs(
+    inputs: _RoundInputs,
+    *,
+    caps: IntArray,
+    placed: IntArray,
+    rank: IntArray,
+    tickets: Sequence[bytes],
+    mechanism: Mechanism,
+) -> dict[str, IntArray]:
+    m = inputs.members.size
+    lengths = np.diff(inputs.offsets)
+    reach = np.where(placed >= 0, rank + 1, lengths)
+    owner = np.repeat(np.arange(m, dtype=np.int64), lengths)
+    k = np.arange(lengths.sum(), dtype=np.int64) - np.repeat(inputs.offsets[:-1], lengths)
+    applied = k < reach[owner]
+    owner, k = owner[applied], k[applied]
+    school = inputs.choice[applied]
+    prio = inputs.priority[applied]
+    tr = _ticket_ranks(tickets)
+    step = k if mechanism is Mechanism.PREFERENCE_FIRST else np.zeros_like(k)
+    order = np.lexsort((tr[owner], prio, step, school))
+    owner, k, school, prio, step = owner[order], k[order], school[order], prio[order], step[order]
+    n_s = caps.size
+    group = school * (int(step.max()) + 1 if step.size else 1) + step
+    position = _group_positions(group) + 1
+    count = _group_sizes(group)
+    won = placed[owner] == school
+    if mechanism is Mechanism.PREFERENCE_FIRST:
+        # seats left at (school, step): capacity minus admissions at earlier steps
+        steps = int(step.max()) + 1 if step.size else 1
+        adm = np.zeros((n_s, steps), dtype=np.int64)
+        np.add.at(adm, (school[won], step[won]), 1)
+        before = np.cumsum(adm, axis=1) - adm
+        seats = caps[school] - before[school, step]
+    else:
+        seats = caps[school]
+    # last admitted in each group: the admitted pair with the largest position
+    cut = np.full(group.size, -1, dtype=np.int64)
+    if group.size:
+        last_won = np.full(int(group.max()) + 1, -1, dtype=np.int64)
+        idx = np.flatnonzero(won)
+        last_won[group[idx]] = idx  # sorted ascending: the last write is the largest position
+        li = last_won[group]
+        cut = np.where(li >= 0, owner[np.where(li >= 0, li, 0)], -1)
+    return {
+        "member": owner,
+        "school": school,
+        "choice": k,
+        "priority": prio,
+        "position": position,
+        "count": count,
+        "seats": seats,
+        "cut": cut,
+    }
+
+
+def _resolve(
+    source: ContributionSource, round_id: str, frozen: FrozenInputs
+) -> Sequence[Contribution]:
+    if isinstance(source, Mapping):
+        if round_id not in source:
+            raise AllocationError("no contributions supplied", round_id)
+        return source[round_id]
+    return source(round_id, frozen)
+
+
+def run_plan(
+    policy: Policy,
+    scenario: Scenario,
+    contributions: ContributionSource,
+    *,
+    reporter: Reporter | None = None,
+    rehearsal: bool = False,
+    accelerate: bool = True,
+) -> AllocationResult:
+    """Run the stage's rounds in order; return every round's bundle and every applicant's outcome.
+
+    Raises ScenarioError when the scenario does not fit the policy (wrong district or
+    year, a list longer than a round allows), AllocationError when a round's
+    contributions are missing, and lottery's InvalidBundle / seeding's CeremonyError
+    from the draw itself.
+    """
+    if scenario.district != policy.district or scenario.year != policy.year:
+        raise ScenarioError(
+            f"scenario is {scenario.district}/{scenario.year}, policy is {policy.district}/{policy.year}",
+            "/district",
+            "the scenario must run under its own district's policy for that year",
+        )
+    rep = reporter or Reporter()
+    stage = scenario.stage
+    plan = policy.plan(stage)
+    routing = route(policy, scenario)
+    builder = _Builder(policy, scenario, routing)
+    n = scenario.applicants.size
+    seats_left = np.asarray([s.seats for s in scenario.schools], dtype=np.int64)
+    school = np.full(n, -1, dtype=np.int64)
+    round_index = np.full(n, -1, dtype=np.int64)
+    choice = np.full(n, -1, dtype=np.int64)
+    rep.plan_started(stage.value, len(plan), n)
+    records: list[RoundRecord] = []
+    sids = [s.id for s in scenario.schools]
+    ids = scenario.applicants.ids
+    for ri, spec in enumerate(plan):
+        draw_id = draw_id_of(policy, stage, spec.id, rehearsal=rehearsal)
+        inputs = builder.build(spec, school < 0, seats_left)
+        caps = seats_left[inputs.schools].copy()
+        rep.round_started(spec, draw_id, inputs.members.size, inputs.schools.size)
+        if inputs.members.size == 0:
+            rep.round_skipped(spec, "nobody to place")
+            empty = np.zeros(0, dtype=np.int64)
+            records.append(
+                RoundRecord(
+                    spec,
+                    draw_id,
+                    None,
+                    empty,
+                    inputs.schools,
+                    caps,
+                    (),
+                    empty,
+                    empty,
+                    empty,
+                    empty,
+                    empty,
+                    empty,
+                    empty,
+                    empty,
+                    empty,
+                    empty,
+                    (),
+                )
+            )
+            continue
+        school_records = [
+            {"id": sids[j], "capacity": int(c)}
+            for j, c in zip(inputs.schools.tolist(), caps.tolist(), strict=True)
+        ]
+        applicant_records = _applicant_records(ids, sids, inputs)
+        frozen = lottery.freeze(draw_id, school_records, applicant_records, accelerate=accelerate)
+        rep.round_frozen(spec, frozen)
+        extra = {
+            "allocation": {
+                "district": policy.district,
+                "year": policy.year,
+                "stage": stage.value,
+                "round": spec.id,
+                "kind": spec.kind.value,
+                "section": spec.section,
+                "title": spec.title,
+                "max_choices": spec.max_choices,
+                "readings": policy.readings.to_mapping(),
+            }
+        }
+        outcome = lottery.run_draw(
+            frozen,
+            _resolve(contributions, spec.id, frozen),
+            mechanism=spec.mechanism,
+            extra=extra,
+            accelerate=accelerate,
+        )
+        placed = np.asarray(outcome.placement.school, dtype=np.int64)
+        rank = np.asarray(outcome.placement.rank, dtype=np.int64)
+        won = placed >= 0
+        rows = inputs.members[won]
+        school[rows] = inputs.schools[placed[won]]
+        round_index[rows] = ri
+        choice[rows] = rank[won]
+        seats_left -= np.bincount(school[rows], minlength=len(sids)) if rows.size else 0
+        pairs = _pairs(
+            inputs,
+            caps=caps,
+            placed=placed,
+            rank=rank,
+            tickets=outcome.tickets,
+            mechanism=spec.mechanism,
+        )
+        results = tuple(
+            SchoolRound(
+                round=spec.id,
+                school=r["school"],
+                seats=int(c),
+                listed=r["listed"],
+                applied=r["applied"],
+                admitted=r["admitted"],
+                mode=_mode(policy, r["applied"], int(c)),
+                cutoff_priority=None if r["cutoff"] is None else r["cutoff"]["priority"],
+                cutoff_ticket=None if r["cutoff"] is None else r["cutoff"]["ticket"],
+            )
+            for r, c in zip(outcome.bundle["school_results"], caps.tolist(), strict=True)
+        )
+        rep.round_drawn(spec, outcome.bundle)
+        records.append(
+            RoundRecord(
+                spec=spec,
+                draw_id=draw_id,
+                bundle=outcome.bundle,
+                members=inputs.members,
+                schools=inputs.schools,
+                capacities=caps,
+                tickets=tuple(outcome.tickets),
+                placed=placed,
+                rank=rank,
+                pair_member=pairs["member"],
+                pair_school=pairs["school"],
+                pair_choice=pairs["choice"],
+                pair_priority=pairs["priority"],
+                pair_position=pairs["position"],
+                pair_count=pairs["count"],
+                pair_seats=pairs["seats"],
+                pair_cut_member=pairs["cut"],
+                results=results,
+            )
+        )
+    result = AllocationResult(
+        policy, scenario, stage, routing, tuple(records), school, round_index, choice
+    )
+    rep.plan_finished(result)
+    return result
+
+
+def _applicant_records(
+    ids: Sequence[str], sids: Sequence[str], inputs: _RoundInputs
+) -> list[dict[str, Any]]:
+    """The round's protocol records ``{"id", "choices", "priority"}``, in id order.
+
+    A child has one priority class in a round (the engine builds it so: the zone
+    class or 0), so the priority map is ``dict.fromkeys(choices, class)``.
+    """
+    local_ids = [sids[j] for j in inputs.schools.tolist()]
+    offs = inputs.offsets.tolist()
+    ch = [local_ids[j] for j in inputs.choice.tolist()]
+    starts = offs[:-1]
+    member_prio = inputs.priority[inputs.offsets[:-1]].tolist() if ch else []
+    if inputs.priority.size and np.any(
+        inputs.priority != np.repeat(inputs.priority[inputs.offsets[:-1]], np.diff(inputs.offsets))
+    ):
+        raise AllocationError("a child has two priority classes in one round")
+    chunks = list(map(ch.__getitem__, map(slice, starts, offs[1:])))
+    return [
+        {"id": aid, "choices": c, "priority": dict.fromkeys(c, p)}
+        for aid, c, p in zip(
+            [ids[g] for g in inputs.members.tolist()], chunks, member_prio, strict=True
+        )
+    ]
+
+
+def _mode(policy: Policy, applied: int, seats: int) -> str:
+    """Direct or drawn, under the reading of §四（一）5 for applicants equal to seats."""
+    if applied < seats or (applied == seats and policy.readings.equal_counts_as_direct):
+        return "direct"
+    return "drawn"
+
+
+__all__ = [
+    "RULES",
+    "AllocationResult",
+    "ContributionSource",
+    "Outcome",
+    "R",
+    "RoundRecord",
+    "Rule",
+    "SchoolRound",
+    "draw_id_of",
+    "rehearsal_contributions",
+    "run_plan",
+]

@@ -1,0 +1,424 @@
+"""The admission policy as frozen values, loaded from a versioned policy file.
+
+A policy file (TOML, or the same data as a mapping) holds the reference dates of
+§三, the address rules of §四（一）1–2, the priority classes of §三（三）and
+§三（五）, the ordered rounds of each stage (§四（二）and the timetable), each with
+its mechanism and the number of choices a family may list, and the *readings*:
+every point where the published text is open to more than one reading is a
+named setting with the section it reads, never a silent choice in code.
+
+Pure: the loader takes text or a mapping; :func:`shipped_policy` reads a file
+shipped inside the package through ``importlib.resources``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from allocation._dates import parse_date
+from allocation._errors import PolicyError
+from lottery import Mechanism
+
+POLICY_FORMAT = "paiwei-policy/1"
+
+
+class Stage(StrEnum):
+    PRIMARY = "primary"
+    JUNIOR = "junior"
+
+
+class SchoolKind(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    BOARDING = "boarding"
+    SPECIAL = "special-education"
+
+
+class RoundKind(StrEnum):
+    """What a round draws over.
+
+    - ``application``: schools of the listed kinds (private, public boarding); families
+      apply to them directly (§四（二）1（2）（3）, 2（2）（3）).
+    - ``groups``: junior-high first batch, one school from each of the two groups
+      (§四（二）2（1）①).
+    - ``nine-year``: a nine-year school's junior section admits its own primary
+      graduates (§四（二）2（1）②).
+    - ``single-school``: each single-school zone's school admits the children its
+      addresses map to, drawing when oversubscribed (§四（二）1（1）, 2（1）②).
+    - ``zone``: the rest of each multi-school zone, over the zone's remaining seats
+      in the order of the family's stated preferences (§四（二）1（1）, 2（1）③).
+    - ``district``: the district places anyone eligible still unplaced over the
+      remaining seats of their own and neighbouring zones (§四（一）5).
+    """
+
+    APPLICATION = "application"
+    GROUPS = "groups"
+    NINE_YEAR = "nine-year"
+    SINGLE_SCHOOL = "single-school"
+    ZONE = "zone"
+    DISTRICT = "district"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingSpec:
+    """An open point of the policy text: its options, documented default, and section."""
+
+    name: str
+    options: tuple[Any, ...]
+    default: Any
+    section: str
+    question: str
+
+
+READING_SPECS: Mapping[str, ReadingSpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            ReadingSpec(
+                "equal_counts_as_direct",
+                (True, False),
+                True,
+                "§四（一）5",
+                "报名人数少于招生人数直接接收、超过时派位；报名人数等于招生人数算直接接收吗？",
+            ),
+            ReadingSpec(
+                "no_property_means",
+                ("none-in-beijing", "none-in-chaoyang"),
+                "none-in-beijing",
+                "§三（一）1（3）",
+                "“无房家庭”指父母或其他监护人在北京市无房，还是在朝阳区无房？",
+            ),
+            ReadingSpec(
+                "tenancy_anniversary_inclusive",
+                (True, False),
+                True,
+                "§三（一）1（3）",
+                "2021年5月1日起租，截至2024年5月1日算满3年吗（周年当日计入）？",
+            ),
+            ReadingSpec(
+                "birth_cutoff_inclusive",
+                (True, False),
+                True,
+                "§三（一）1",
+                "“2018年8月31日以前出生”包括8月31日当天吗？",
+            ),
+            ReadingSpec(
+                "property_after_strict",
+                (True, False),
+                True,
+                "§四（一）2",
+                "“2017年6月30日后取得”是否不含6月30日当天（当天取得仍对应一所学校）？",
+            ),
+            ReadingSpec(
+                "address_window",
+                ("from-year-of-use", "full-years-after"),
+                "from-year-of-use",
+                "§四（一）1",
+                "“用于登记入学之年起，小学六年内”：使用当年算第一年（第七年可再用），还是须满六个整年之后？",
+            ),
+            ReadingSpec(
+                "preferential_care",
+                ("priority-class", "tie-break"),
+                "priority-class",
+                "§三（五）",
+                "“同等条件下给予照顾”：照顾对象排在同一片区其他儿童之前（优先类别），还是只在条件完全相同时打破平局？",
+            ),
+            ReadingSpec(
+                "junior_group_order",
+                ("group-1-first", "parent-ordered"),
+                "group-1-first",
+                "§四（二）2（1）①",
+                "初中一批次两组志愿：按第一组在前统一志愿优先派位，还是按家长填报的顺序？",
+            ),
+        )
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Readings:
+    """The chosen reading of each open point; see ``READING_SPECS`` for the questions."""
+
+    equal_counts_as_direct: bool
+    no_property_means: str
+    tenancy_anniversary_inclusive: bool
+    birth_cutoff_inclusive: bool
+    property_after_strict: bool
+    address_window: str
+    preferential_care: str
+    junior_group_order: str
+
+    @staticmethod
+    def defaults() -> Readings:
+        return Readings(**{name: spec.default for name, spec in READING_SPECS.items()})
+
+    def to_mapping(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in READING_SPECS}
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSpec:
+    """One round of a stage's plan: one protocol draw."""
+
+    id: str
+    kind: RoundKind
+    mechanism: Mechanism
+    max_choices: int
+    section: str
+    title: str
+    school_kinds: tuple[SchoolKind, ...] = (SchoolKind.PUBLIC,)
+    priority_classes: bool = True
+
+
+PREFERENTIAL_CATEGORIES = ("martyr", "overseas-chinese", "serviceman", "model-worker", "taiwan")
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityClasses:
+    """Priority integers at a school (lower is better) of §三（三）and §三（五）."""
+
+    disabled: int = 0
+    preferential: int = 1
+    others: int = 2
+    preferential_categories: tuple[str, ...] = ()
+
+
+CATEGORIES = frozenset(
+    {
+        "disabled",
+        "martyr",
+        "overseas-chinese",
+        "serviceman",
+        "model-worker",
+        "taiwan",
+        "talent",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A district's admission policy for one year. All dates are day ordinals."""
+
+    district: str
+    year: int
+    title: str
+    source: str
+    birth_cutoff: int
+    property_cutoff: int
+    residence_reference: int
+    residence_years: int
+    employment_years: int
+    reuse_years: Mapping[Stage, int]
+    family_planning_exemption: bool
+    priority: PriorityClasses
+    readings: Readings
+    rounds: Mapping[Stage, tuple[RoundSpec, ...]] = field(default_factory=dict)
+
+    def with_readings(self, **changes: Any) -> Policy:
+        """The same policy under other readings. Raises PolicyError on an unknown name or value."""
+        for name, value in changes.items():
+            spec = READING_SPECS.get(name)
+            if spec is None:
+                raise PolicyError(f"unknown reading {name!r}", f"/readings/{name}")
+            if value not in spec.options or type(value) is not type(spec.default):
+                raise PolicyError(
+                    f"reading {name!r} must be one of {list(spec.options)!r}", f"/readings/{name}"
+                )
+        return replace(self, readings=replace(self.readings, **changes))
+
+    def with_mechanism(self, stage: Stage, round_id: str, mechanism: Mechanism) -> Policy:
+        """The same policy with one round run under another mechanism (for comparisons)."""
+        plan = tuple(
+            replace(r, mechanism=mechanism) if r.id == round_id else r for r in self.rounds[stage]
+        )
+        rounds = dict(self.rounds)
+        rounds[stage] = plan
+        return replace(self, rounds=MappingProxyType(rounds))
+
+    def plan(self, stage: Stage) -> tuple[RoundSpec, ...]:
+        return self.rounds.get(stage, ())
+
+
+# --- loading -------------------------------------------------------------------------
+
+
+def _get(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in data:
+        raise PolicyError(f"missing key {key!r}", where, "policy format")
+    value = data[key]
+    if kind is int and (type(value) is not int):
+        raise PolicyError("must be an integer", f"{where}/{key}", "policy format")
+    if kind is not int and not isinstance(value, kind):
+        raise PolicyError(f"must be {kind.__name__}", f"{where}/{key}", "policy format")
+    return value
+
+
+def _date(data: Mapping[str, Any], key: str, where: str) -> int:
+    value = _get(data, key, str, where)
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise PolicyError(str(exc), f"{where}/{key}", "policy format") from exc
+
+
+def _readings(data: Any, where: str) -> Readings:
+    if not isinstance(data, Mapping):
+        raise PolicyError("must be a table", where, "policy format")
+    values: dict[str, Any] = {}
+    for name, spec in READING_SPECS.items():
+        here = f"{where}/{name}"
+        if name not in data:
+            raise PolicyError(
+                f"reading {name!r} ({spec.section}) must be stated; documented default: "
+                f"{spec.default!r}",
+                here,
+                "policy readings are never implicit",
+            )
+        entry = data[name]
+        if not isinstance(entry, Mapping) or "value" not in entry:
+            raise PolicyError("must be a table with 'value' and 'section'", here, "policy format")
+        value = entry["value"]
+        if value not in spec.options or type(value) is not type(spec.default):
+            raise PolicyError(
+                f"must be one of {list(spec.options)!r}", f"{here}/value", spec.section
+            )
+        if entry.get("section") != spec.section:
+            raise PolicyError(
+                f"section must be {spec.section!r} (the text this reading reads)",
+                f"{here}/section",
+                "policy format",
+            )
+        values[name] = value
+    unknown = set(data) - set(READING_SPECS)
+    if unknown:
+        raise PolicyError(f"unknown reading {sorted(unknown)[0]!r}", where, "policy format")
+    return Readings(**values)
+
+
+def _round(data: Any, where: str, seen: set[str]) -> RoundSpec:
+    if not isinstance(data, Mapping):
+        raise PolicyError("round must be a table", where, "policy format")
+    rid = _get(data, "id", str, where)
+    if not rid or "/" in rid or rid in seen:
+        raise PolicyError("round id must be non-empty, unique, without '/'", f"{where}/id")
+    seen.add(rid)
+    try:
+        kind = RoundKind(_get(data, "kind", str, where))
+    except ValueError as exc:
+        raise PolicyError(
+            f"kind must be one of {[k.value for k in RoundKind]}", f"{where}/kind"
+        ) from exc
+    try:
+        mechanism = Mechanism(_get(data, "mechanism", str, where))
+    except ValueError as exc:
+        raise PolicyError(
+            "mechanism must be 'deferred-acceptance' or 'preference-first'", f"{where}/mechanism"
+        ) from exc
+    max_choices = _get(data, "max_choices", int, where)
+    if max_choices < 1:
+        raise PolicyError("max_choices must be at least 1", f"{where}/max_choices")
+    kinds_raw = data.get("school_kinds", ["public"])
+    try:
+        kinds = tuple(SchoolKind(k) for k in kinds_raw)
+    except (ValueError, TypeError) as exc:
+        raise PolicyError("unknown school kind", f"{where}/school_kinds") from exc
+    prio = data.get("priority_classes", True)
+    if type(prio) is not bool:
+        raise PolicyError("must be true or false", f"{where}/priority_classes")
+    return RoundSpec(
+        id=rid,
+        kind=kind,
+        mechanism=mechanism,
+        max_choices=max_choices,
+        section=_get(data, "section", str, where),
+        title=_get(data, "title", str, where),
+        school_kinds=kinds,
+        priority_classes=prio,
+    )
+
+
+def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
+    """Build a Policy from parsed policy-file data. Raises PolicyError with a JSON pointer."""
+    if not isinstance(data, Mapping):
+        raise PolicyError("policy must be a table", "", "policy format")
+    if data.get("format") != POLICY_FORMAT:
+        raise PolicyError(f"format must be {POLICY_FORMAT!r}", "/format", "policy format")
+    dates = _get(data, "dates", Mapping, "")
+    reuse = _get(data, "address_reuse", Mapping, "")
+    classes = _get(data, "priority", Mapping, "")
+    preferential = classes.get("preferential_categories", list(PREFERENTIAL_CATEGORIES))
+    if not isinstance(preferential, list) or not set(preferential) <= CATEGORIES:
+        raise PolicyError("unknown category", "/priority/preferential_categories")
+    priority = PriorityClasses(
+        disabled=_get(classes, "disabled", int, "/priority"),
+        preferential=_get(classes, "preferential", int, "/priority"),
+        others=_get(classes, "others", int, "/priority"),
+        preferential_categories=tuple(preferential),
+    )
+    stages = _get(data, "stages", Mapping, "")
+    rounds: dict[Stage, tuple[RoundSpec, ...]] = {}
+    for name, stage_data in stages.items():
+        try:
+            stage = Stage(name)
+        except ValueError as exc:
+            raise PolicyError("stage must be 'primary' or 'junior'", f"/stages/{name}") from exc
+        plan = _get(stage_data, "rounds", list, f"/stages/{name}")
+        seen: set[str] = set()
+        rounds[stage] = tuple(
+            _round(r, f"/stages/{name}/rounds/{i}", seen) for i, r in enumerate(plan)
+        )
+    district = _get(data, "district", str, "")
+    if not district or not district.isascii() or "/" in district:
+        raise PolicyError("district must be ASCII text without '/'", "/district")
+    return Policy(
+        district=district,
+        year=_get(data, "year", int, ""),
+        title=_get(data, "title", str, ""),
+        source=_get(data, "source", str, ""),
+        birth_cutoff=_date(dates, "birth_cutoff", "/dates"),
+        property_cutoff=_date(dates, "property_cutoff", "/dates"),
+        residence_reference=_date(dates, "residence_reference", "/dates"),
+        residence_years=_get(dates, "residence_years", int, "/dates"),
+        employment_years=_get(dates, "employment_years", int, "/dates"),
+        reuse_years=MappingProxyType(
+            {
+                Stage.PRIMARY: _get(reuse, "primary_years", int, "/address_reuse"),
+                Stage.JUNIOR: _get(reuse, "junior_years", int, "/address_reuse"),
+            }
+        ),
+        family_planning_exemption=_get(reuse, "family_planning_exemption", bool, "/address_reuse"),
+        priority=priority,
+        readings=_readings(data.get("readings"), "/readings"),
+        rounds=MappingProxyType(rounds),
+    )
+
+
+def policy_from_text(text: str) -> Policy:
+    """Parse a TOML policy file's text. Raises PolicyError."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"not valid TOML: {exc}", "", "policy format") from exc
+    return policy_from_mapping(data)
+
+
+def shipped_policy_text(name: str = "chaoyang-2024") -> str:
+    """The text of a policy file shipped in ``allocation/policies``. Raises PolicyError."""
+    if not name.replace("-", "").isalnum():
+        raise PolicyError(f"no shipped policy named {name!r}")
+    resource = resources.files("allocation.policies").joinpath(f"{name}.toml")
+    if not resource.is_file():
+        raise PolicyError(f"no shipped policy named {name!r}")
+    return resource.read_text(encoding="utf-8")
+
+
+def shipped_policy(name: str = "chaoyang-2024") -> Policy:
+    """The shipped policy ``name`` (default: Chaoyang 2024). Raises PolicyError."""
+    return policy_from_text(shipped_policy_text(name))

@@ -1,0 +1,1 @@
+"""The HTTP face of paiwei: ``api.app:create_app(settings)``."""

@@ -1,0 +1,1 @@
+"""pytest-benchmark suites for the protocol core (outside testpaths: run ``pytest bench``)."""

@@ -1,0 +1,56 @@
+"""Shared workloads for the benchmarks: built once per session, deterministic.
+
+Sizes: 10k, 100k and 1M applicants over 5,000 schools (see ``bench/workload.py``).
+``PAIWEI_BENCH_SIZES=10000,100000`` limits the sizes for a quick run.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from bench.workload import Workload, make_bundle, make_workload
+
+SIZES = tuple(
+    int(x) for x in os.environ.get("PAIWEI_BENCH_SIZES", "10000,100000,1000000").split(",")
+)
+ROUNDS = {10_000: 10, 100_000: 5, 1_000_000: 3}
+
+
+def rounds_for(n: int) -> int:
+    return ROUNDS.get(n, 3)
+
+
+_workloads: dict[int, Workload] = {}
+
+
+def workload(n: int) -> Workload:
+    if n not in _workloads:
+        _workloads[n] = make_workload(n)
+    return _workloads[n]
+
+
+@pytest.fixture(scope="session")
+def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bundles")
+
+
+_bundle_files: dict[tuple[int, str], Path] = {}
+
+
+def bundle_file(directory: Path, n: int, mechanism: str = "deferred-acceptance") -> Path:
+    """A signed bundle for the workload of size n, written once as canonical JSON bytes."""
+    key = (n, mechanism)
+    if key not in _bundle_files:
+        path = directory / f"bundle-{n}-{mechanism}.json"
+        bundle: Any = make_bundle(workload(n), mechanism)
+        path.write_bytes(orjson.dumps(bundle, option=orjson.OPT_SORT_KEYS))
+        del bundle
+        gc.collect()
+        _bundle_files[key] = path
+    return _bundle_files[key]

@@ -1,0 +1,47 @@
+"""Peak resident memory of one job, run in a fresh process: ``python -m bench.peak_memory JOB ...``.
+
+Jobs:
+  draw N            build the workload's columnar table, then tickets + placement (DA)
+  verify FILE       read a bundle file, parse it, verify it (the notary's whole job)
+Prints one JSON line: {"job", "seconds", "peak_rss_bytes"} (ru_maxrss of this process).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+
+def main(argv: list[str]) -> int:
+    job, arg = argv[0], argv[1]
+    start = time.perf_counter()
+    if job == "draw":
+        import lottery  # noqa: PLC0415
+        from bench.workload import make_workload  # noqa: PLC0415
+
+        table = make_workload(int(arg)).table()
+        lottery.place(
+            lottery.Mechanism.DEFERRED_ACCEPTANCE,
+            table,
+            lottery.tickets(bytes(32), table.applicant_ids),
+        )
+    elif job == "verify":
+        import lottery  # noqa: PLC0415
+
+        with open(arg, "rb") as fh:
+            data = fh.read()
+        bundle = lottery.parse_bundle(data)
+        del data
+        assert lottery.verify(bundle).valid
+    else:
+        raise SystemExit(f"unknown job {job!r}")
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+    print(json.dumps({"job": job, "seconds": round(seconds, 3), "peak_rss_bytes": peak}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,73 @@
+"""Verification of a parsed bundle, and parsing the bundle file, beside the ticket floor.
+
+verify: the full ``lottery.verify`` (input root, commitments, seed, tickets,
+        assignments, school results, signature against a trusted key) of a bundle
+        already parsed, with accelerators (orjson, NumPy) and without.
+parse:  ``lottery.parse_bundle`` of the bundle file's bytes (read beforehand).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import lottery
+from bench.conftest import SIZES, bundle_file, rounds_for, workload
+from bench.workload import floor_tickets, signing_key
+
+SEED = bytes(range(32))
+TRUSTED = {"bureau": bytes.fromhex(lottery.public_key_hex(signing_key()))}
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_floor_tickets(benchmark: Any, n: int) -> None:
+    w = workload(n)
+    benchmark.group = f"verify {n}"
+    out = benchmark.pedantic(
+        floor_tickets, args=(SEED, w.applicant_ids), rounds=rounds_for(n), warmup_rounds=1
+    )
+    assert len(out) == n
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "accelerate"),
+    [("deferred-acceptance", True), ("deferred-acceptance", False), ("preference-first", True)],
+    ids=["da-accel", "da-plain", "pf-accel"],
+)
+@pytest.mark.parametrize("n", SIZES)
+def test_verify(benchmark: Any, bundle_dir: Path, n: int, mechanism: str, accelerate: bool) -> None:
+    data = bundle_file(bundle_dir, n, mechanism).read_bytes()
+    bundle = lottery.parse_bundle(data)
+    del data
+    benchmark.group = f"verify {n}"
+    rounds = 1 if (n >= 1_000_000 and not accelerate) else rounds_for(n)
+    report = benchmark.pedantic(
+        lottery.verify, args=(bundle, TRUSTED), kwargs={"accelerate": accelerate}, rounds=rounds
+    )
+    assert report.valid and report.applicants == n
+    assert [c.name for c in report.checks] == [
+        "input root",
+        "commitment of notary",
+        "seed",
+        "tickets",
+        "assignments",
+        "school results",
+        "signature of bureau",
+    ]
+
+
+@pytest.mark.parametrize("accelerate", [True, False], ids=["orjson", "stdlib"])
+@pytest.mark.parametrize("n", SIZES)
+def test_parse(benchmark: Any, bundle_dir: Path, n: int, accelerate: bool) -> None:
+    data = bundle_file(bundle_dir, n).read_bytes()
+    benchmark.group = f"verify {n}"
+    benchmark.extra_info["bytes"] = len(data)
+    bundle = benchmark.pedantic(
+        lottery.parse_bundle,
+        args=(data,),
+        kwargs={"accelerate": accelerate},
+        rounds=rounds_for(n),
+    )
+    assert len(bundle["applicants"]) == n

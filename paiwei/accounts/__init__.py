@@ -1,0 +1,1 @@
+"""Accounts: parents and staff, passwords, login throttling, web sessions."""

@@ -1,0 +1,1 @@
+"""Image captchas: generated on the server, checked once, expiring."""

@@ -1,0 +1,27 @@
+"""``paiwei audit``: check the hash-chained audit log."""
+
+from __future__ import annotations
+
+import typer
+
+from paiwei.audit.service import AuditChainError, verify
+from paiwei.cli._common import fail, out
+from paiwei.db import make_engine, make_session_factory
+from paiwei.settings import Settings
+
+app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
+
+
+@app.command("verify")
+def verify_command() -> None:
+    """Recompute the hash chain of the audit log; exit 2 naming the first bad event."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db_session:
+            count = verify(db_session=db_session)
+    except AuditChainError as exc:
+        fail(f"audit log does not verify: {exc}")
+    finally:
+        engine.dispose()
+    out.print(f"audit log OK: {count} events, hash chain intact")

@@ -1,0 +1,1 @@
+"""Applicant intake: registration and detailed information (manual §一, §二)."""

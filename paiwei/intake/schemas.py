@@ -1,0 +1,181 @@
+"""API schemas for intake (pydantic). Types only: the rules live in the service layer so
+that each one raises its own stable error code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NoticeCreate(_In):
+    district: Code = Field(description="入学区代码，如 110105（朝阳区）")
+
+
+class NoticeRead(BaseModel):
+    notice_token: str
+    shown_at: datetime
+    min_read_seconds: int
+    text: str
+
+
+class RegistrationCreate(_In):
+    """Figure 6. Every field is starred (required)."""
+
+    district: Code = Field(description="入学区（确定所在区）")
+    notice_token: Token
+    notice_agreed: bool = Field(description="我已认真阅读并同意该条款")
+    privacy_agreed: bool = Field(description="我已阅读并同意《个人信息保护政策》")
+    child_nationality: Code = Field(description="适龄儿童国籍，如 CHN")
+    hukou_province: Code = Field(description="适龄儿童户籍所在省/自治区/特别行政区代码")
+    hukou_district: Code | None = Field(default=None, description="户籍在北京市时：所在区代码")
+    residence_district: Code = Field(description="适龄儿童居住地：北京市的区代码")
+    child_name: ShortText
+    child_sex: Code = Field(description="M 男 / F 女")
+    child_birth_date: Code = Field(description="出生日期，格式 YYYY-MM-DD")
+    child_id_type: Code
+    child_id_number: Code
+    guardian_name: ShortText = Field(description="监护人（一）姓名")
+    guardian_mobile: Code = Field(description="监护人（一）手机号")
+    password: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password_confirm: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    captcha_id: Token
+    captcha_answer: Code
+    sms_code: Code
+
+
+class RegistrationRead(BaseModel):
+    account_no: str
+    message: str
+
+
+class PropertyIn(_In):
+    certificate_no: Code
+    certificate_date: Code = Field(description="发证日期 YYYY-MM-DD")
+    address: Text
+
+
+class RentalIn(_In):
+    registration_no: Code = Field(description="北京市住房租赁监管平台登记备案编号")
+    registration_date: Code = Field(description="登记备案日期 YYYY-MM-DD")
+
+
+class ChildDetailsIn(_In):
+    """适龄儿童基本信息. The registered fields may be repeated but not changed."""
+
+    name: ShortText | None = None
+    id_type: Code | None = None
+    id_number: Code | None = None
+    birth_date: Code | None = None
+    sex: Code | None = None
+    nationality: Code | None = None
+    hukou_province: Code | None = None
+    hukou_address: Text
+    hukou_type: Code
+    ethnicity: Code
+    address: Text
+
+
+class ResidenceIn(_In):
+    district: Code
+    street: Code
+    address: Text
+    dwelling_type: Code
+    property: PropertyIn | None = None
+    rental: RentalIn | None = None
+
+
+class GuardianIn(_In):
+    name: ShortText
+    relation: Code
+    nationality: Code
+    hukou_province: Code
+    id_type: Code
+    id_number: Code
+    education: Code
+    phone: Code
+    work_nature: Code
+    employer: Text
+    employer_district: Code
+    social_insurance_months: int = Field(ge=0, le=600, description="在本区缴纳社会保险月数")
+
+
+class DetailsCreate(_In):
+    child: ChildDetailsIn
+    residence: ResidenceIn
+    guardians: list[GuardianIn] = Field(description="一至两位法定监护人")
+    categories: list[Code] = Field(default_factory=list, description="照顾类别，如 台胞子女")
+
+
+class GuardianRead(BaseModel):
+    position: int
+    name: str
+    relation: str
+    nationality: str
+    hukou_province: str
+    id_type: str
+    id_number: str
+    education: str
+    phone: str
+    work_nature: str
+    employer: str
+    employer_district: str
+    social_insurance_months: int
+
+
+class ApplicantRead(BaseModel):
+    account_no: str
+    district: str
+    status: str
+    status_text: str
+    return_reason: str | None
+    child_name: str
+    child_sex: str
+    child_birth_date: str
+    child_nationality: str
+    child_id_type: str
+    child_id_number: str
+    hukou_province: str
+    hukou_district: str | None
+    residence_district: str
+    guardian_name: str
+    guardian_mobile: str
+    hukou_address: str | None
+    hukou_type: str | None
+    ethnicity: str | None
+    address: str | None
+    actual_district: str | None
+    actual_street: str | None
+    actual_address: str | None
+    dwelling_type: str | None
+    property_certificate_no: str | None
+    property_certificate_date: str | None
+    property_address: str | None
+    rental_registration_no: str | None
+    rental_registration_date: str | None
+    categories: list[str]
+    guardians: list[GuardianRead]
+
+
+class CollectionFormRead(BaseModel):
+    """学龄人口信息采集表."""
+
+    form_no: str
+    district_name: str
+    applicant: ApplicantRead
+    generated_at: datetime
+
+
+class EnumerationItem(BaseModel):
+    code: str
+    name: str

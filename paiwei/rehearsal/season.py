@@ -1,0 +1,268 @@
+"""One rehearsal (模拟派位): every round of the stage, in memory, from one throwaway seed.
+
+The rounds run through the same code as the real season (:func:`allocation.run_plan`
+with ``rehearsal=True``, so every draw id starts with ``rehearsal/``); each round's
+contribution is derived from the rehearsal seed by
+:func:`allocation.rehearsal_contributions`. Bundles are signed with a throwaway
+Ed25519 key derived from the same seed, so the same seed gives byte-identical
+output and anyone holding the seed can check the whole run.
+
+The result is a set of files (name -> bytes) that the caller writes; nothing here
+touches the file system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+import lottery
+from allocation import (
+    AllocationResult,
+    Explainer,
+    Explanation,
+    Reporter,
+    Target,
+    rehearsal_contributions,
+    run_plan,
+)
+from lottery import canonical_json, public_key_hex, sign_bundle
+from paiwei.rehearsal.loading import LoadedScenario
+from seeding import tagged_hash
+
+REHEARSAL_FORMAT = "paiwei-rehearsal/1"
+KEY_TAG = "paiwei/rehearsal/v1/key"
+SIGNER = "rehearsal"
+NOTE = "模拟派位，非正式派位结果"
+KEY_DERIVATION = (
+    f'Ed25519 private key (RFC 8032 seed) = TH("{KEY_TAG}", rehearsal seed); '
+    "a throwaway key: whoever holds the seed can sign, so it proves nothing beyond this run"
+)
+CONTRIBUTION_RULE = (
+    'each round: one contribution {"contributor": "rehearsal", '
+    '"value": SHA-256(rehearsal seed ‖ UTF-8 draw id)} made after the freeze'
+)
+TARGETS = {
+    int(Target.NONE): None,
+    int(Target.SINGLE): "single-school",
+    int(Target.ZONE): "zone",
+    int(Target.DISTRICT): "district",
+}
+
+
+def throwaway_key(seed: bytes) -> Ed25519PrivateKey:
+    """The rehearsal's signing key, derived from its seed (so a seed reproduces every byte)."""
+    return Ed25519PrivateKey.from_private_bytes(tagged_hash(KEY_TAG, seed))
+
+
+def dump(value: Any) -> bytes:
+    """Sorted, indented JSON with a final newline: the same value gives the same bytes."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+
+
+def run_season(
+    loaded: LoadedScenario,
+    seed: bytes,
+    *,
+    reporter: Reporter | None = None,
+    accelerate: bool = True,
+) -> AllocationResult:
+    """Eligibility, routing and every round of the stage under rehearsal draw ids.
+
+    Raises allocation's ScenarioError (e.g. a list longer than a round allows),
+    lottery's InvalidBundle for records outside the protocol's domain.
+    """
+    return run_plan(
+        loaded.policy,
+        loaded.scenario,
+        rehearsal_contributions(seed),
+        reporter=reporter,
+        rehearsal=True,
+        accelerate=accelerate,
+    )
+
+
+def _rule(rule: Any) -> dict[str, str]:
+    return {"code": rule.code, "section": rule.section, "text": rule.text}
+
+
+def applicant_record(result: AllocationResult, i: int, explanation: Explanation) -> dict[str, Any]:
+    """Row ``i``: eligibility with its rule, the route, each round's outcome, the explanation."""
+    rt = result.routing
+    sc = result.scenario
+    school = int(rt.school[i])
+    home = int(rt.home_zone[i])
+    rounds = []
+    for r in explanation.rounds:
+        won = next((a for a in r.attempts if a.admitted), None)
+        rounds.append(
+            {
+                "round": r.round,
+                "section": r.section,
+                "draw_id": r.draw_id,
+                "mechanism": r.mechanism,
+                "ticket": r.ticket,
+                "school": None if won is None else won.school,
+                "choice": None if won is None else won.choice,
+                "step": None if won is None else won.step,
+                "mode": None if won is None else won.mode,
+                "attempts": [a.to_json() for a in r.attempts],
+            }
+        )
+    return {
+        "applicant": explanation.applicant,
+        "eligible": bool(rt.eligible[i]),
+        "eligibility": _rule(explanation.eligibility),
+        "route": {
+            **_rule(explanation.route),
+            "target": TARGETS.get(int(rt.target[i])),
+            "school": sc.schools[school].id if school >= 0 else None,
+            "zone": explanation.zone,
+            "home_zone": sc.zones[home].id if home >= 0 else None,
+        },
+        "priority": {**_rule(explanation.priority), "class": int(rt.priority[i])},
+        "outcome": explanation.outcome.to_json(),
+        "rounds": rounds,
+        "explanation": explanation.text,
+    }
+
+
+def school_records(result: AllocationResult) -> list[dict[str, Any]]:
+    """Per school (scenario order): seats and, per round it took part in, the round's result."""
+    per_school: dict[str, list[dict[str, Any]]] = {s.id: [] for s in result.scenario.schools}
+    for sr in result.school_rounds():
+        row = sr.to_json()
+        del row["school"]
+        per_school[sr.school].append(row)
+    admitted: dict[str, int] = {}
+    for sid in result.assignment().values():
+        if sid is not None:
+            admitted[sid] = admitted.get(sid, 0) + 1
+    return [
+        {
+            "school": s.id,
+            "name": s.name,
+            "kind": s.kind.value,
+            "stage": s.stage.value,
+            "zone": s.zone,
+            "seats": s.seats,
+            "admitted": admitted.get(s.id, 0),
+            "rounds": per_school[s.id],
+        }
+        for s in result.scenario.schools
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Rehearsal:
+    """A finished rehearsal: the result, the signed bundles and the files to write."""
+
+    result: AllocationResult
+    seed: bytes
+    public_key: str
+    bundles: dict[str, dict[str, Any]]  # round id -> signed bundle
+    files: dict[str, bytes]  # relative path -> bytes
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        value: dict[str, Any] = orjson.loads(self.files["summary.json"])
+        return value
+
+
+def rehearse(
+    loaded: LoadedScenario,
+    seed: bytes,
+    *,
+    seed_source: str,
+    reporter: Reporter | None = None,
+    accelerate: bool = True,
+) -> Rehearsal:
+    """Run the season once and build ``summary.json``, ``applicants.json``, ``schools.json``
+    and ``bundles/<round>.json``. Raises as :func:`run_season`."""
+    result = run_season(loaded, seed, reporter=reporter, accelerate=accelerate)
+    key = throwaway_key(seed)
+    public = public_key_hex(key)
+    bundles = {
+        rid: sign_bundle(b, SIGNER, key, accelerate=accelerate)
+        for rid, b in result.bundles().items()
+    }
+    explainer = Explainer(result)
+    applicants = [
+        applicant_record(result, i, explainer.explain_row(i))
+        for i in range(result.scenario.applicants.size)
+    ]
+    applicants.sort(key=lambda a: a["applicant"].encode("utf-8"))
+    outcomes = [a["outcome"]["status"] for a in applicants]
+    sc = result.scenario
+    rounds = []
+    for r in result.rounds:
+        b = r.bundle
+        rounds.append(
+            {
+                "round": r.spec.id,
+                "kind": r.spec.kind.value,
+                "mechanism": r.spec.mechanism.value,
+                "section": r.spec.section,
+                "title": r.spec.title,
+                "draw_id": r.draw_id,
+                "held": b is not None,
+                "bundle": None if b is None else f"bundles/{r.spec.id}.json",
+                "input_root": None if b is None else b["ceremony"]["input_root"],
+                "seed": None if b is None else b["ceremony"]["seed"],
+                "applicants": int(r.members.size),
+                "schools": int(r.schools.size),
+                "placed": int((r.placed >= 0).sum()) if b is not None else 0,
+            }
+        )
+    summary = {
+        "format": REHEARSAL_FORMAT,
+        "rehearsal": True,
+        "note": NOTE,
+        "scenario": {
+            "file": loaded.path.name,
+            "sha256": loaded.scenario_sha256,
+            "district": sc.district,
+            "year": sc.year,
+            "stage": sc.stage.value,
+            "schools": len(sc.schools),
+            "zones": len(sc.zones),
+            "applicants": sc.applicants.size,
+        },
+        "policy": loaded.describe_policy(),
+        "seed": seed.hex(),
+        "seed_source": seed_source,
+        "contributions": CONTRIBUTION_RULE,
+        "key": {"signer": SIGNER, "public_key": public, "derivation": KEY_DERIVATION},
+        "verify": f"paiwei verify bundles/*.json --key {SIGNER}={public}",
+        "rounds": rounds,
+        "counts": {
+            "applicants": len(outcomes),
+            "eligible": len(outcomes) - outcomes.count("ineligible"),
+            "ineligible": outcomes.count("ineligible"),
+            "placed": outcomes.count("placed"),
+            "unplaced": outcomes.count("unplaced"),
+        },
+        "files": ["applicants.json", "schools.json", *(f"bundles/{rid}.json" for rid in bundles)],
+    }
+    files = {
+        "summary.json": dump(summary),
+        "applicants.json": dump(
+            {"format": REHEARSAL_FORMAT, "rehearsal": True, "note": NOTE, "applicants": applicants}
+        ),
+        "schools.json": dump(
+            {
+                "format": REHEARSAL_FORMAT,
+                "rehearsal": True,
+                "note": NOTE,
+                "schools": school_records(result),
+            }
+        ),
+    }
+    for rid, bundle in bundles.items():
+        files[f"bundles/{rid}.json"] = canonical_json(bundle) + b"\n"
+    if not all(b["draw_id"].startswith(lottery.REHEARSAL_PREFIX) for b in bundles.values()):
+        raise AssertionError("a rehearsal bundle without the rehearsal/ prefix")  # never
+    return Rehearsal(result, seed, public, bundles, files)

@@ -1,0 +1,1 @@
+"""Review: street-office material review, then district joint review (policy §三, §五)."""

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import DbSession, DistrictStaff, Now, ReviewerUser, StreetReviewer
+from api.problems import responses
+from paiwei.accounts.models import User
+from paiwei.intake import service as intake
+from paiwei.intake.schemas import ApplicantRead
+from paiwei.review import service
+from paiwei.review.schemas import ReturnCreate, ReviewItem, TransitionRead
+
+router = APIRouter(tags=["review"])
+
+
+@router.get("/review/applicants", response_model=list[ReviewItem], responses=responses(401, 403))
+def review_queue(user: ReviewerUser, db_session: DbSession) -> list[ReviewItem]:
+    """Applicants awaiting this reviewer, in their street (street office) or district."""
+    return service.queue(db_session=db_session, actor=user)
+
+
+@router.get("/review/applicants/{pseudonym}", response_model=ApplicantRead,
+            responses=responses(401, 403, 404))
+def review_detail(pseudonym: str, user: ReviewerUser, db_session: DbSession) -> ApplicantRead:
+    applicant = service.get_for_review(db_session=db_session, actor=user, pseudonym=pseudonym)
+    owner = db_session.get(User, applicant.user_id)
+    return intake.to_read(applicant, account_no=owner.login if owner else "")
+
+
+@router.post("/review/applicants/{pseudonym}/material-approval", response_model=TransitionRead,
+             responses=responses(401, 403, 404, 409))
+def approve_materials(pseudonym: str, user: StreetReviewer, db_session: DbSession,
+                      now: Now) -> TransitionRead:
+    """Street office: materials pass → 身份证及户籍信息待验证."""
+    return service.approve_materials(db_session=db_session, actor=user, pseudonym=pseudonym, now=now)
+
+
+@router.post("/review/applicants/{pseudonym}/verification", response_model=TransitionRead,
+             responses=responses(401, 403, 404, 409))
+def verify_identity(pseudonym: str, user: DistrictStaff, db_session: DbSession,
+                    now: Now) -> TransitionRead:
+    """District joint review → 身份证及户籍信息已验证."""
+    return service.verify_identity(db_session=db_session, actor=user, pseudonym=pseudonym, now=now)
+
+
+@router.post("/review/applicants/{pseudonym}/return", response_model=TransitionRead,
+             responses=responses(401, 403, 404, 409, 422))
+def return_application(pseudonym: str, body: ReturnCreate, user: ReviewerUser,
+                       db_session: DbSession, now: Now) -> TransitionRead:
+    """Return to the parent with a reason; they correct and resubmit the details."""
+    return service.return_application(db_session=db_session, actor=user, pseudonym=pseudonym,
+                                      reason=body.reason, now=now)
