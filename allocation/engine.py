@@ -388,9 +388,10 @@ class _Builder:
         """Everyone eligible still unplaced, over the seats left: own zone, neighbours, further.
 
         The zones' children are gathered into groups that own disjoint sets of schools:
-        each group starts with its own zone's open schools and claims unowned schools of
-        neighbouring zones (breadth first), then anywhere, then merges with the groups
-        with most seats to spare, until its seats cover its children. Each child lists
+        each group starts with its own zone's open schools and claims the schools of
+        neighbouring zones and their neighbours (breadth first; meeting another group's
+        school merges the two groups), then unowned schools anywhere, then merges with the
+        groups with most seats to spare, until its seats cover its children. Each child lists
         the group's schools, own zone first. As no one outside a group lists its
         schools, a child turned away from every school on the list would mean those
         schools are full of others: more than the group's seats. So everyone is placed
@@ -418,6 +419,9 @@ class _Builder:
         return self.finish(spec, rows, open_, (owner, entries, lengths), "zone")
 
 
+NEIGHBOUR_DEPTH = 2  # the district looks at neighbours and their neighbours before further zones
+
+
 class _DistrictGroups:
     """Groups of zones owning disjoint open schools, grown until seats cover children."""
 
@@ -442,13 +446,16 @@ class _DistrictGroups:
             (j for j in np.flatnonzero(open_mask).tolist() if j not in in_zone),
             key=school_ids.__getitem__,
         )
-        self.zone_order = sorted(range(len(zones)), key=lambda y: zones[y].id)
+        zone_order = sorted(range(len(zones)), key=lambda y: zones[y].id)
+        # Every open school, zone by zone, then those in no zone: claimed past the neighbours.
+        self.spare = [j for y in zone_order for j in self.zone_open[y]] + self.orphans
+        self.cursor = 0
         self.owner: dict[int, int] = {}  # school -> group id
         self.parent: dict[int, int] = {}
         self.schools: dict[int, list[int]] = {}
         self.demand: dict[int, int] = {}
         self.supply: dict[int, int] = {}
-        self.queue: dict[int, deque[int]] = {}
+        self.queue: dict[int, deque[tuple[int, int]]] = {}
         self.seen: dict[int, set[int]] = {}
 
     def _key(self, g: int) -> str:
@@ -467,12 +474,18 @@ class _DistrictGroups:
                 self.schools[g].append(j)
                 self.supply[g] += self.seats[j]
 
-    def _visit(self, g: int, y: int) -> None:
+    def _visit(self, g: int, y: int, depth: int) -> None:
         if y in self.seen[g]:
             return
         self.seen[g].add(y)
-        self._claim(g, self.zone_open[y])
-        self.queue[g].extend(self.zindex[nb] for nb in self.zones[y].neighbours)
+        for j in self.zone_open[y]:
+            h = self.owner.get(j)
+            if h is None:
+                self._claim(g, (j,))
+            elif (root := self.find(h)) != g:
+                self._merge(g, root)  # a neighbour's school is shared: the groups become one
+        if depth < NEIGHBOUR_DEPTH:
+            self.queue[g].extend((self.zindex[nb], depth + 1) for nb in self.zones[y].neighbours)
 
     def _merge(self, g: int, h: int) -> None:
         self.parent[h] = g
@@ -484,16 +497,18 @@ class _DistrictGroups:
 
     def _grow(self, g: int) -> None:
         while self.supply[g] < self.demand[g] and self.queue[g]:
-            self._visit(g, self.queue[g].popleft())
-        if self.supply[g] < self.demand[g]:
-            for y in self.zone_order:
-                self._visit(g, y)
-            self._claim(g, self.orphans)
+            self._visit(g, *self.queue[g].popleft())
+        while self.supply[g] < self.demand[g] and self.cursor < len(self.spare):
+            j = self.spare[self.cursor]
+            self.cursor += 1
+            self._claim(g, (j,))
         while self.supply[g] < self.demand[g]:
             others = [h for h in self.schools if h != g and self.parent[h] == h]
             if not others:
                 return
-            self._merge(g, min(others, key=lambda h: (self.demand[h] - self.supply[h], self._key(h))))
+            self._merge(
+                g, min(others, key=lambda h: (self.demand[h] - self.supply[h], self._key(h)))
+            )
 
     def lists(self, zone_ids: Sequence[int], counts: Sequence[int]) -> dict[int, list[int]]:
         """Per zone of the children (-1: none), the schools its children list, own zone first."""
@@ -506,7 +521,7 @@ class _DistrictGroups:
             self.queue[g] = deque()
             self.seen[g] = set()
             if z >= 0:
-                self._visit(g, z)
+                self._visit(g, z, 0)
         for z in sorted(zone_ids, key=lambda z: (z < 0, self._key(z + 1))):
             self._grow(self.find(z + 1))
         out: dict[int, list[int]] = {}
@@ -777,22 +792,22 @@ def _applicant_records(
     A child has one priority class in a round (the engine builds it so: the zone
     class or 0), so the priority map is ``dict.fromkeys(choices, class)``.
     """
-    local_ids = [sids[j] for j in inputs.schools.tolist()]
-    offs = inputs.offsets.tolist()
-    ch = [local_ids[j] for j in inputs.choice.tolist()]
-    starts = offs[:-1]
-    member_prio = inputs.priority[inputs.offsets[:-1]].tolist() if ch else []
-    if inputs.priority.size and np.any(
-        inputs.priority != np.repeat(inputs.priority[inputs.offsets[:-1]], np.diff(inputs.offsets))
-    ):
+    offsets, choice, priority = inputs.offsets, inputs.choice, inputs.priority
+    lengths = np.diff(offsets)
+    if priority.size and np.any(priority != np.repeat(priority[offsets[:-1]], lengths)):
         raise AllocationError("a child has two priority classes in one round")
-    chunks = list(map(ch.__getitem__, map(slice, starts, offs[1:])))
-    return [
-        {"id": aid, "choices": c, "priority": dict.fromkeys(c, p)}
-        for aid, c, p in zip(
-            [ids[g] for g in inputs.members.tolist()], chunks, member_prio, strict=True
-        )
-    ]
+    local_ids = np.asarray([sids[j] for j in inputs.schools.tolist()], dtype=object)
+    member_ids = [ids[g] for g in inputs.members.tolist()]
+    out: list[dict[str, Any]] = [{}] * len(member_ids)
+    # One block per list length: the school ids come out of NumPy as lists in one call.
+    for length in np.unique(lengths).tolist():
+        rows = np.flatnonzero(lengths == length)
+        starts = offsets[rows]
+        lists = local_ids[choice[starts[:, None] + np.arange(length)]].tolist()
+        prios = priority[starts].tolist() if length else [0] * rows.size
+        for r, c, p in zip(rows.tolist(), lists, prios, strict=True):
+            out[r] = {"id": member_ids[r], "choices": c, "priority": dict.fromkeys(c, p)}
+    return out
 
 
 def _mode(policy: Policy, applied: int, seats: int) -> str:

@@ -6,7 +6,8 @@ with one of the ``...User`` annotations, and unsafe methods also check the CSRF 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import hmac
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
@@ -20,6 +21,8 @@ from paiwei.settings import Settings
 from paiwei.sms.sender import SmsSender
 
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_FORM_FIELD = "csrf_token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -66,14 +69,22 @@ def current_user(request: Request, db_session: DbSession, settings: AppSettings,
     return user
 
 
-def require_roles(*roles: Role) -> Callable[..., AuthUser]:
+def require_roles(*roles: Role) -> Callable[..., Awaitable[AuthUser]]:
     allowed = frozenset(roles)
 
-    def dependency(request: Request, user: Annotated[AuthUser, Depends(current_user)]) -> AuthUser:
+    async def dependency(request: Request,
+                         user: Annotated[AuthUser, Depends(current_user)]) -> AuthUser:
         if user.role not in allowed:
             raise IntakeError("forbidden")
-        if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != user.csrf_token:
-            raise IntakeError("csrf_failed")
+        if request.method not in SAFE_METHODS:
+            # Synchronizer token: the X-CSRF-Token header (API) or a csrf_token form field
+            # (HTML forms); SameSite=Strict on the cookie is a second line of defence.
+            token = request.headers.get(CSRF_HEADER)
+            if token is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
+                value = (await request.form()).get(CSRF_FORM_FIELD)
+                token = value if isinstance(value, str) else None
+            if token is None or not hmac.compare_digest(token, user.csrf_token):
+                raise IntakeError("csrf_failed")
         return user
 
     dependency.__name__ = "require_" + "_or_".join(sorted(allowed))

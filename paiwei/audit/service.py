@@ -63,6 +63,14 @@ def append(*, db_session: Session, actor: Actor, action: str, subject: str | Non
     return event
 
 
+def events(*, db_session: Session, subject: str | None, after: int, limit: int) -> list[AuditEvent]:
+    """Events after sequence number ``after``, optionally for one subject, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.seq > after)
+    if subject:
+        query = query.where(AuditEvent.subject == subject)
+    return list(db_session.scalars(query.order_by(AuditEvent.seq).limit(limit)))
+
+
 def verify(*, db_session: Session) -> int:
     """Recompute the chain; return the number of events. Raises ``AuditChainError``.
 

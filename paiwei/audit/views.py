@@ -4,12 +4,10 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from api.deps import AuditReader, DbSession
 from api.problems import responses
 from paiwei.audit import service
-from paiwei.audit.models import AuditEvent
 
 router = APIRouter(tags=["audit"])
 
@@ -46,8 +44,5 @@ def verify(_user: AuditReader, db_session: DbSession) -> AuditVerifyRead:
 @router.get("/audit/events", response_model=list[AuditEventRead], responses=responses(401, 403))
 def events(_user: AuditReader, db_session: DbSession, subject: str | None = None,
            after: int = 0, limit: int = 100) -> list[AuditEventRead]:
-    query = select(AuditEvent).where(AuditEvent.seq > after)
-    if subject:
-        query = query.where(AuditEvent.subject == subject)
-    rows = db_session.scalars(query.order_by(AuditEvent.seq).limit(min(limit, 1000)))
+    rows = service.events(db_session=db_session, subject=subject, after=after, limit=min(limit, 1000))
     return [AuditEventRead.model_validate(r, from_attributes=True) for r in rows]

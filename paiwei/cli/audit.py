@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from paiwei.audit.service import AuditChainError, verify
 from paiwei.cli._common import fail, out
@@ -22,6 +23,8 @@ def verify_command() -> None:
             count = verify(db_session=db_session)
     except AuditChainError as exc:
         fail(f"audit log does not verify: {exc}")
+    except (OperationalError, ProgrammingError):
+        fail("the database is not ready: run `alembic upgrade head` (or `paiwei serve`) first")
     finally:
         engine.dispose()
     out.print(f"audit log OK: {count} events, hash chain intact")

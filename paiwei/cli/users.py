@@ -6,6 +6,7 @@ import os
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from paiwei import data
 from paiwei.accounts import service
@@ -56,6 +57,8 @@ def create(
             )
     except IntakeError as exc:
         fail(f"{exc.code}: {exc.title}")
+    except (OperationalError, ProgrammingError):
+        fail("the database is not ready: run `alembic upgrade head` (or `paiwei serve`) first")
     finally:
         engine.dispose()
     out.print(f"created {role} {username} (id {user_id})")

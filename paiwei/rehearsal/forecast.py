@@ -5,7 +5,9 @@ u32(i))``, i = 0 … runs − 1. Per school, round, priority class and choice ra
 of the children who listed the school at that rank in that round's draw with that
 priority, the share admitted there, with a Wilson score interval at 99.9%. Per
 zone: the mean number of eligible children left unplaced, with a normal interval
-for the mean.
+for the mean. Per eligible child ("what were my chances?"): the share of runs
+that placed the child at each school, or nowhere, each with its Wilson interval;
+the runs are independent, so these are exact binomial trials.
 
 Counting every listed child of every run as one trial makes the trials of one run
 dependent (the seats are fixed, so one child's seat is another's loss); the
@@ -52,7 +54,10 @@ def wilson(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple
     z2n = z * z / trials
     centre = (p + z2n / 2) / (1 + z2n)
     half = z * math.sqrt(p * (1 - p) / trials + z2n / (4 * trials)) / (1 + z2n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At k = 0 and k = n the exact bound is 0 or 1; rounding must not move it inside.
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == trials else min(1.0, centre + half)
+    return lo, hi
 
 
 class _Tally:
@@ -61,6 +66,7 @@ class _Tally:
     def __init__(self, zones: int) -> None:
         self.pairs: dict[tuple[str, str, int, int], list[int]] = {}
         self.unplaced: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+        self.final: list[np.ndarray[Any, np.dtype[np.int64]]] = []  # school index or -1, per row
         self.zones = zones
 
     def add(self, result: AllocationResult) -> None:
@@ -77,6 +83,7 @@ class _Tally:
                     cell[0] += 1
                     cell[1] += placed == s
         rt = result.routing
+        self.final.append(result.school.copy())
         left = rt.eligible & (result.school < 0)
         zone = np.where(rt.zone >= 0, rt.zone, self.zones)
         self.unplaced.append(np.bincount(zone[left], minlength=self.zones + 1).astype(np.int64))
@@ -160,6 +167,7 @@ def forecast(
             }
         )
     return {
+        "applicants": _per_applicant(result, tally.final, runs),
         "format": FORECAST_FORMAT,
         "staff_only": True,
         "note": STAFF_NOTE,
@@ -172,8 +180,42 @@ def forecast(
         "method": (
             "per school, round, priority class and choice rank: admitted / listed over all runs, "
             "Wilson score interval; per zone: mean unplaced eligible children, normal interval "
-            "for the mean"
+            "for the mean; per eligible child: runs placing the child at each school (or none), "
+            "Wilson score interval"
         ),
         "schools": schools,
         "zones": zones,
     }
+
+
+def _per_applicant(
+    result: AllocationResult, finals: list[np.ndarray[Any, np.dtype[np.int64]]], runs: int
+) -> list[dict[str, Any]]:
+    """Per eligible child, sorted by id: how often each school (or none) was the outcome."""
+    sc = result.scenario
+    n, width = sc.applicants.size, len(sc.schools) + 1
+    rows = np.arange(n, dtype=np.int64)
+    keys = np.concatenate([rows * width + (f + 1) for f in finals])
+    cells, counts = np.unique(keys, return_counts=True)
+    per_row: dict[int, list[tuple[int, int]]] = {}
+    for cell, count in zip(cells.tolist(), counts.tolist(), strict=True):
+        per_row.setdefault(cell // width, []).append((cell % width - 1, count))
+    sids = [s.id for s in sc.schools]
+    out = []
+    for i in sorted(range(n), key=lambda i: sc.applicants.ids[i].encode("utf-8")):
+        if not result.routing.eligible[i]:
+            continue
+        outcomes = []
+        for school, count in per_row.get(i, []):
+            lo, hi = wilson(count, runs)
+            outcomes.append(
+                {
+                    "school": sids[school] if school >= 0 else None,
+                    "runs": count,
+                    "probability": _round(count / runs),
+                    "interval": [_round(lo), _round(hi)],
+                }
+            )
+        outcomes.sort(key=lambda o: (-o["runs"], o["school"] or ""))
+        out.append({"applicant": sc.applicants.ids[i], "outcomes": outcomes})
+    return out

@@ -15,12 +15,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from paiwei.accounts.models import Role
+from paiwei.accounts.models import Role, User
 from paiwei.accounts.service import AuthUser
 from paiwei.audit import service as audit
 from paiwei.intake.errors import IntakeError
 from paiwei.intake.models import STATUS_TEXT, Applicant, Status
-from paiwei.intake.service import get_by_pseudonym_or_raise
+from paiwei.intake.schemas import ApplicantRead
+from paiwei.intake.service import get_by_pseudonym_or_raise, to_read
 from paiwei.review.schemas import ReviewItem, TransitionRead
 
 
@@ -53,8 +54,11 @@ def queue(*, db_session: Session, actor: AuthUser) -> list[ReviewItem]:
                        details_submitted_at=a.details_submitted_at) for a in rows]
 
 
-def get_for_review(*, db_session: Session, actor: AuthUser, pseudonym: str) -> Applicant:
-    return _load_in_scope(db_session, actor, pseudonym)
+def get_for_review(*, db_session: Session, actor: AuthUser, pseudonym: str) -> ApplicantRead:
+    """An applicant's record for a reviewer in scope. Raises ``out_of_scope``, ``applicant_not_found``."""
+    applicant = _load_in_scope(db_session, actor, pseudonym)
+    owner = db_session.get(User, applicant.user_id)
+    return to_read(applicant, account_no=owner.login if owner else "")
 
 
 def _transition(db_session: Session, actor: AuthUser, applicant: Applicant, *, allowed: set[Status],

@@ -4,8 +4,6 @@ from fastapi import APIRouter
 
 from api.deps import DbSession, DistrictStaff, Now, ReviewerUser, StreetReviewer
 from api.problems import responses
-from paiwei.accounts.models import User
-from paiwei.intake import service as intake
 from paiwei.intake.schemas import ApplicantRead
 from paiwei.review import service
 from paiwei.review.schemas import ReturnCreate, ReviewItem, TransitionRead
@@ -22,9 +20,7 @@ def review_queue(user: ReviewerUser, db_session: DbSession) -> list[ReviewItem]:
 @router.get("/review/applicants/{pseudonym}", response_model=ApplicantRead,
             responses=responses(401, 403, 404))
 def review_detail(pseudonym: str, user: ReviewerUser, db_session: DbSession) -> ApplicantRead:
-    applicant = service.get_for_review(db_session=db_session, actor=user, pseudonym=pseudonym)
-    owner = db_session.get(User, applicant.user_id)
-    return intake.to_read(applicant, account_no=owner.login if owner else "")
+    return service.get_for_review(db_session=db_session, actor=user, pseudonym=pseudonym)
 
 
 @router.post("/review/applicants/{pseudonym}/material-approval", response_model=TransitionRead,

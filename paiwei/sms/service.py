@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from paiwei.intake.errors import IntakeError
 from paiwei.settings import Settings
-from paiwei.sms.models import SmsCode
+from paiwei.sms.models import SmsCode, SmsOutbox
 from paiwei.sms.sender import SmsSender
 
 MAX_FAILED_ATTEMPTS = 5
@@ -28,6 +28,11 @@ PURPOSE_TEXT = {
     "change_password": "修改密码",
     "cancel_account": "撤销账号",
 }
+
+
+def outbox(*, db_session: Session, limit: int) -> list[SmsOutbox]:
+    """The latest outbox messages, newest first (staff, demo)."""
+    return list(db_session.scalars(select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(limit)))
 
 
 def _hash(mobile: str, purpose: str, code: str) -> str:

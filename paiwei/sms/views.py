@@ -4,12 +4,11 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from api.deps import AppSettings, DbSession, Now, OutboxReader, Sender
 from api.problems import responses
 from paiwei.intake import service as intake
-from paiwei.sms.models import SmsOutbox
+from paiwei.sms import service as sms
 
 router = APIRouter(tags=["sms"])
 
@@ -44,6 +43,6 @@ def request_register_code(body: RegisterCodeCreate, db_session: DbSession, setti
 @router.get("/sms/outbox", response_model=list[OutboxItem], responses=responses(401, 403))
 def outbox(db_session: DbSession, _user: OutboxReader, limit: int = 100) -> list[OutboxItem]:
     """The database outbox (staff and demo): the latest messages first."""
-    rows = db_session.scalars(select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(min(limit, 1000)))
+    rows = sms.outbox(db_session=db_session, limit=min(limit, 1000))
     return [OutboxItem(id=r.id, mobile=r.mobile, body=r.body, created_at=r.created_at, status=r.status)
             for r in rows]

@@ -145,3 +145,25 @@ def test_cancelled_account_cannot_log_in_and_records_stay(intake: Intake) -> Non
         assert applicant.child_id_number == child_id(1)  # kept for audit
     # The child may register again.
     assert intake.register(1).status_code == 201
+
+
+def test_csrf_token_accepted_as_a_form_field(intake: Intake) -> None:
+    _registered(intake)
+    intake.login(child_id(1))
+    token = intake.client.headers.pop("X-CSRF-Token")
+    forged = intake.client.post("/api/accounts/logout", data={"csrf_token": "forged"})
+    assert _code(forged, 403) == "csrf_failed"
+    assert intake.client.post("/api/accounts/logout", data={"csrf_token": token}).status_code == 204
+    assert _code(intake.client.get("/api/accounts/me"), 401) == "not_authenticated"
+
+
+def test_client_address_is_slowed_down_after_many_failures(intake: Intake) -> None:
+    account = _registered(intake)
+    settings = intake.client.app.state.settings  # type: ignore[attr-defined]
+    intake.client.app.state.settings = settings.model_copy(  # type: ignore[attr-defined]
+        update={"login_ip_max_failures": 3, "login_max_failures": 100})
+    for n in range(3):
+        assert _code(intake.login(f"0000000{n}", "Wrong-pass1"), 401) == "login_failed"
+    assert _code(intake.login(account), 429) == "ip_throttled"
+    intake.clock.advance(901)
+    assert intake.login(account).status_code == 200

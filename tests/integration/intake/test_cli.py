@@ -70,3 +70,10 @@ def test_audit_verify_ok_then_tampered(env: dict[str, str], intake: Intake, db_s
     if db_session.get_bind().dialect.name == "postgresql":
         db_session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
         db_session.commit()
+
+
+def test_cli_on_an_unmigrated_database_is_one_line_exit_2(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAIWEI_DATABASE_URL", f"sqlite:///{tmp_path}/empty.sqlite3")
+    result = CliRunner().invoke(app, ["audit", "verify"])
+    assert result.exit_code == 2
+    assert "alembic upgrade head" in result.output and "Traceback" not in result.output

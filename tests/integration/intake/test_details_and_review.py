@@ -139,6 +139,8 @@ def test_review_flow_street_then_district_with_return_and_resubmit(intake: Intak
     _as_staff(intake, "jw-reviewer")
     queue = intake.client.get("/api/review/applicants").json()
     assert [item["pseudonym"] for item in queue] == [pseudonym]
+    record = intake.client.get(f"/api/review/applicants/{pseudonym}").json()
+    assert (record["actual_street"], record["guardians"][0]["social_insurance_months"]) == (STREET, 36)
     empty = intake.client.post(f"/api/review/applicants/{pseudonym}/return", json={"reason": " "})
     assert _code(empty, 422) == "return_reason_required"
     returned = intake.client.post(f"/api/review/applicants/{pseudonym}/return",
@@ -233,3 +235,18 @@ def test_audit_verify_detects_a_tampered_event(intake: Intake, parent: str, db_s
     if dialect == "postgresql":
         db_session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
         db_session.commit()
+
+
+def test_review_rule1_parent_sees_id_pending_then_verified(intake: Intake, parent: str) -> None:
+    make_staff(intake.sessions, intake.clock, "jw-reviewer", "street_reviewer", street=STREET)
+    make_staff(intake.sessions, intake.clock, "cy-district", "district_staff")
+    assert intake.client.put("/api/intake/me/details", json=details()).status_code == 200
+    pseudonym = _pseudonym(intake)
+    _as_staff(intake, "jw-reviewer")
+    assert intake.client.post(f"/api/review/applicants/{pseudonym}/material-approval").status_code == 200
+    _as_parent(intake, parent)
+    assert intake.client.get("/api/intake/me").json()["status_text"] == "身份证及户籍信息待验证"
+    _as_staff(intake, "cy-district")
+    assert intake.client.post(f"/api/review/applicants/{pseudonym}/verification").status_code == 200
+    _as_parent(intake, parent)
+    assert intake.client.get("/api/intake/me").json()["status_text"] == "身份证及户籍信息已验证"

@@ -43,7 +43,7 @@ def test_gateway_posts_the_message_with_the_token_and_records_it() -> None:
         seen.append(request)
         return httpx.Response(200, json={"ok": True})
 
-    sender = HttpGatewaySender(url="https://sms.example/send", token="t0ken", timeout=1,
+    sender = HttpGatewaySender(url="https://sms.example/send", token="t0ken", timeout=1,  # noqa: S106
                                client=httpx.Client(transport=httpx.MockTransport(handler)))
     session = FakeSession()
     sender.send(db_session=session, mobile="13900000001", body="验证码为123456", now=NOW)  # type: ignore[arg-type]

@@ -1,0 +1,113 @@
+"""docs/scenario-schema.json describes the format allocation.scenario_from_mapping accepts."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from allocation import ScenarioError, generate_district, scenario_from_mapping
+from tests.unit.rehearsal.helpers import scenario
+
+ROOT = Path(__file__).parents[3]
+SCHEMA = json.loads((ROOT / "docs/scenario-schema.json").read_text(encoding="utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(
+    SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+)
+CASES = sorted((ROOT / "tests/cases").glob("case_*.json"))
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_every_golden_case_scenario_is_valid(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))["scenario"]
+    assert list(VALIDATOR.iter_errors(data)) == []
+
+
+def test_the_generated_district_is_valid() -> None:
+    assert list(VALIDATOR.iter_errors(generate_district(300, 8, seed=3))) == []
+
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Mutation:
+    def mutate(d: dict[str, Any]) -> None:
+        *head, last = path.split("/")
+        node: Any = d
+        for key in head:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    return mutate
+
+
+def _delete(path: str) -> Mutation:
+    def mutate(d: dict[str, Any]) -> None:
+        *head, last = path.split("/")
+        node: Any = d
+        for key in head:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        del node[last]
+
+    return mutate
+
+
+# Structural faults: both the schema and the loader reject them.
+BOTH_REJECT = {
+    "wrong format": _set("format", "paiwei-scenario/2"),
+    "missing applicants": _delete("applicants"),
+    "unknown top-level key": _set("colour", "red"),
+    "seats as text": _set("schools/0/seats", "2"),
+    "negative seats": _set("schools/0/seats", -1),
+    "unknown school kind": _set("schools/0/kind", "elite"),
+    "missing hukou": _delete("applicants/0/hukou"),
+    "non-ASCII applicant id": _set("applicants/0/id", "张三"),
+    "bad birth date": _set("applicants/0/birth_date", "2018/03/01"),
+    "unknown category": _set("applicants/0/categories", ["vip"]),
+    "owned without certificate": _delete("applicants/0/residence/certificate_date"),
+    "unknown choice list": _set("applicants/0/choices/lottery", ["P1"]),
+    "a school twice in a list": _set("applicants/0/choices/zone", ["P2", "P2"]),
+    "unknown policy key": _set("policy", {"path": "x.toml", "version": 2}),
+    "two schools in a single-school zone": _set("zones/2/schools", ["P1", "P2"]),
+    "group out of range": _set("schools/1/group", 3),
+}
+
+
+@pytest.mark.parametrize("mutate", BOTH_REJECT.values(), ids=BOTH_REJECT.keys())
+def test_structural_faults_are_rejected_by_schema_and_loader(mutate: Mutation) -> None:
+    data = copy.deepcopy(scenario())
+    mutate(data)
+    assert list(VALIDATOR.iter_errors(data)), "schema accepted it"
+    with pytest.raises(ScenarioError):
+        scenario_from_mapping(data)
+
+
+# References between values: beyond a schema, the loader's to check (docs/rehearsal.md says so).
+LOADER_ONLY = {
+    "a choice naming no school": _set("applicants/0/choices/zone", ["P9"]),
+    "a zone listing no school": _set("zones/0/schools", ["P1", "Q7"]),
+    "a duplicate applicant": lambda d: d["applicants"].append(copy.deepcopy(d["applicants"][0])),
+    "a private school in the zone list": _set("applicants/0/choices/zone", ["M1"]),
+}
+
+
+@pytest.mark.parametrize("mutate", LOADER_ONLY.values(), ids=LOADER_ONLY.keys())
+def test_reference_faults_pass_the_schema_and_fail_the_loader(mutate: Mutation) -> None:
+    data = copy.deepcopy(scenario())
+    mutate(data)
+    assert list(VALIDATOR.iter_errors(data)) == []
+    with pytest.raises(ScenarioError):
+        scenario_from_mapping(data)
