@@ -19,7 +19,7 @@ from allocation.engine import (
     run_plan,
 )
 from allocation.explain import Attempt, Explainer, Explanation, RoundExplanation, explain
-from allocation.generator import generate_district
+from allocation.generator import generate_district, generate_junior_district
 from allocation.policy import (
     READING_SPECS,
     Policy,
@@ -81,6 +81,7 @@ __all__ = [
     "embedded_policy",
     "explain",
     "generate_district",
+    "generate_junior_district",
     "policy_from_mapping",
     "policy_from_text",
     "rehearsal_contributions",

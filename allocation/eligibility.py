@@ -309,6 +309,8 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0915  the 
     dis = a.has("disabled")
     priority[dis] = pc.disabled
     prule[dis] = R.DISABLED
+    for arr in (eligible, rule, target, route_rule, school, zone, home, priority, prule):
+        arr.setflags(write=False)
     return Routing(
         eligible=eligible,
         eligibility_rule=rule,

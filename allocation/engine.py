@@ -121,9 +121,6 @@ class RoundRecord:
     def held(self) -> bool:
         return self.bundle is not None
 
-    def member_pos(self) -> dict[int, int]:
-        return {int(g): i for i, g in enumerate(self.members)}
-
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -777,6 +774,8 @@ def run_plan(
                 results=results,
             )
         )
+    for arr in (school, round_index, choice):
+        arr.setflags(write=False)
     result = AllocationResult(
         policy, scenario, stage, routing, tuple(records), school, round_index, choice
     )

@@ -29,6 +29,7 @@ class Attempt:
 
     school: str
     school_name: str
+    zone: str | None  # the multi-school zone the school belongs to
     choice: int  # 1-based position in the round's list
     step: int | None  # preference-first: the step (1-based); None under deferred acceptance
     admitted: bool
@@ -43,6 +44,7 @@ class Attempt:
     def to_json(self) -> dict[str, Any]:
         return {
             "school": self.school,
+            "zone": self.zone,
             "choice": self.choice,
             "step": self.step,
             "admitted": self.admitted,
@@ -125,6 +127,13 @@ class Explainer:
         self._pair_order: list[Any] = []
         self._results: list[dict[str, Any]] = []
         self._prio: list[Any] = []
+        self._rows: dict[str, int] | None = None
+        self._zone_of = {
+            sid: z.id
+            for z in result.scenario.zones
+            if z.kind == "multi-school"
+            for sid in z.schools
+        }
         for r in result.rounds:
             pos = np.full(n, -1, dtype=np.int64)
             pos[r.members] = np.arange(r.members.size, dtype=np.int64)
@@ -164,6 +173,7 @@ class Explainer:
                 Attempt(
                     school=school.id,
                     school_name=school.name,
+                    zone=self._zone_of.get(school.id),
                     choice=int(r.pair_choice[p]) + 1,
                     step=int(r.pair_choice[p]) + 1 if pf else None,
                     admitted=int(r.placed[m]) == s_local,
@@ -241,7 +251,9 @@ class Explainer:
 
     def explain(self, applicant: str) -> Explanation:
         """Raises KeyError for an unknown applicant."""
-        return self.explain_row(self.result.row_of(applicant))
+        if self._rows is None:
+            self._rows = {aid: i for i, aid in enumerate(self.result.scenario.applicants.ids)}
+        return self.explain_row(self._rows[applicant])
 
     def __iter__(self) -> Iterator[Explanation]:
         return (self.explain_row(i) for i in range(self.result.scenario.applicants.size))
@@ -256,7 +268,11 @@ def _round_text(r: RoundRecord, attempts: list[Attempt], pf: bool) -> str:
         head = (
             f"第{a.step}轮（第{a.choice}志愿）{name}"
             if pf
-            else (f"区教委安排第{a.choice}所{name}" if district else f"第{a.choice}志愿{name}")
+            else (
+                f"区教委安排第{a.choice}所：{a.zone or '区内'}片区{name}"
+                if district
+                else f"第{a.choice}志愿{name}"
+            )
         )
         seats = f"剩余学位{a.seats}个" if pf else f"学位{a.seats}个"
         if a.admitted and a.mode == "direct":

@@ -277,3 +277,160 @@ def generate_district(
             applicants, schools, seed=seed, year=year, district=district, seat_ratio=seat_ratio
         )
     )
+
+
+def generate_junior_district(  # noqa: PLR0912, PLR0915  one step per feature
+    applicants: int = 5_000,
+    schools: int = 40,
+    *,
+    seed: int = 2024,
+    year: int = 2024,
+    district: str = "chaoyang",
+    seat_ratio: float = 1.05,
+) -> dict[str, Any]:
+    """A synthetic junior-high scenario mapping, for demos and tests (built record by record).
+
+    ``schools`` public junior schools in multi-school zones of about four, a third of
+    them with a single-school catchment; one in eight in each first-batch group; one
+    in six a nine-year school linked to a primary section; primary schools of record
+    (seats 0) spread over the zones; private and boarding junior schools; pupils with
+    a Chaoyang school record (most), returned pupils, non-local pupils (reviewed), and
+    the priority categories.
+    """
+    rng = np.random.default_rng(seed)
+    n_zones = max(1, schools // SCHOOLS_PER_ZONE)
+    seats = np.maximum(1, rng.uniform(0.5, 1.5, schools))
+    seats = np.floor(seats / seats.sum() * applicants * 0.95 * seat_ratio).astype(int) + 1
+    primaries = [f"X{i:04d}" for i in range(max(2, schools))]
+    out_schools: list[dict[str, Any]] = [
+        {"id": p, "name": f"第{i + 1}小学", "kind": "public", "stage": "primary", "seats": 0}
+        for i, p in enumerate(primaries)
+    ]
+    zone_members: list[list[str]] = [[] for _ in range(n_zones)]
+    for i in range(schools):
+        z = i % n_zones
+        rec: dict[str, Any] = {
+            "id": f"J{i:04d}",
+            "name": f"第{i + 1}中学",
+            "kind": "public",
+            "stage": "junior",
+            "seats": int(seats[i]),
+            "zone": f"JZ{z:03d}",
+        }
+        if i % 8 in (1, 2):
+            rec["group"] = 1 if i % 8 == 1 else 2
+        if i % 6 == 5:
+            rec["primary_section"] = primaries[i]
+        zone_members[z].append(rec["id"])
+        out_schools.append(rec)
+    for k in range(max(1, schools // 20)):
+        out_schools.append(
+            {
+                "id": f"JM{k:03d}",
+                "name": f"民办第{k + 1}中学",
+                "kind": "private",
+                "stage": "junior",
+                "seats": max(5, applicants // 100),
+            }
+        )
+        out_schools.append(
+            {
+                "id": f"JB{k:03d}",
+                "name": f"寄宿第{k + 1}中学",
+                "kind": "boarding",
+                "stage": "junior",
+                "seats": max(5, applicants // 200),
+            }
+        )
+    zones: list[dict[str, Any]] = []
+    for z in range(n_zones):
+        zone: dict[str, Any] = {
+            "id": f"JZ{z:03d}",
+            "kind": "multi-school",
+            "stage": "junior",
+            "schools": zone_members[z],
+        }
+        if n_zones > 1:
+            zone["neighbours"] = sorted(
+                {f"JZ{(z - 1) % n_zones:03d}", f"JZ{(z + 1) % n_zones:03d}"}
+            )
+        zones.append(zone)
+    singles = [s for s in out_schools if s["stage"] == "junior" and s["kind"] == "public"][::3]
+    for s in singles:
+        zones.append(
+            {
+                "id": f"{s['zone']}-{s['id']}",
+                "kind": "single-school",
+                "stage": "junior",
+                "schools": [s["id"]],
+                "area": s["zone"],
+            }
+        )
+    group_schools = {g: [s["id"] for s in out_schools if s.get("group") == g] for g in (1, 2)}
+    private = [s["id"] for s in out_schools if s["kind"] in ("private", "boarding")]
+    out_applicants: list[dict[str, Any]] = []
+    for i in range(applicants):
+        aid = f"p{(i * 0x9E3779B1 + seed) % 2**40:010x}"
+        z = int(rng.integers(0, n_zones))
+        kind = str(rng.choice(["chaoyang", "beijing", "other"], p=[0.55, 0.2, 0.25]))
+        r = float(rng.random())
+        rec = {"id": aid, "hukou": {"kind": kind}}
+        if r < 0.5 and singles:
+            s = singles[int(rng.integers(0, len(singles)))]
+            cert = "2012-05-01" if rng.random() < 0.7 else "2019-05-01"
+            rec["residence"] = {
+                "kind": "owned",
+                "address": f"b{aid}",
+                "zone": f"{s['zone']}-{s['id']}",
+                "certificate_date": cert,
+            }
+            rec["property"] = {"beijing": True, "chaoyang": True}
+            if rng.random() < 0.1:
+                stage = "junior" if rng.random() < 0.6 else "primary"
+                rec["address_uses"] = [{"year": year - int(rng.integers(1, 6)), "stage": stage}]
+                rec["family_planning_exempt"] = bool(rng.random() < 0.2)
+        else:
+            rec["residence"] = {
+                "kind": "rented",
+                "address": f"b{aid}",
+                "zone": f"JZ{z:03d}",
+                "rental_start": "2019-09-01",
+                "registered": True,
+            }
+            rec["property"] = {"beijing": False, "chaoyang": False}
+        if rng.random() < 0.92:
+            rec["school_of_record"] = primaries[int(rng.integers(0, len(primaries)))]
+            rec["school_zone"] = f"JZ{z:03d}"
+        else:
+            rec["returned"] = bool(rng.random() < 0.5)
+        if kind == "other":
+            rec["non_local_review"] = "approved" if rng.random() < 0.8 else "rejected"
+        if rng.random() < 0.01:
+            rec["categories"] = ["disabled"]
+        choices: dict[str, list[str]] = {}
+        if private and rng.random() < 0.05:
+            choices["private_boarding"] = [private[int(rng.integers(0, len(private)))]]
+        if rng.random() < 0.4:
+            picks = [
+                group_schools[g][int(rng.integers(0, len(group_schools[g])))]
+                for g in (1, 2)
+                if group_schools[g] and rng.random() < 0.8
+            ]
+            if picks:
+                choices["groups"] = picks
+        members = zone_members[z]
+        k = min(ZONE_CHOICES, len(members))
+        if k:
+            choices["zone"] = [members[j] for j in rng.permutation(len(members))[:k].tolist()]
+        rec["choices"] = choices
+        out_applicants.append(rec)
+    return {
+        "format": "paiwei-scenario/1",
+        "district": district,
+        "year": year,
+        "stage": "junior",
+        "policy": {"path": f"{district}-{year}.toml"},
+        "schools": out_schools,
+        "zones": zones,
+        "applicants": out_applicants,
+    }

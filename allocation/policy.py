@@ -53,6 +53,8 @@ class RoundKind(StrEnum):
       addresses map to, drawing when oversubscribed (§四（二）1（1）, 2（1）②).
     - ``zone``: the rest of each multi-school zone, over the zone's remaining seats
       in the order of the family's stated preferences (§四（二）1（1）, 2（1）③).
+      Only schools of the child's own zone take part (the platform offers no others);
+      a child with none listed goes on to the district round.
     - ``district``: the district places anyone eligible still unplaced over the
       remaining seats of their own and neighbouring zones (§四（一）5).
     """
@@ -249,6 +251,56 @@ class Policy:
 # --- loading -------------------------------------------------------------------------
 
 
+_KNOWN_KEYS: Mapping[str, frozenset[str]] = {
+    "": frozenset(
+        (
+            "format",
+            "district",
+            "year",
+            "title",
+            "source",
+            "dates",
+            "address_reuse",
+            "priority",
+            "readings",
+            "stages",
+        )
+    ),
+    "/dates": frozenset(
+        (
+            "birth_cutoff",
+            "property_cutoff",
+            "residence_reference",
+            "residence_years",
+            "employment_years",
+        )
+    ),
+    "/address_reuse": frozenset(("primary_years", "junior_years", "family_planning_exemption")),
+    "/priority": frozenset(("disabled", "preferential", "others", "preferential_categories")),
+    "round": frozenset(
+        (
+            "id",
+            "kind",
+            "mechanism",
+            "max_choices",
+            "school_kinds",
+            "priority_classes",
+            "section",
+            "title",
+        )
+    ),
+    "reading": frozenset(("value", "section", "note")),
+    "stage": frozenset(("rounds",)),
+}
+
+
+def _known(data: Mapping[str, Any], kind: str, where: str) -> None:
+    """Reject keys the format does not define: a typo must not silently drop a rule."""
+    for key in data:
+        if key not in _KNOWN_KEYS[kind]:
+            raise PolicyError(f"unknown key {key!r}", f"{where}/{key}", "policy format")
+
+
 def _get(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     if key not in data:
         raise PolicyError(f"missing key {key!r}", where, "policy format")
@@ -284,6 +336,7 @@ def _readings(data: Any, where: str) -> Readings:
         entry = data[name]
         if not isinstance(entry, Mapping) or "value" not in entry:
             raise PolicyError("must be a table with 'value' and 'section'", here, "policy format")
+        _known(entry, "reading", here)
         value = entry["value"]
         if value not in spec.options or type(value) is not type(spec.default):
             raise PolicyError(
@@ -305,6 +358,7 @@ def _readings(data: Any, where: str) -> Readings:
 def _round(data: Any, where: str, seen: set[str]) -> RoundSpec:
     if not isinstance(data, Mapping):
         raise PolicyError("round must be a table", where, "policy format")
+    _known(data, "round", where)
     rid = _get(data, "id", str, where)
     if not rid or "/" in rid or rid in seen:
         raise PolicyError("round id must be non-empty, unique, without '/'", f"{where}/id")
@@ -350,9 +404,12 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         raise PolicyError("policy must be a table", "", "policy format")
     if data.get("format") != POLICY_FORMAT:
         raise PolicyError(f"format must be {POLICY_FORMAT!r}", "/format", "policy format")
+    _known(data, "", "")
     dates = _get(data, "dates", Mapping, "")
     reuse = _get(data, "address_reuse", Mapping, "")
     classes = _get(data, "priority", Mapping, "")
+    for kind, table in (("/dates", dates), ("/address_reuse", reuse), ("/priority", classes)):
+        _known(table, kind, kind)
     preferential = classes.get("preferential_categories", list(PREFERENTIAL_CATEGORIES))
     if not isinstance(preferential, list) or not set(preferential) <= CATEGORIES:
         raise PolicyError("unknown category", "/priority/preferential_categories")
@@ -369,6 +426,9 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
             stage = Stage(name)
         except ValueError as exc:
             raise PolicyError("stage must be 'primary' or 'junior'", f"/stages/{name}") from exc
+        if not isinstance(stage_data, Mapping):
+            raise PolicyError("must be a table", f"/stages/{name}", "policy format")
+        _known(stage_data, "stage", f"/stages/{name}")
         plan = _get(stage_data, "rounds", list, f"/stages/{name}")
         seen: set[str] = set()
         rounds[stage] = tuple(

@@ -145,6 +145,7 @@ def deferred_acceptance(table: DrawTable, ranks: IntArray) -> Placement:
     caps = np.asarray(table.capacities, dtype=np.int64)
     big = np.iinfo(np.int64).max
     held = np.full(n, -1, dtype=np.int64)  # index into the flat choice arrays, -1 when free
+    at = np.full(n, n_schools, dtype=np.int64)  # school of the seat held; n_schools when free
     cursor = offsets[:-1].copy()
     ends = offsets[1:]
     load = np.zeros(n_schools, dtype=np.int64)
@@ -159,21 +160,25 @@ def deferred_acceptance(table: DrawTable, ranks: IntArray) -> Placement:
         rejected = free[~hopeful]
         j = j[hopeful]
         if j.size:
-            reached = np.zeros(n_schools, dtype=bool)
+            reached = np.zeros(n_schools + 1, dtype=bool)  # the extra last slot stands for "free"
             reached[school_of[j]] = True
-            tenants = np.flatnonzero(held >= 0)
-            tenants = held[tenants[reached[school_of[held[tenants]]]]]
+            tenants = held[np.flatnonzero(reached[at])]
             cand = np.concatenate((tenants, j))
             cs = school_of[cand]
             order = _sort_by_school_key(cs, key[cand], n_schools)
+            fresh = order >= tenants.size  # a proposal of this round, not a tenant
             cand, cs = cand[order], cs[order]
             pos = _group_positions(cs)
             keep = pos < caps[cs]
-            kept, lost = cand[keep], cand[~keep]
+            lost = cand[~keep]
             held[owner[lost]] = -1
-            held[owner[kept]] = kept
+            at[owner[lost]] = n_schools
+            # Tenants kept stay where they are: only this round's newcomers are written.
+            newcomers = keep & fresh
+            held[owner[cand[newcomers]]] = cand[newcomers]
+            at[owner[cand[newcomers]]] = cs[newcomers]
             counts = np.bincount(cs[keep], minlength=n_schools)
-            touched = np.flatnonzero(reached)
+            touched = np.flatnonzero(reached[:n_schools])
             load[touched] = counts[touched]
             full = touched[load[touched] >= caps[touched]]
             worst[touched] = big

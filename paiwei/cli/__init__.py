@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
-from paiwei.cli import audit, ceremony, demo, draw, keys, rehearse, serve, users, verify
+from paiwei.cli import audit, ceremony, demo, draw, keys, plans, rehearse, serve, users, verify
 from paiwei.cli._common import err
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.add_typer(audit.app, name="audit")
 app.command("serve")(serve.serve_command)
 app.command("rehearse")(rehearse.rehearse_command)
 app.add_typer(rehearse.app, name="scenario")
+app.add_typer(plans.app, name="schools")
 
 
 def main() -> None:

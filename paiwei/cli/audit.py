@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from paiwei.audit.service import AuditChainError, verify
 from paiwei.cli._common import fail, out
-from paiwei.db import make_engine, make_session_factory
-from paiwei.settings import Settings
 
 app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
 
@@ -16,6 +12,13 @@ app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
 @app.command("verify")
 def verify_command() -> None:
     """Recompute the hash chain of the audit log; exit 2 naming the first bad event."""
+    # Imported here so that other commands (and ``paiwei verify``) start fast.
+    from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: PLC0415
+
+    from paiwei.audit.service import AuditChainError, verify  # noqa: PLC0415
+    from paiwei.db import make_engine, make_session_factory  # noqa: PLC0415
+    from paiwei.settings import Settings  # noqa: PLC0415
+
     settings = Settings()
     engine = make_engine(settings.database_url)
     try:

@@ -22,6 +22,7 @@ from paiwei.rehearsal import (
     RehearsalInputError,
     check_target,
     dump,
+    dump_rows,
     forecast,
     load_scenario,
     rehearse,
@@ -109,7 +110,7 @@ def rehearse_command(
                 )
             report["seed_source"] = source
             files = {
-                "forecast.json": dump(report),
+                "forecast.json": dump_rows("applicants", report.pop("applicants"), report),
                 "summary.json": dump(
                     {
                         "format": report["format"],
@@ -168,14 +169,17 @@ def generate_command(
     seed: Annotated[int, typer.Option("--seed", min=0, help="generator seed")] = 2024,
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
 ) -> None:
-    """Write a synthetic Chaoyang-shaped district (primary stage) as a scenario file."""
+    """Write a synthetic Chaoyang-shaped district (primary stage) as a scenario file.
+
+    An existing file is left alone when it already holds exactly this district, and
+    otherwise refused unless --force."""
     try:
-        if out_file.exists() and not force:
-            raise RehearsalInputError(
-                "exists; refusing to overwrite it (use --force)", str(out_file)
-            )
         data = generate_district(applicants, schools, seed=seed)
-        write_file(out_file, dump(data), force=force)
+        text = dump(data)
+        # The generator is deterministic: the same file again is not an overwrite.
+        same = out_file.is_file() and out_file.read_bytes() == text
+        if not same:
+            write_file(out_file, text, force=force)
     except RehearsalInputError as exc:
         fail(str(exc))
     except OSError as exc:

@@ -6,15 +6,8 @@ import os
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from paiwei import data
-from paiwei.accounts import service
-from paiwei.accounts.models import STAFF_ROLES, Role
 from paiwei.cli._common import fail, out
-from paiwei.db import make_engine, make_session_factory
-from paiwei.intake.errors import IntakeError
-from paiwei.settings import Settings, system_clock
 
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 
@@ -30,6 +23,16 @@ def create(
     ] = None,
 ) -> None:
     """Create a staff account; the password is prompted (or read from --password-env)."""
+    # Imported here so that other commands (and ``paiwei verify``) start fast.
+    from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: PLC0415
+
+    from paiwei import data  # noqa: PLC0415
+    from paiwei.accounts import service  # noqa: PLC0415
+    from paiwei.accounts.models import STAFF_ROLES, Role  # noqa: PLC0415
+    from paiwei.db import make_engine, make_session_factory  # noqa: PLC0415
+    from paiwei.intake.errors import IntakeError  # noqa: PLC0415
+    from paiwei.settings import Settings, system_clock  # noqa: PLC0415
+
     if role not in {r.value for r in STAFF_ROLES}:
         fail(f"role must be one of {', '.join(sorted(r.value for r in STAFF_ROLES))}")
     staff_role = Role(role)

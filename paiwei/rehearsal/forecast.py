@@ -66,8 +66,30 @@ class _Tally:
     def __init__(self, zones: int) -> None:
         self.pairs: dict[tuple[str, str, int, int], list[int]] = {}
         self.unplaced: list[np.ndarray[Any, np.dtype[np.int64]]] = []
-        self.final: list[np.ndarray[Any, np.dtype[np.int64]]] = []  # school index or -1, per row
         self.zones = zones
+        # Per (row, final school + 1) cell: how many runs ended there. Kept sparse (a child
+        # ends up at a handful of schools), merging each batch of runs into sorted cells.
+        self.cells = np.zeros(0, dtype=np.int64)
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.batch: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+        self.width = 0
+
+    def _merge(self) -> None:
+        if not self.batch:
+            return
+        keys = np.concatenate([self.cells, *self.batch])
+        weights = np.concatenate([self.counts, np.ones(keys.size - self.cells.size, np.int64)])
+        self.cells, inverse = np.unique(keys, return_inverse=True)
+        self.counts = np.zeros(self.cells.size, dtype=np.int64)
+        np.add.at(self.counts, inverse, weights)
+        self.batch = []
+
+    def finals(
+        self,
+    ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
+        """(cells, counts): cell = row * width + final school index + 1 (0: unplaced)."""
+        self._merge()
+        return self.cells, self.counts
 
     def add(self, result: AllocationResult) -> None:
         for record in result.rounds:
@@ -83,7 +105,11 @@ class _Tally:
                     cell[0] += 1
                     cell[1] += placed == s
         rt = result.routing
-        self.final.append(result.school.copy())
+        self.width = len(result.scenario.schools) + 1
+        rows = np.arange(result.school.size, dtype=np.int64)
+        self.batch.append(rows * self.width + (result.school + 1))
+        if len(self.batch) >= 32:
+            self._merge()
         left = rt.eligible & (result.school < 0)
         zone = np.where(rt.zone >= 0, rt.zone, self.zones)
         self.unplaced.append(np.bincount(zone[left], minlength=self.zones + 1).astype(np.int64))
@@ -167,7 +193,7 @@ def forecast(
             }
         )
     return {
-        "applicants": _per_applicant(result, tally.final, runs),
+        "applicants": _per_applicant(result, *tally.finals(), runs),
         "format": FORECAST_FORMAT,
         "staff_only": True,
         "note": STAFF_NOTE,
@@ -189,14 +215,14 @@ def forecast(
 
 
 def _per_applicant(
-    result: AllocationResult, finals: list[np.ndarray[Any, np.dtype[np.int64]]], runs: int
+    result: AllocationResult,
+    cells: np.ndarray[Any, np.dtype[np.int64]],
+    counts: np.ndarray[Any, np.dtype[np.int64]],
+    runs: int,
 ) -> list[dict[str, Any]]:
     """Per eligible child, sorted by id: how often each school (or none) was the outcome."""
     sc = result.scenario
     n, width = sc.applicants.size, len(sc.schools) + 1
-    rows = np.arange(n, dtype=np.int64)
-    keys = np.concatenate([rows * width + (f + 1) for f in finals])
-    cells, counts = np.unique(keys, return_counts=True)
     per_row: dict[int, list[tuple[int, int]]] = {}
     for cell, count in zip(cells.tolist(), counts.tolist(), strict=True):
         per_row.setdefault(cell // width, []).append((cell % width - 1, count))
@@ -205,8 +231,13 @@ def _per_applicant(
     for i in sorted(range(n), key=lambda i: sc.applicants.ids[i].encode("utf-8")):
         if not result.routing.eligible[i]:
             continue
+        # most frequent first, then by school id (no school last among equals)
+        ranked = sorted(
+            per_row.get(i, []),
+            key=lambda sc_: (-sc_[1], sids[sc_[0]] if sc_[0] >= 0 else "\U0010ffff"),
+        )
         outcomes = []
-        for school, count in per_row.get(i, []):
+        for school, count in ranked:
             lo, hi = wilson(count, runs)
             outcomes.append(
                 {
@@ -216,6 +247,5 @@ def _per_applicant(
                     "interval": [_round(lo), _round(hi)],
                 }
             )
-        outcomes.sort(key=lambda o: (-o["runs"], o["school"] or ""))
         out.append({"applicant": sc.applicants.ids[i], "outcomes": outcomes})
     return out

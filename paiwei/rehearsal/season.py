@@ -63,6 +63,20 @@ def dump(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
 
 
+def dump_rows(key: str, rows: list[dict[str, Any]], rest: dict[str, Any]) -> bytes:
+    """``{key: rows, **rest}`` as sorted JSON with one compact row per line (``grep``-able).
+
+    ``key`` must sort before every key of ``rest``, so the bytes are those of a sorted
+    object; the same value always gives the same bytes.
+    """
+    if any(k <= key for k in rest):
+        raise ValueError(f"{key!r} must sort first")
+    opt = orjson.OPT_SORT_KEYS
+    body = b",\n".join(orjson.dumps(r, option=opt) for r in rows)
+    tail = orjson.dumps(rest, option=opt)[1:]  # '"format":...}' without its opening brace
+    return b'{"%s":[\n%s\n],%s\n' % (key.encode("ascii"), body, tail)
+
+
 def run_season(
     loaded: LoadedScenario,
     seed: bytes,
@@ -249,8 +263,10 @@ def rehearse(
     }
     files = {
         "summary.json": dump(summary),
-        "applicants.json": dump(
-            {"format": REHEARSAL_FORMAT, "rehearsal": True, "note": NOTE, "applicants": applicants}
+        "applicants.json": dump_rows(
+            "applicants",
+            applicants,
+            {"format": REHEARSAL_FORMAT, "rehearsal": True, "note": NOTE},
         ),
         "schools.json": dump(
             {
@@ -262,7 +278,12 @@ def rehearse(
         ),
     }
     for rid, bundle in bundles.items():
-        files[f"bundles/{rid}.json"] = canonical_json(bundle) + b"\n"
+        # run_draw checked the bundle's domain; within it, orjson's sorted output is JCS.
+        files[f"bundles/{rid}.json"] = (
+            orjson.dumps(bundle, option=orjson.OPT_SORT_KEYS)
+            if accelerate
+            else canonical_json(bundle)
+        ) + b"\n"
     if not all(b["draw_id"].startswith(lottery.REHEARSAL_PREFIX) for b in bundles.values()):
         raise AssertionError("a rehearsal bundle without the rehearsal/ prefix")  # never
     return Rehearsal(result, seed, public, bundles, files)

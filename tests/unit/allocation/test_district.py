@@ -84,6 +84,10 @@ def test_district_places_everyone_when_seats_suffice(
     assert dict(Counter(res.assignment().values())) == where
     ex = Explainer(res).explain(applicants[0]["id"])
     assert "区教委" in ex.text
+    district_round = next(r for r in ex.rounds if r.round == "district")
+    placed = next(a for a in district_round.attempts if a.admitted)
+    assert placed.zone == ("Z" + placed.school[1:] if placed.school != "SX" else None)
+    assert f"{placed.zone or '区内'}片区" in ex.text
 
 
 def test_district_leaves_unplaced_exactly_the_shortfall() -> None:

@@ -242,3 +242,34 @@ def test_columnar_generator_scenario_runs() -> None:
     res = run_plan(shipped_policy(), sc, rehearsal_contributions(SEED))
     counts = {o.status for o in res.outcomes()}
     assert counts <= {"placed", "unplaced", "ineligible"} and "placed" in counts
+
+
+def test_comparison_counts_better_worse_none_on_a_known_case() -> None:
+    """Two disabled children want P2 (1 seat) then P3 (1 seat); an ordinary child wants P3 only.
+
+    Preference-first (shipped): the loser at P2 finds P3 taken at step 1. Deferred
+    acceptance would give the loser P3 (priority class 0 before 2) and leave the
+    ordinary child without a seat in the round: one better, one worse, one the same.
+    """
+    sc = scenario_from_mapping(
+        district(
+            [
+                renter("d1", categories=["disabled"], choices={"zone": ["P2", "P3"]}),
+                renter("d2", categories=["disabled"], choices={"zone": ["P2", "P3"]}),
+                renter("o1", choices={"zone": ["P3"]}),
+            ],
+            {"P1": 0, "P2": 1, "P3": 1},
+        )
+    )
+    for k in range(4):
+        res = run_plan(shipped_policy(), sc, rehearsal_contributions(bytes([k])))
+        (zone,) = compare_round(res, "multi-school").zones
+        assert (zone.zone, zone.applicants, zone.better, zone.worse, zone.same, zone.none) == (
+            "Z1",
+            3,
+            1,
+            1,
+            1,
+            1,
+        )
+        assert res.outcome("o1").school == "P3"

@@ -95,3 +95,33 @@ def test_with_readings_flips_and_validates() -> None:
         p.with_readings(equal_counts_as_direct="yes")
     with pytest.raises(PolicyError):
         p.with_readings(no_such_reading=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ((), "/lottery_weights"),
+        (("dates",), "/dates/lottery_weights"),
+        (("priority",), "/priority/lottery_weights"),
+        (("readings", "address_window"), "/readings/address_window/lottery_weights"),
+        (("stages", "primary"), "/stages/primary/lottery_weights"),
+    ],
+)
+def test_unknown_keys_are_rejected_not_ignored(path: tuple[str, ...], where: str) -> None:
+    """A typo in a policy file must not silently drop a rule."""
+    data = tomllib.loads(shipped_policy_text())
+    table = data
+    for key in path:
+        table = table[key]
+    table["lottery_weights"] = {"P1": 2}
+    with pytest.raises(PolicyError) as err:
+        policy_from_mapping(data)
+    assert err.value.where == where
+
+
+def test_unknown_key_in_a_round_is_rejected() -> None:
+    data = tomllib.loads(shipped_policy_text())
+    data["stages"]["primary"]["rounds"][0]["weight"] = 2
+    with pytest.raises(PolicyError) as err:
+        policy_from_mapping(data)
+    assert err.value.where == "/stages/primary/rounds/0/weight"

@@ -14,6 +14,7 @@ from allocation import (
     Stage,
     Target,
     generate_district,
+    generate_junior_district,
     rehearsal_contributions,
     run_plan,
     scenario_from_mapping,
@@ -26,17 +27,22 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 @st.composite
 def districts(draw: st.DrawFn) -> dict[str, Any]:
-    return generate_district(
-        draw(st.integers(0, 160)),
-        draw(st.integers(2, 14)),
-        seed=draw(st.integers(0, 2**32 - 1)),
-        seat_ratio=draw(st.sampled_from([0.4, 0.8, 1.0, 1.3, 2.0])),
-    )
+    """Random primary or junior-high districts from the synthetic generators."""
+    size, schools = draw(st.integers(0, 160)), draw(st.integers(2, 14))
+    seed = draw(st.integers(0, 2**32 - 1))
+    ratio = draw(st.sampled_from([0.4, 0.8, 1.0, 1.3, 2.0]))
+    if draw(st.booleans()):
+        return generate_junior_district(size, schools, seed=seed, seat_ratio=ratio)
+    return generate_district(size, schools, seed=seed, seat_ratio=ratio)
 
 
 seeds = st.binary(min_size=1, max_size=8)
 POLICY = shipped_policy()
-ALL_DA = POLICY.with_mechanism(Stage.PRIMARY, "multi-school", Mechanism.DEFERRED_ACCEPTANCE)
+ALL_DA = (
+    POLICY.with_mechanism(Stage.PRIMARY, "multi-school", Mechanism.DEFERRED_ACCEPTANCE)
+    .with_mechanism(Stage.JUNIOR, "multi-school", Mechanism.DEFERRED_ACCEPTANCE)
+    .with_mechanism(Stage.JUNIOR, "first-batch", Mechanism.DEFERRED_ACCEPTANCE)
+)
 
 
 def run(data: dict[str, Any], seed: bytes, policy: Any = POLICY) -> Any:
@@ -172,8 +178,13 @@ def _date(text: str) -> dt.date:
 def test_address_reuse_and_property_date_rules_are_applied(
     data: dict[str, Any], seed: bytes
 ) -> None:
-    """§四（一）1–2, re-derived in plain Python from the records: who goes to a single school."""
+    """§四（一）1–2, re-derived in plain Python from the records: who goes to a single school.
+
+    The window is six years for primary, three for junior high (from the year of use).
+    """
     res = run(data, seed)
+    stage = data["stage"]
+    window = 6 if stage == "primary" else 3
     zones = {z["id"]: z for z in data["zones"]}
     single_round = set()
     if "single-school" in res.bundles():
@@ -189,10 +200,42 @@ def test_address_reuse_and_property_date_rules_are_applied(
         )
         single_zone = r["kind"] == "owned" and zones[r["zone"]]["kind"] == "single-school"
         after = r["kind"] == "owned" and _date(r["certificate_date"]) > dt.date(2017, 6, 30)
-        uses = [u["year"] for u in rec.get("address_uses", []) if u["stage"] == "primary"]
-        reused = bool(uses) and 2024 - max(uses) < 6 and not rec.get("family_planning_exempt")
+        uses = [u["year"] for u in rec.get("address_uses", []) if u["stage"] == stage]
+        reused = bool(uses) and 2024 - max(uses) < window and not rec.get("family_planning_exempt")
         expect_single = bool(local and single_zone and not after and not reused)
         assert (int(res.routing.target[i]) == Target.SINGLE) == expect_single, rec["id"]
         assert (rec["id"] in single_round) <= expect_single
         if expect_single and res.outcome(rec["id"]).round == "single-school":
             assert res.outcome(rec["id"]).school == zones[r["zone"]]["schools"][0]
+
+
+@SETTINGS
+@given(districts(), seeds)
+def test_explanations_agree_with_outcomes(data: dict[str, Any], seed: bytes) -> None:
+    """Every explanation ends where the outcome is; its numbers are consistent with the draw."""
+    from allocation import Explainer  # noqa: PLC0415
+
+    res = run(data, seed)
+    for e in Explainer(res):
+        admitted = [(r.round, a) for r in e.rounds for a in r.attempts if a.admitted]
+        if e.outcome.status == "placed":
+            assert len(admitted) == 1
+            rnd, att = admitted[0]
+            assert (rnd, att.school, att.choice) == (
+                e.outcome.round,
+                e.outcome.school,
+                e.outcome.choice,
+            )
+        else:
+            assert admitted == []
+        if e.outcome.status == "ineligible":
+            assert e.rounds == ()
+        for r in e.rounds:
+            for a in r.attempts:
+                assert 1 <= a.position <= a.competitors
+                if a.step is None:  # deferred acceptance: admitted exactly when within the seats
+                    assert a.admitted == (a.position <= a.seats)
+                else:  # preference-first: the seats left at that step decide
+                    assert a.admitted == (a.position <= a.seats)
+                if a.admitted or a.seats > 0:
+                    assert a.cutoff_ticket is not None

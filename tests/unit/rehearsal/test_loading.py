@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import random
 import tomllib
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from allocation import shipped_policy_text
 from paiwei.rehearsal import RehearsalInputError, load_scenario
 from tests.unit.rehearsal.helpers import scenario, write_scenario
+
+CASES = sorted((Path(__file__).parents[2] / "cases").glob("case_*.json"))
 
 
 def _exclusive_birth_policy_text() -> str:
@@ -83,3 +89,46 @@ def test_errors_carry_pointer_and_rule(tmp_path: Path) -> None:
     assert info.value.where.endswith("/applicants/0/choices/groups/0")
     assert info.value.rule
     assert json.dumps(str(info.value))  # printable as one line
+
+
+VALUES: list[Any] = [None, 0, -1, 2, 1.5, "", "x", "P1", "Z1", "2018-02-30", [], ["P9"], {}, True]
+
+
+def _paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [here]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*here, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*here, i))
+    return out
+
+
+def test_any_one_broken_value_is_an_input_error_never_a_crash(tmp_path: Path) -> None:
+    """600 golden-case scenarios, each with one value replaced, a key dropped or one added."""
+    rng = random.Random(20240429)
+    bases = [json.loads(p.read_text(encoding="utf-8"))["scenario"] for p in CASES]
+    outcomes: Counter[str] = Counter()
+    for _ in range(600):
+        data = copy.deepcopy(rng.choice(bases))
+        path = rng.choice(_paths(data)[1:])
+        node: Any = data
+        for key in path[:-1]:
+            node = node[key]
+        roll = rng.random()
+        if roll < 0.15 and isinstance(node, dict):
+            del node[path[-1]]
+        elif roll < 0.25 and isinstance(node, dict):
+            node[rng.choice(["extra", "zone", "id", "kind"])] = copy.deepcopy(rng.choice(VALUES))
+        else:
+            node[path[-1]] = copy.deepcopy(rng.choice(VALUES))
+        file = write_scenario(tmp_path, data=data)
+        try:
+            load_scenario(file)
+            outcomes["loaded"] += 1
+        except RehearsalInputError as exc:
+            assert "\n" not in str(exc)
+            assert str(file) in str(exc)
+            outcomes["rejected"] += 1
+    assert outcomes["rejected"] > 300

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from paiwei.rehearsal import RehearsalInputError, dump, write_file, write_tree
+from paiwei.rehearsal.season import dump_rows
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -52,3 +54,14 @@ def test_dump_is_sorted_and_stable() -> None:
     assert dump({"b": 1, "a": [2, "朝"]}) == dump({"a": [2, "朝"], "b": 1})
     assert dump({"b": 1, "a": 2}).index(b'"a"') < dump({"b": 1, "a": 2}).index(b'"b"')
     assert dump({}).endswith(b"\n")
+
+
+def test_dump_rows_is_one_row_per_line_and_the_same_json() -> None:
+    rows = [{"b": 1, "a": "朝"}, {"a": None}]
+    data = dump_rows("applicants", rows, {"note": "x", "format": "f"})
+    assert json.loads(data) == {"applicants": rows, "format": "f", "note": "x"}
+    lines = data.splitlines()
+    assert len(lines) == 4
+    assert lines[1] == '{"a":"朝","b":1},'.encode()
+    with pytest.raises(ValueError):
+        dump_rows("zz", rows, {"format": "f"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def test_every_bundle_is_a_signed_rehearsal_that_verifies(loaded: object) -> Non
         report = lottery.verify(bundle, {SIGNER: bytes.fromhex(run.public_key)})
         assert report.rehearsal
         assert lottery.parse_bundle(run.files[f"bundles/{rid}.json"]) == bundle
+        assert run.files[f"bundles/{rid}.json"] == lottery.canonical_json(bundle) + b"\n"
 
 
 def test_files_are_deterministic_and_seed_dependent(loaded: object) -> None:
@@ -65,3 +67,10 @@ def test_summary_and_applicants_agree_with_the_engine(loaded: object) -> None:
             assert r["input_root"] == bundle["ceremony"]["input_root"]
             assert r["seed"] == bundle["ceremony"]["seed"]
             assert r["placed"] == sum(1 for a in bundle["assignments"] if a["school"])
+
+
+def test_the_readme_s_rehearsal_key_is_the_one_seed_00_derives() -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"--seed 00 .*\n.*--key rehearsal=([0-9a-f]{64})", readme)
+    assert match is not None
+    assert match.group(1) == lottery.public_key_hex(throwaway_key(bytes.fromhex("00")))

@@ -1,0 +1,1 @@
+"""Choices: private and boarding applications, zone preferences, junior-high groups."""
