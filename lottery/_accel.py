@@ -148,7 +148,6 @@ def deferred_acceptance(table: DrawTable, ranks: IntArray) -> Placement:
     at = np.full(n, n_schools, dtype=np.int64)  # school of the seat held; n_schools when free
     cursor = offsets[:-1].copy()
     ends = offsets[1:]
-    load = np.zeros(n_schools, dtype=np.int64)
     worst = np.full(n_schools, big, dtype=np.int64)  # worst tenant's key when full, else "anyone fits"
     worst[caps == 0] = -1  # keys are >= 0: a school without seats turns everyone away at once
     free = np.flatnonzero(cursor < ends)
@@ -179,8 +178,7 @@ def deferred_acceptance(table: DrawTable, ranks: IntArray) -> Placement:
             at[owner[cand[newcomers]]] = cs[newcomers]
             counts = np.bincount(cs[keep], minlength=n_schools)
             touched = np.flatnonzero(reached[:n_schools])
-            load[touched] = counts[touched]
-            full = touched[load[touched] >= caps[touched]]
+            full = touched[counts[touched] >= caps[touched]]
             worst[touched] = big
             if full.size:
                 # The last kept candidate of each full school is its worst tenant.

@@ -1,0 +1,166 @@
+"""Pure rules of the choices: which schools an applicant may list, checks of a submitted
+list, and the receipt of a locked choice record. No database, no clock.
+
+Routing is the allocation engine's: :func:`allowed_schools` builds a one-applicant
+scenario in the allocation scenario format from the district's schools and zones and
+the applicant's verified record, and asks ``allocation.route`` for eligibility and zone.
+This is the shell's adapter until ``allocation`` offers a per-applicant routing helper.
+
+Receipts. A receipt is the canonical JSON (RFC 8785, ``lottery.canonical_json``) of the
+locked choice record and its plain SHA-256 (not a protocol tagged hash: a parent can
+recompute it with ``sha256sum`` over the canonical bytes). Its ``applicant`` member is
+``{"id": pseudonym, "choices": [...]}``, exactly the ``id`` and ``choices`` of the
+applicant's record in the published draw bundle (the round adds ``priority``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+from allocation import (
+    SCENARIO_FORMAT,
+    AllocationInputError,
+    Policy,
+    RoundKind,
+    SchoolKind,
+    Stage,
+    route,
+    scenario_from_mapping,
+    shipped_policy,
+)
+from lottery import CanonicalError, canonical_json
+from paiwei.choices.errors import ChoiceError
+
+RECEIPT_FORMAT = "paiwei-choice-receipt/1"
+LISTS = ("private_boarding", "zone", "groups")
+_ROUND_OF_LIST = {"private_boarding": RoundKind.APPLICATION, "zone": RoundKind.ZONE,
+                  "groups": RoundKind.GROUPS}
+_KINDS_OF_LIST = {"private_boarding": (SchoolKind.PRIVATE, SchoolKind.BOARDING),
+                  "zone": (SchoolKind.PUBLIC, SchoolKind.SPECIAL), "groups": (SchoolKind.PUBLIC,)}
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    """What one applicant may choose, per choice list, and how many."""
+
+    eligible: bool
+    zone: str | None
+    schools: Mapping[str, tuple[str, ...]]  # list -> allowed school ids
+    group_of: Mapping[str, int]  # junior first batch: school id -> group 1 or 2
+    max_choices: Mapping[str, int]  # list -> most schools the policy's round takes
+
+
+@lru_cache(maxsize=8)
+def policy_named(name: str) -> Policy:
+    """The shipped policy ``allocation/policies/<name>.toml`` (parsed once)."""
+    return shipped_policy(name)
+
+
+def check_catalogue(*, policy: Policy, year: int, stage: str, schools: Any, zones: Any) -> None:
+    """Validate schools and zones in the scenario format. Raises ``catalogue_invalid``."""
+    try:
+        scenario_from_mapping({"format": SCENARIO_FORMAT, "district": policy.district, "year": year,
+                               "stage": stage, "schools": schools, "zones": zones, "applicants": []})
+    except AllocationInputError as exc:
+        raise ChoiceError("catalogue_invalid", detail=str(exc)) from None
+
+
+def allowed_schools(*, policy: Policy, year: int, stage: str, schools: Sequence[Mapping[str, Any]],
+                    zones: Sequence[Mapping[str, Any]], record: Mapping[str, Any],
+                    pseudonym: str) -> Allowed:
+    """Route one applicant with the allocation engine and list the schools it may choose.
+
+    - ``private_boarding``: an eligible applicant may apply to any private or public
+      boarding school of its stage (§四（二）1（2）（3）, 2（2）（3）).
+    - ``zone``: the schools of the multi-school zone routing assigns (§四（二）1（1）,
+      2（1）③); none when routing gives no zone.
+    - ``groups``: junior high, the first-batch schools of group 1 and 2 (§四（二）2（1）①).
+
+    Raises ``ChoiceError('routing_record_invalid')`` when the record does not fit the
+    scenario format or the catalogue.
+    """
+    if "id" in record or "choices" in record:
+        raise ChoiceError("routing_record_invalid", detail="id and choices are not part of the record")
+    try:
+        scenario = scenario_from_mapping({
+            "format": SCENARIO_FORMAT, "district": policy.district, "year": year, "stage": stage,
+            "schools": list(schools), "zones": list(zones),
+            "applicants": [{**record, "id": pseudonym}],
+        })
+    except AllocationInputError as exc:
+        raise ChoiceError("routing_record_invalid", detail=str(exc)) from None
+    routing = route(policy, scenario)
+    st = Stage(stage)
+    eligible = bool(routing.eligible[0])
+    zone_index = int(routing.zone[0])
+    zone = scenario.zones[zone_index] if eligible and zone_index >= 0 else None
+    by_id = {s.id: s for s in scenario.schools}
+    allowed: dict[str, tuple[str, ...]] = {name: () for name in LISTS}
+    if eligible:
+        allowed["private_boarding"] = tuple(
+            s.id for s in scenario.schools
+            if s.stage is st and s.kind in _KINDS_OF_LIST["private_boarding"])
+        if zone is not None:
+            allowed["zone"] = tuple(sid for sid in zone.schools
+                                    if by_id[sid].kind in _KINDS_OF_LIST["zone"])
+        if st is Stage.JUNIOR:
+            allowed["groups"] = tuple(s.id for s in scenario.schools
+                                      if s.stage is st and s.group is not None)
+    group_of = {s.id: s.group for s in scenario.schools if s.group is not None}
+    maxima = {name: max((r.max_choices for r in policy.plan(st) if r.kind is _ROUND_OF_LIST[name]),
+                        default=0) for name in LISTS}
+    return Allowed(eligible=eligible, zone=zone.id if zone is not None else None,
+                   schools=MappingProxyType(allowed), group_of=MappingProxyType(group_of),
+                   max_choices=MappingProxyType(maxima))
+
+
+def check_choices(kind: str, schools: Sequence[str], allowed: Allowed) -> list[str]:
+    """The submitted list, checked against the rules; returns it as a list.
+
+    Raises ``ChoiceError``: ``no_choices``, ``duplicate_choice``, ``too_many_choices``,
+    ``school_not_allowed`` (所选学校不在可选范围内), ``one_per_group``.
+    """
+    chosen = list(schools)
+    if not chosen:
+        raise ChoiceError("no_choices", field="schools")
+    if len(set(chosen)) != len(chosen):
+        raise ChoiceError("duplicate_choice", field="schools")
+    for i, sid in enumerate(chosen):
+        if sid not in allowed.schools.get(kind, ()):
+            raise ChoiceError("school_not_allowed", field=f"schools.{i}")
+    if kind == "groups":
+        groups = [allowed.group_of[sid] for sid in chosen]
+        if len(set(groups)) != len(groups):
+            raise ChoiceError("one_per_group", field="schools")
+    if len(chosen) > allowed.max_choices.get(kind, 0):
+        raise ChoiceError("too_many_choices", field="schools")
+    return chosen
+
+
+def receipt_digest(record: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of a receipt record."""
+    return hashlib.sha256(canonical_json(dict(record))).hexdigest()
+
+
+def receipt_matches_bundle_record(receipt: Mapping[str, Any], applicant_record: Mapping[str, Any]) -> bool:
+    """Whether a parent's receipt is consistent with its record in a published draw bundle.
+
+    True exactly when (1) the receipt's ``sha256`` is the SHA-256 of the canonical JSON
+    of its ``record`` (the receipt was not altered), and (2) the bundle record's ``id``
+    and ``choices`` equal the receipt's ``record.applicant`` (the draw used the locked
+    choices, in order). Malformed input gives False; it never raises.
+    """
+    try:
+        record = receipt["record"]
+        if receipt_digest(record) != receipt["sha256"]:
+            return False
+        mine = record["applicant"]
+        return bool(applicant_record["id"] == mine["id"] and
+                    applicant_record["choices"] == mine["choices"])
+    except (KeyError, TypeError, CanonicalError):
+        return False

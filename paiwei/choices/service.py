@@ -1,0 +1,430 @@
+"""Choice use cases: options, submission and edits inside the window, locking, frozen
+round inputs, receipts, and staff counts.
+
+Keyword-only functions; each use case that writes commits exactly one transaction and
+records every change in the hash-chained audit log.
+
+Locking. Choices are editable while their window is open and locked from the moment
+it closes (``closes_at``; a window is only ever extended while open, so a lock is never
+undone). :func:`lock` stamps the rows with ``locked_at = closes_at`` and the receipt
+hash; :func:`frozen_choices` locks and returns exactly the locked rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from allocation import Policy
+from lottery import canonical_json
+from paiwei.accounts.models import Role
+from paiwei.audit import service as audit
+from paiwei.choices import rules
+from paiwei.choices.errors import ChoiceError
+from paiwei.choices.models import ChoiceSet, RoutingRecord, SchoolCatalogue
+from paiwei.choices.schemas import (
+    ChoiceListOptions,
+    ChoiceOptionsRead,
+    ChoiceSetRead,
+    CountsRead,
+    ReceiptRead,
+    SchoolCount,
+    ZoneCount,
+)
+from paiwei.intake.models import Applicant, Status
+from paiwei.intake.service import applicant_of_user, get_by_pseudonym_or_raise
+from paiwei.windows import service as windows
+from paiwei.windows.models import ApplicationWindow
+
+log = logging.getLogger(__name__)
+
+
+def _utc_text(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _split(window_kind: str) -> tuple[str, str]:
+    if window_kind not in windows.KINDS:
+        raise ChoiceError("unknown_kind", field="kind")
+    stage, _, name = window_kind.partition(".")
+    return stage, name
+
+
+# --- staff: the district's schools and zones, applicants' routing records ---------------
+
+
+def _policy_of(db_session: Session, district: str, year: int) -> Policy:
+    name = db_session.scalar(select(ApplicationWindow.policy).where(
+        ApplicationWindow.district == district, ApplicationWindow.year == year).limit(1))
+    if name is None:
+        raise ChoiceError("window_not_found", detail=f"{district}/{year}")
+    return rules.policy_named(name)
+
+
+def load_catalogue(*, db_session: Session, actor: audit.Actor, district: str, year: int, stage: str,
+                   schools: list[dict[str, Any]], zones: list[dict[str, Any]],
+                   now: datetime) -> SchoolCatalogue:
+    """Record (or replace) the district's schools and zones for a stage and year.
+
+    Raises ``ChoiceError``: ``window_not_found`` (load the windows first: they name the
+    policy), ``catalogue_invalid``.
+    """
+    policy = _policy_of(db_session, district, year)
+    rules.check_catalogue(policy=policy, year=year, stage=stage, schools=schools, zones=zones)
+    row = db_session.scalar(select(SchoolCatalogue).where(
+        SchoolCatalogue.district == district, SchoolCatalogue.year == year,
+        SchoolCatalogue.stage == stage))
+    if row is None:
+        row = SchoolCatalogue(district=district, year=year, stage=stage, schools=schools,
+                              zones=zones, loaded_at=now)
+        db_session.add(row)
+    else:
+        row.schools, row.zones, row.loaded_at = schools, zones, now
+    digest = rules.receipt_digest({"schools": schools, "zones": zones})
+    audit.append(db_session=db_session, actor=actor, action="catalogue_loaded",
+                 subject=f"c:{district}:{year}:{stage}", now=now, reason=f"sha256={digest}")
+    db_session.commit()
+    return row
+
+
+def _catalogue(db_session: Session, district: str, year: int, stage: str) -> SchoolCatalogue:
+    row = db_session.scalar(select(SchoolCatalogue).where(
+        SchoolCatalogue.district == district, SchoolCatalogue.year == year,
+        SchoolCatalogue.stage == stage))
+    if row is None:
+        raise ChoiceError("catalogue_missing")
+    return row
+
+
+def record_routing(*, db_session: Session, actor: audit.Actor, pseudonym: str, year: int, stage: str,
+                   record: dict[str, Any], now: datetime) -> RoutingRecord:
+    """Record an applicant's verified record (scenario format, no id or choices) for routing.
+
+    Checked by routing it once. Raises ``IntakeError('applicant_not_found')``,
+    ``ChoiceError``: ``window_not_found``, ``catalogue_missing``, ``routing_record_invalid``.
+    """
+    applicant = get_by_pseudonym_or_raise(db_session=db_session, pseudonym=pseudonym)
+    policy = _policy_of(db_session, applicant.district, year)
+    cat = _catalogue(db_session, applicant.district, year, stage)
+    rules.allowed_schools(policy=policy, year=year, stage=stage, schools=cat.schools,
+                          zones=cat.zones, record=record, pseudonym=pseudonym)
+    row = db_session.scalar(select(RoutingRecord).where(
+        RoutingRecord.applicant_id == applicant.id, RoutingRecord.year == year))
+    if row is None:
+        row = RoutingRecord(applicant_id=applicant.id, year=year, stage=stage, record=record,
+                            recorded_at=now)
+        db_session.add(row)
+    else:
+        row.stage, row.record, row.recorded_at = stage, record, now
+    audit.append(db_session=db_session, actor=actor, action="routing_recorded", subject=pseudonym,
+                 now=now, to_state=stage)
+    db_session.commit()
+    return row
+
+
+# --- the parent's side -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    applicant: Applicant
+    year: int
+    stage: str
+    allowed: rules.Allowed
+
+
+def _context(db_session: Session, user_id: int) -> _Context:
+    applicant = applicant_of_user(db_session=db_session, user_id=user_id)
+    if applicant.status != Status.VERIFIED:
+        raise ChoiceError("not_verified")
+    routing = db_session.scalar(select(RoutingRecord).where(RoutingRecord.applicant_id == applicant.id)
+                                .order_by(RoutingRecord.year.desc()).limit(1))
+    if routing is None:
+        raise ChoiceError("not_routed")
+    policy = _policy_of(db_session, applicant.district, routing.year)
+    cat = _catalogue(db_session, applicant.district, routing.year, routing.stage)
+    allowed = rules.allowed_schools(policy=policy, year=routing.year, stage=routing.stage,
+                                    schools=cat.schools, zones=cat.zones, record=routing.record,
+                                    pseudonym=applicant.pseudonym)
+    return _Context(applicant, routing.year, routing.stage, allowed)
+
+
+def _locked(row: ChoiceSet, window: ApplicationWindow, now: datetime) -> bool:
+    return row.locked_at is not None or now >= window.closes_at
+
+
+def _to_read(row: ChoiceSet, window: ApplicationWindow, now: datetime) -> ChoiceSetRead:
+    return ChoiceSetRead(kind=row.kind, stage=row.stage, year=row.year, zone=row.zone,
+                         schools=list(row.schools), version=row.version,
+                         submitted_at=row.submitted_at, updated_at=row.updated_at,
+                         locked=_locked(row, window, now), receipt_sha256=row.receipt_sha256)
+
+
+def _row(db_session: Session, applicant_id: int, year: int, kind: str) -> ChoiceSet | None:
+    return db_session.scalar(select(ChoiceSet).where(
+        ChoiceSet.applicant_id == applicant_id, ChoiceSet.year == year, ChoiceSet.kind == kind))
+
+
+def options(*, db_session: Session, user_id: int, now: datetime) -> ChoiceOptionsRead:
+    """What the parent may choose, in which window, and what is chosen so far."""
+    ctx = _context(db_session, user_id)
+    lists = []
+    for name in rules.LISTS:
+        kind = f"{ctx.stage}.{name}"
+        if kind not in windows.KINDS:
+            continue
+        window = windows.find(db_session=db_session, district=ctx.applicant.district,
+                              year=ctx.year, kind=kind)
+        row = _row(db_session, ctx.applicant.id, ctx.year, name)
+        lists.append(ChoiceListOptions(
+            kind=name, window=windows.to_read(window, now) if window else None,
+            allowed_schools=list(ctx.allowed.schools[name]),
+            max_choices=ctx.allowed.max_choices[name],
+            current=_to_read(row, window, now) if row is not None and window is not None else None))
+    return ChoiceOptionsRead(pseudonym=ctx.applicant.pseudonym, stage=ctx.stage, year=ctx.year,
+                             eligible=ctx.allowed.eligible, zone=ctx.allowed.zone, lists=lists)
+
+
+def _prepare(db_session: Session, user_id: int, kind: str, now: datetime,
+             ) -> tuple[_Context, ApplicationWindow, ChoiceSet | None]:
+    if kind not in rules.LISTS:
+        raise ChoiceError("unknown_kind", field="kind")
+    ctx = _context(db_session, user_id)
+    window_kind = f"{ctx.stage}.{kind}"
+    if window_kind not in windows.KINDS:
+        raise ChoiceError("unknown_kind", field="kind")
+    window = windows.get_or_raise(db_session=db_session, district=ctx.applicant.district,
+                                  year=ctx.year, kind=window_kind)
+    row = _row(db_session, ctx.applicant.id, ctx.year, kind)
+    if row is not None and _locked(row, window, now):
+        raise ChoiceError("choices_locked")
+    windows.require_open(window, now)
+    return ctx, window, row
+
+
+def _audit_choice(db_session: Session, user_id: int, ctx: _Context, *, action: str, row: ChoiceSet,
+                  now: datetime) -> None:
+    audit.append(db_session=db_session, actor=audit.Actor(user_id, Role.PARENT), action=action,
+                 subject=ctx.applicant.pseudonym, now=now, to_state=f"{row.kind}@{row.version}",
+                 reason=json.dumps(row.schools, ensure_ascii=True, separators=(",", ":")))
+
+
+def submit(*, db_session: Session, user_id: int, kind: str, schools: Sequence[str],
+           now: datetime) -> ChoiceSetRead:
+    """First submission of a choice list, inside its window.
+
+    Raises ``ChoiceError``: ``unknown_kind``, ``not_verified``, ``not_routed``,
+    ``catalogue_missing``, ``window_not_found``, ``window_closed`` (不在报名时间内),
+    ``choices_locked``, ``private_boarding_taken`` (已报名民办或寄宿学校: a second private or
+    boarding application), ``choices_exist``, and the list checks of ``rules.check_choices``.
+    """
+    ctx, window, row = _prepare(db_session, user_id, kind, now)
+    if row is not None:
+        raise ChoiceError("private_boarding_taken" if kind == "private_boarding" else "choices_exist")
+    chosen = rules.check_choices(kind, schools, ctx.allowed)
+    row = ChoiceSet(applicant_id=ctx.applicant.id, window_id=window.id, district=ctx.applicant.district,
+                    year=ctx.year, stage=ctx.stage, kind=kind,
+                    zone=ctx.allowed.zone if kind == "zone" else None, schools=chosen, version=1,
+                    submitted_at=now, updated_at=now)
+    db_session.add(row)
+    try:
+        db_session.flush()
+    except IntegrityError:
+        # A parallel submission for the same applicant and kind won the unique key.
+        db_session.rollback()
+        raise ChoiceError("private_boarding_taken" if kind == "private_boarding" else "choices_exist") from None
+    _audit_choice(db_session, user_id, ctx, action="choices_submitted", row=row, now=now)
+    db_session.commit()
+    log.info("choices submitted pseudonym=%s kind=%s", ctx.applicant.pseudonym, kind)
+    return _to_read(row, window, now)
+
+
+def edit(*, db_session: Session, user_id: int, kind: str, schools: Sequence[str],
+         now: datetime) -> ChoiceSetRead:
+    """Replace a submitted list while its window is open.
+
+    Raises as :func:`submit`, and ``choices_not_found`` when nothing was submitted yet.
+    """
+    ctx, window, row = _prepare(db_session, user_id, kind, now)
+    if row is None:
+        raise ChoiceError("choices_not_found")
+    chosen = rules.check_choices(kind, schools, ctx.allowed)
+    row.schools = chosen
+    if kind == "zone":
+        row.zone = ctx.allowed.zone
+    row.version += 1
+    row.updated_at = now
+    _audit_choice(db_session, user_id, ctx, action="choices_edited", row=row, now=now)
+    db_session.commit()
+    return _to_read(row, window, now)
+
+
+# --- locking, frozen inputs, receipts ---------------------------------------------------
+
+
+def receipt_record(row: ChoiceSet, pseudonym: str) -> dict[str, Any]:
+    """The locked choice record a receipt covers (canonical-JSON domain)."""
+    if row.locked_at is None:
+        raise ValueError("the choice set is not locked")
+    return {
+        "format": rules.RECEIPT_FORMAT,
+        "applicant": {"id": pseudonym, "choices": list(row.schools)},
+        "district": row.district,
+        "year": row.year,
+        "stage": row.stage,
+        "kind": row.kind,
+        "zone": row.zone,
+        "version": row.version,
+        "submitted_at": _utc_text(row.submitted_at),
+        "updated_at": _utc_text(row.updated_at),
+        "locked_at": _utc_text(row.locked_at),
+    }
+
+
+def _locked_rows(db_session: Session, window: ApplicationWindow) -> list[tuple[ChoiceSet, str]]:
+    stage, name = _split(window.kind)
+    query = (select(ChoiceSet, Applicant.pseudonym).join(Applicant, Applicant.id == ChoiceSet.applicant_id)
+             .where(ChoiceSet.window_id == window.id, ChoiceSet.kind == name, ChoiceSet.stage == stage)
+             .order_by(Applicant.pseudonym))
+    return [(row, pseudonym) for row, pseudonym in db_session.execute(query).tuples()]
+
+
+def lock(*, db_session: Session, district: str, year: int, kind: str, now: datetime,
+         actor: audit.Actor | None = None) -> int:
+    """Stamp every choice set of a closed window as locked, with its receipt hash.
+
+    Idempotent: returns how many rows were newly stamped. Raises ``ChoiceError``:
+    ``unknown_kind``, ``window_not_found``, ``window_still_open``.
+    """
+    _split(kind)
+    window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
+    if now < window.closes_at:
+        raise ChoiceError("window_still_open")
+    actor = actor or audit.Actor(None, "system")
+    stamped = 0
+    for row, pseudonym in _locked_rows(db_session, window):
+        if row.locked_at is not None:
+            continue
+        row.locked_at = window.closes_at
+        row.receipt_sha256 = rules.receipt_digest(receipt_record(row, pseudonym))
+        audit.append(db_session=db_session, actor=actor, action="choices_locked", subject=pseudonym,
+                     now=now, to_state=f"{row.kind}@{row.version}", reason=f"sha256={row.receipt_sha256}")
+        stamped += 1
+    db_session.commit()
+    return stamped
+
+
+def frozen_choices(*, db_session: Session, district: str, year: int, kind: str,
+                   now: datetime) -> list[dict[str, Any]]:
+    """The round's inputs from this window: exactly the locked choice sets, as applicant
+    records ``{"id": pseudonym, "choices": [...]}`` sorted by id (the protocol's applicant
+    record without ``priority``, which the round adds; the scenario format's
+    ``choices[<list>]``). Nothing personal.
+
+    Locks first (see :func:`lock`). Raises ``ChoiceError('window_still_open')`` while the
+    window is open, ``window_not_found``, ``unknown_kind``.
+    """
+    lock(db_session=db_session, district=district, year=year, kind=kind, now=now)
+    window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
+    return [{"id": pseudonym, "choices": list(row.schools)}
+            for row, pseudonym in _locked_rows(db_session, window) if row.locked_at is not None]
+
+
+def receipt(*, db_session: Session, user_id: int, kind: str, now: datetime) -> ReceiptRead:
+    """The parent's receipt of a locked choice set (locks the window's rows if needed).
+
+    Raises ``ChoiceError``: ``unknown_kind``, ``choices_not_found``, ``window_still_open``.
+    """
+    if kind not in rules.LISTS:
+        raise ChoiceError("unknown_kind", field="kind")
+    applicant = applicant_of_user(db_session=db_session, user_id=user_id)
+    row = db_session.scalar(select(ChoiceSet).where(ChoiceSet.applicant_id == applicant.id,
+                                                    ChoiceSet.kind == kind)
+                            .order_by(ChoiceSet.year.desc()).limit(1))
+    if row is None:
+        raise ChoiceError("choices_not_found")
+    if row.locked_at is None:
+        lock(db_session=db_session, district=row.district, year=row.year,
+             kind=f"{row.stage}.{row.kind}", now=now)
+        db_session.refresh(row)
+    record = receipt_record(row, applicant.pseudonym)
+    return ReceiptRead(record=record, canonical_json=canonical_json(record).decode("utf-8"),
+                       sha256=rules.receipt_digest(record))
+
+
+# --- staff views -------------------------------------------------------------------------
+
+
+def counts(*, db_session: Session, district: str, year: int, kind: str, now: datetime) -> CountsRead:
+    """Applicants per school (listing it at any rank, and first) and per zone, so far.
+
+    A school is flagged oversubscribed when more applicants put it first than it has
+    seats (a forecast: later choices and earlier rounds change the final demand).
+    Raises ``ChoiceError``: ``unknown_kind``, ``window_not_found``, ``catalogue_missing``.
+    """
+    stage, name = _split(kind)
+    window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
+    cat = _catalogue(db_session, district, year, stage)
+    rows = list(db_session.scalars(select(ChoiceSet).where(ChoiceSet.window_id == window.id,
+                                                           ChoiceSet.kind == name)))
+    listed: Counter[str] = Counter(sid for r in rows for sid in r.schools)
+    first: Counter[str] = Counter(r.schools[0] for r in rows if r.schools)
+    zone_of: dict[str, str] = {}
+    for z in cat.zones:
+        if z.get("kind") == "multi-school":
+            for sid in z["schools"]:
+                zone_of[sid] = z["id"]
+    schools = [s for s in cat.schools if s.get("stage") == stage]
+    seats: Mapping[str, int] = {s["id"]: int(s["seats"]) for s in schools}
+    per_zone: Counter[str] = Counter()
+    for r in rows:
+        zone = r.zone or (zone_of.get(r.schools[0]) if r.schools else None)
+        if zone is not None:
+            per_zone[zone] += 1
+    zones = [ZoneCount(zone=z["id"], seats=sum(seats.get(s, 0) for s in z["schools"]),
+                       applicants=per_zone[z["id"]])
+             for z in cat.zones if z.get("kind") == "multi-school" and z.get("stage") == stage]
+    return CountsRead(
+        district=district, year=year, kind=kind, window_open=windows.is_open(window, now),
+        applicants=len(rows),
+        schools=[SchoolCount(school=s["id"], name=str(s.get("name", s["id"])), kind=s["kind"],
+                             zone=zone_of.get(s["id"]), seats=seats[s["id"]], listed=listed[s["id"]],
+                             first_choice=first[s["id"]], oversubscribed=first[s["id"]] > seats[s["id"]])
+                 for s in schools if listed[s["id"]] or _relevant(name, s)],
+        zones=zones,
+    )
+
+
+def _relevant(name: str, school: Mapping[str, Any]) -> bool:
+    """Schools a list can name: private/boarding, group schools, or public zone schools."""
+    if name == "private_boarding":
+        return school["kind"] in ("private", "boarding")
+    if name == "groups":
+        return school.get("group") is not None
+    return school["kind"] in ("public", "special-education")
+
+
+CSV_COLUMNS = ("school", "name", "kind", "zone", "seats", "listed", "first_choice", "oversubscribed")
+
+
+def counts_csv(read: CountsRead) -> str:
+    """The per-school counts as CSV (UTF-8 with a BOM so that spreadsheet software reads
+    the Chinese school names)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in read.schools:
+        writer.writerow([s.school, s.name, s.kind, s.zone or "", s.seats, s.listed, s.first_choice,
+                         "yes" if s.oversubscribed else "no"])
+    return "\ufeff" + buffer.getvalue()
