@@ -29,6 +29,7 @@ from paiwei.rehearsal import (
     write_file,
     write_tree,
 )
+from paiwei.rehearsal.compare import comparison_report
 
 SEED_BYTES_MAX = 64
 _HEX = re.compile(r"^(?:[0-9a-fA-F]{2})+$")
@@ -75,6 +76,13 @@ def rehearse_command(
     no_accel: Annotated[
         bool, typer.Option("--no-accel", help="do not use orjson or NumPy in the draws")
     ] = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="also write comparison.json: each drawn round under the other mechanism (staff-only analysis)",
+        ),
+    ] = False,
 ) -> None:
     """Rehearse a season (模拟派位): eligibility, routing and every round, in memory.
 
@@ -90,7 +98,11 @@ def rehearse_command(
         loaded = load_scenario(scenario, policy)
         if runs is None:
             result = rehearse(loaded, chosen, seed_source=source, accelerate=not no_accel)
-            files = result.files
+            files = dict(result.files)
+            if compare:
+                files["comparison.json"] = dump(
+                    comparison_report(result.result, accelerate=not no_accel)
+                )
         else:
             with Progress(
                 TextColumn("模拟派位 {task.description}"),

@@ -1,0 +1,140 @@
+"""Database fixtures shared by the integration tests: SQLite always, PostgreSQL when reachable.
+
+The schema is built through the Alembic migrations once per backend per run: a template
+SQLite file copied for each test, and a uniquely named PostgreSQL database (dropped at
+the end) whose tables are all truncated after each test. Use cases commit, so tests
+cannot run inside a rolled-back outer transaction; copying/truncating keeps them
+independent. Moved here from ``tests/integration/intake/conftest.py`` so that every
+domain (intake, choices, ...) reuses them; the table list now comes from the models.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from paiwei.db import make_engine, make_session_factory, upgrade_to_head
+from paiwei.db.base import Base, import_all_models
+from paiwei.settings import Settings
+from paiwei.sms.sender import OutboxSender
+from tests.integration.intake.helpers import FakeClock, Intake
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get("PAIWEI_TEST_PG_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return DEFAULT_PG
+    except OSError:
+        return None
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("schema") / "template.sqlite3"
+    upgrade_to_head(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    admin = _pg_admin_url()
+    if admin is None:
+        pytest.skip("PostgreSQL unavailable: set PAIWEI_TEST_PG_URL or run it on 127.0.0.1:5432")
+    name = f"paiwei_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        pytest.skip(f"PostgreSQL at {admin} refused to create a test database: {exc}")
+    base, _, _ = admin.rpartition("/")
+    url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    upgrade_to_head(url)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def all_tables() -> tuple[str, ...]:
+    """Every table of every domain (so a new domain's rows are truncated too)."""
+    import_all_models()
+    return tuple(sorted(Base.metadata.tables))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "paiwei.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("pg_url")
+    yield url
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(all_tables())} RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
+                     {"h": "0" * 64})
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    # scrypt N=2**10 (1 MiB): still memory-hard, cheap enough for the suite.
+    return Settings(database_url=db_url, scrypt_log2_n=10, cookie_secure=False, environment="test",
+                    intake_year=2024)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def db_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    app = create_app(settings, clock=clock, sms_sender=OutboxSender())
+    with TestClient(app) as client:
+        yield client
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def intake(client: TestClient, clock: FakeClock, sessions: sessionmaker[Session]) -> Intake:
+    return Intake(client=client, clock=clock, sessions=sessions)
