@@ -9,12 +9,15 @@ from allocation._errors import AllocationError, AllocationInputError, PolicyErro
 from allocation.compare import compare_round
 from allocation.eligibility import RULES, Routing, Rule, Target, route
 from allocation.engine import (
+    REHEARSAL_CONTRIBUTION_RULE,
+    REHEARSAL_CONTRIBUTION_TAG,
     AllocationResult,
     ContributionSource,
     Outcome,
     RoundRecord,
     SchoolRound,
     draw_id_of,
+    rehearsal_contribution_value,
     rehearsal_contributions,
     run_plan,
 )
@@ -47,6 +50,8 @@ from allocation.scenario import (
 
 __all__ = [
     "READING_SPECS",
+    "REHEARSAL_CONTRIBUTION_RULE",
+    "REHEARSAL_CONTRIBUTION_TAG",
     "RULES",
     "SCENARIO_FORMAT",
     "AllocationError",
@@ -84,6 +89,7 @@ __all__ = [
     "generate_junior_district",
     "policy_from_mapping",
     "policy_from_text",
+    "rehearsal_contribution_value",
     "rehearsal_contributions",
     "route",
     "run_plan",

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def pointer_token(key: object) -> str:
+    """One reference token of a JSON pointer (RFC 6901 §3): ``~`` as ``~0``, ``/`` as ``~1``."""
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
 class AllocationInputError(ValueError):
     """Base: a policy or scenario value is malformed.
 

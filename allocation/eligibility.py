@@ -152,7 +152,7 @@ def _years_elapsed_ok(start: IntArray, years: int, reference: int, inclusive: bo
     return out
 
 
-def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0915  the rules, in the policy's order
+def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0912, PLR0915  the rules, in the policy's order
     """Decide eligibility, routing and priority for every applicant. Pure and columnar."""
     a = scenario.applicants
     n = a.size
@@ -249,6 +249,14 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0915  the 
         after = a.certificate > policy.property_cutoff
     else:
         after = a.certificate >= policy.property_cutoff
+    # §四（一）1: an address "用于登记入学之年起，小学六年内、初中三年内" gives one seat; the
+    # window is counted per stage (a junior use never blocks a primary seat: "小学六年内、
+    # 初中三年内" are two windows). Where the window starts is the reading address_window.
+    # A use recorded in the admission year itself (age 0) or later is inside the window
+    # under both readings. Records exist "从2017年起" only: the scenario carries what the
+    # platform recorded, so an earlier use is simply absent, never inferred here.
+    # The reuse rule concerns the one school an address maps to; it changes the route of
+    # single-school addresses only (a multi-school address gives no particular school).
     window = policy.reuse_years[stage]
     last = a.last_use_primary if stage is Stage.PRIMARY else a.last_use_junior
     age = scenario.year - last
@@ -277,7 +285,12 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0915  the 
     home[m] = rz[m]
     route_rule[m & after] = R.PROPERTY_AFTER_CUTOFF
     route_rule[m & ~after & reused] = R.ADDRESS_REUSED
-    single = m & ~after & ~reused & ~non_local_child
+    single = m & ~after & ~reused
+    if rd.non_local_route == "multi-school":
+        # §四（二）1（1）gives the single school to 本市户籍（含按本市户籍对待）children;
+        # §四（二）1（5）says only how non-local children register. Under this reading
+        # they join their residence zone's multi-school allocation (rule non-local-zone).
+        single &= ~non_local_child
     route_rule[single] = R.SINGLE_SCHOOL_ADDRESS
     m = non_local_child & (rz >= 0) & ~single
     home[m] = rz[m]
@@ -306,9 +319,14 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0915  the 
         prule[pref_mask] = R.PREFERENTIAL
     else:
         prule[pref_mask] = R.PREFERENTIAL_TIE_ONLY
+    # §三（三）(disabled) and §三（五）(preferential) both give care "同等条件下" within
+    # the zone; the policy file's [priority] integers order the two classes. A child in
+    # both takes the better (lower) class; the rule shown is the class it took (disabled
+    # on equal integers).
     dis = a.has("disabled")
-    priority[dis] = pc.disabled
-    prule[dis] = R.DISABLED
+    better = dis & (pc.disabled <= priority)
+    priority[better] = pc.disabled
+    prule[better] = R.DISABLED
     for arr in (eligible, rule, target, route_rule, school, zone, home, priority, prule):
         arr.setflags(write=False)
     return Routing(

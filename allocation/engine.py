@@ -15,7 +15,6 @@ derives them from one seed for rehearsals and tests.
 
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,24 +29,44 @@ from allocation.policy import Policy, RoundKind, RoundSpec, SchoolKind, Stage
 from allocation.reporter import Reporter
 from allocation.scenario import IntArray, Scenario, Zone
 from lottery import FrozenInputs, Mechanism
-from seeding import Contribution
+from seeding import Contribution, frame, tagged_hash
 
 ContributionSource = (
     Callable[[str, FrozenInputs], Sequence[Contribution]] | Mapping[str, Sequence[Contribution]]
 )
 
 
+REHEARSAL_CONTRIBUTION_TAG = "paiwei/v1/rehearsal-contribution"
+REHEARSAL_CONTRIBUTION_RULE = (
+    'each round: one contribution {"contributor": "rehearsal", "value": '
+    f'TH("{REHEARSAL_CONTRIBUTION_TAG}", F(rehearsal seed) ‖ F(UTF-8 draw id))}} '
+    "made after the freeze"
+)
+
+
+def rehearsal_contribution_value(seed: bytes, draw_id: str) -> bytes:
+    """TH(tag, F(seed) ‖ F(draw id)): the protocol's tagged hash over framed fields.
+
+    Framing (a four-byte length before each field) keeps (seed, draw id) pairs apart
+    that plain concatenation would merge, and the tag keeps the value apart from every
+    other hash of the protocol. Raises seeding's ProtocolValueError for a draw id that
+    is not NFC text.
+    """
+    return tagged_hash(REHEARSAL_CONTRIBUTION_TAG, frame(seed) + frame(draw_id))
+
+
 def rehearsal_contributions(seed: bytes) -> Callable[[str, FrozenInputs], Sequence[Contribution]]:
     """Per-round contributions derived from one seed: for rehearsals and tests only.
 
-    The value for a round is SHA-256(seed ‖ draw id); it is a contribution made after
-    the freeze (no commitment), so the same seed and inputs always give the same draw.
+    The value for a round is :func:`rehearsal_contribution_value` of the seed and the
+    round's draw id (see ``REHEARSAL_CONTRIBUTION_RULE``); it is a contribution made
+    after the freeze (no commitment), so the same seed and inputs always give the same
+    draw.
     """
 
     def source(round_id: str, frozen: FrozenInputs) -> Sequence[Contribution]:
         del round_id
-        value = hashlib.sha256(seed + frozen.draw_id.encode("utf-8")).digest()
-        return [Contribution("rehearsal", value)]
+        return [Contribution("rehearsal", rehearsal_contribution_value(seed, frozen.draw_id))]
 
     return source
 
@@ -368,6 +387,13 @@ class _Builder:
                     dtype=np.bool_,
                 )
             ).astype(np.int64)
+            # Only schools of the child's own zone take part: §四（二）1（1）"按划定服务片所属
+            # 学校学位情况…统筹安排", 2（1）③"填报统筹分配服务片内初中学校的入学志愿". A
+            # listed school outside the zone is not a choice this round can offer, so it is
+            # left out of the round (the platform offers no others); the district round
+            # (§四（一）5) looks further. Special-education schools take part only where the
+            # round's school_kinds (policy file) name them; the shipped plan names none, as
+            # §四（二）1（4）、2（4）place by application and the child's disability, not by draw.
             cl = a.choices["zone"]
             rows = self.sorted_rows(free & (rt.zone >= 0) & (cl.lengths > 0))
             zos = self.zone_of_school
@@ -825,7 +851,10 @@ __all__ = [
     "RoundRecord",
     "Rule",
     "SchoolRound",
+    "REHEARSAL_CONTRIBUTION_RULE",
+    "REHEARSAL_CONTRIBUTION_TAG",
     "draw_id_of",
+    "rehearsal_contribution_value",
     "rehearsal_contributions",
     "run_plan",
 ]

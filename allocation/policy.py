@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from allocation._dates import parse_date
-from allocation._errors import PolicyError
+from allocation._errors import PolicyError, pointer_token
 from lottery import Mechanism
 
 POLICY_FORMAT = "paiwei-policy/1"
@@ -132,6 +132,14 @@ READING_SPECS: Mapping[str, ReadingSpec] = MappingProxyType(
                 "“同等条件下给予照顾”：照顾对象排在同一片区其他儿童之前（优先类别），还是只在条件完全相同时打破平局？",
             ),
             ReadingSpec(
+                "non_local_route",
+                ("multi-school", "by-residence"),
+                "multi-school",
+                "§四（二）1（5）、§四（二）1（1）",
+                "非本市户籍儿童（§四（二）1（5）只规定登记手续）：一律参加片区多校统筹派位，"
+                "还是与本市户籍儿童一样按实际居住地址（自有房产对应一所学校时）单校划片？",
+            ),
+            ReadingSpec(
                 "junior_group_order",
                 ("group-1-first", "parent-ordered"),
                 "group-1-first",
@@ -155,6 +163,7 @@ class Readings:
     address_window: str
     preferential_care: str
     junior_group_order: str
+    non_local_route: str
 
     @staticmethod
     def defaults() -> Readings:
@@ -228,10 +237,11 @@ class Policy:
         for name, value in changes.items():
             spec = READING_SPECS.get(name)
             if spec is None:
-                raise PolicyError(f"unknown reading {name!r}", f"/readings/{name}")
+                raise PolicyError(f"unknown reading {name!r}", f"/readings/{pointer_token(name)}")
             if value not in spec.options or type(value) is not type(spec.default):
                 raise PolicyError(
-                    f"reading {name!r} must be one of {list(spec.options)!r}", f"/readings/{name}"
+                    f"reading {name!r} must be one of {list(spec.options)!r}",
+                    f"/readings/{pointer_token(name)}",
                 )
         return replace(self, readings=replace(self.readings, **changes))
 
@@ -298,7 +308,9 @@ def _known(data: Mapping[str, Any], kind: str, where: str) -> None:
     """Reject keys the format does not define: a typo must not silently drop a rule."""
     for key in data:
         if key not in _KNOWN_KEYS[kind]:
-            raise PolicyError(f"unknown key {key!r}", f"{where}/{key}", "policy format")
+            raise PolicyError(
+                f"unknown key {key!r}", f"{where}/{pointer_token(key)}", "policy format"
+            )
 
 
 def _get(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
@@ -411,7 +423,9 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     for kind, table in (("/dates", dates), ("/address_reuse", reuse), ("/priority", classes)):
         _known(table, kind, kind)
     preferential = classes.get("preferential_categories", list(PREFERENTIAL_CATEGORIES))
-    if not isinstance(preferential, list) or not set(preferential) <= CATEGORIES:
+    if not isinstance(preferential, list) or not all(
+        type(c) is str and c in CATEGORIES for c in preferential
+    ):
         raise PolicyError("unknown category", "/priority/preferential_categories")
     priority = PriorityClasses(
         disabled=_get(classes, "disabled", int, "/priority"),
@@ -425,7 +439,9 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         try:
             stage = Stage(name)
         except ValueError as exc:
-            raise PolicyError("stage must be 'primary' or 'junior'", f"/stages/{name}") from exc
+            raise PolicyError(
+                "stage must be 'primary' or 'junior'", f"/stages/{pointer_token(name)}"
+            ) from exc
         if not isinstance(stage_data, Mapping):
             raise PolicyError("must be a table", f"/stages/{name}", "policy format")
         _known(stage_data, "stage", f"/stages/{name}")

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocation._dates import NO_DATE, format_date, parse_date
-from allocation._errors import ScenarioError
+from allocation._errors import ScenarioError, pointer_token
 from allocation.policy import CATEGORIES, Policy, SchoolKind, Stage, policy_from_mapping
 
 SCENARIO_FORMAT = "paiwei-scenario/1"
@@ -169,7 +169,7 @@ def _obj(
         raise _fail("must be an object", where)
     for key in value:
         if key not in allowed:
-            raise _fail(f"unknown key {key!r}", f"{where}/{key}")
+            raise _fail(f"unknown key {key!r}", f"{where}/{pointer_token(key)}")
     for key in required:
         if key not in value:
             raise _fail(f"missing key {key!r}", where)
@@ -181,6 +181,13 @@ def _text(value: Any, where: str, *, ascii_only: bool = True) -> str:
         raise _fail(
             "must be non-empty ASCII text" if ascii_only else "must be non-empty text", where
         )
+    return value
+
+
+def _name(value: Any, where: str) -> str:
+    """A display name: any text (the schema's ``"type": "string"``), Chinese allowed."""
+    if type(value) is not str:
+        raise _fail("must be text", where)
     return value
 
 
@@ -204,10 +211,13 @@ def _date(value: Any, where: str) -> int:
 
 
 def _enum(value: Any, options: Sequence[str], where: str) -> int:
-    if value not in options:
+    if type(value) is not str or value not in options:
         raise _fail(f"must be one of {list(options)!r}", where)
     return options.index(value)
 
+
+_KIND_NAMES = tuple(k.value for k in SchoolKind)
+_STAGE_NAMES = tuple(s.value for s in Stage)
 
 SCHOOL_KEYS = ("id", "name", "kind", "stage", "seats", "zone", "group", "primary_section")
 ZONE_KEYS = ("id", "name", "kind", "stage", "schools", "area", "neighbours")
@@ -232,13 +242,10 @@ APPLICANT_KEYS = (
 
 def _school(rec: Any, where: str) -> School:
     rec = _obj(rec, where, SCHOOL_KEYS, ("id", "kind", "stage", "seats"))
-    try:
-        kind = SchoolKind(rec["kind"])
-        stage = Stage(rec["stage"])
-    except ValueError as exc:
-        raise _fail(str(exc), where) from exc
+    kind = SchoolKind(_KIND_NAMES[_enum(rec["kind"], _KIND_NAMES, f"{where}/kind")])
+    stage = Stage(_STAGE_NAMES[_enum(rec["stage"], _STAGE_NAMES, f"{where}/stage")])
     group = rec.get("group")
-    if group is not None and group not in (1, 2):
+    if group is not None and (type(group) is not int or group not in (1, 2)):
         raise _fail("group must be 1 or 2", f"{where}/group", "§四（二）2（1）①")
     if group is not None and (stage is not Stage.JUNIOR or kind is not SchoolKind.PUBLIC):
         raise _fail(
@@ -247,7 +254,7 @@ def _school(rec: Any, where: str) -> School:
     section = rec.get("primary_section")
     return School(
         id=_text(rec["id"], f"{where}/id"),
-        name=str(rec.get("name", rec["id"])),
+        name=_name(rec.get("name", rec["id"]), f"{where}/name"),
         kind=kind,
         stage=stage,
         seats=_int(rec["seats"], f"{where}/seats"),
@@ -273,10 +280,7 @@ def _zone(rec: Any, where: str) -> Zone:
     area = rec.get("area")
     if area is not None and kind != "single-school":
         raise _fail("only a single-school zone lies in an area", f"{where}/area")
-    try:
-        stage = Stage(rec["stage"])
-    except ValueError as exc:
-        raise _fail(str(exc), f"{where}/stage") from exc
+    stage = Stage(_STAGE_NAMES[_enum(rec["stage"], _STAGE_NAMES, f"{where}/stage")])
     return Zone(
         id=_text(rec["id"], f"{where}/id"),
         kind=kind,
@@ -284,7 +288,7 @@ def _zone(rec: Any, where: str) -> Zone:
         schools=tuple(_text(s, f"{where}/schools/{i}") for i, s in enumerate(schools)),
         area=None if area is None else _text(area, f"{where}/area"),
         neighbours=tuple(_text(z, f"{where}/neighbours/{i}") for i, z in enumerate(neighbours)),
-        name=str(rec.get("name", "")),
+        name=_name(rec.get("name", ""), f"{where}/name"),
     )
 
 
@@ -355,15 +359,20 @@ def scenario_from_mapping(data: Any) -> Scenario:
         ("format", "district", "year", "stage", "policy", "schools", "zones", "applicants", "note"),
         ("format", "district", "year", "stage", "schools", "zones", "applicants"),
     )
-    if data["format"] != SCENARIO_FORMAT:
+    if type(data["format"]) is not str or data["format"] != SCENARIO_FORMAT:
         raise _fail(f"format must be {SCENARIO_FORMAT!r}", "/format")
-    try:
-        stage = Stage(data["stage"])
-    except ValueError as exc:
-        raise _fail("stage must be 'primary' or 'junior'", "/stage") from exc
+    if type(data["stage"]) is not str or data["stage"] not in _STAGE_NAMES:
+        raise _fail("stage must be 'primary' or 'junior'", "/stage")
+    stage = Stage(data["stage"])
+    if "note" in data:
+        _name(data["note"], "/note")
     policy = data.get("policy", {})
     if not isinstance(policy, dict) or (policy and set(policy) not in ({"path"}, {"embedded"})):
         raise _fail("policy must be {'path': ...} or {'embedded': {...}}", "/policy")
+    if "path" in policy:
+        _text(policy["path"], "/policy/path", ascii_only=False)
+    if "embedded" in policy and not isinstance(policy["embedded"], dict):
+        raise _fail("must be an object (a policy file's data)", "/policy/embedded")
     for key in ("schools", "zones", "applicants"):
         if not isinstance(data[key], list):
             raise _fail("must be a list", f"/{key}")
@@ -422,7 +431,7 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
     def zone_of(value: Any, where: str) -> int:
         if value is None:
             return -1
-        if value not in zidx:
+        if type(value) is not str or value not in zidx:
             raise _fail(f"no zone {value!r}", where)
         return zidx[value]
 
@@ -513,7 +522,7 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
             raise _fail("must be a list", f"{here}/categories")
         mask = 0
         for k, c in enumerate(cats):
-            if c not in CATEGORIES:
+            if type(c) is not str or c not in CATEGORIES:
                 raise _fail(f"unknown category {c!r}", f"{here}/categories/{k}")
             mask |= CATEGORY_BITS[c]
         cols["categories"].append(mask)
@@ -536,9 +545,9 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
         cols["last_use_primary"].append(max((y for y, s in uses if s == "primary"), default=0))
         cols["last_use_junior"].append(max((y for y, s in uses if s == "junior"), default=0))
         sor = rec.get("school_of_record")
-        if sor is not None and sor not in sidx:
+        if sor is not None:
             # A school of record outside the district is allowed: it simply is not ours.
-            _text(sor, f"{here}/school_of_record")
+            sor = _text(sor, f"{here}/school_of_record")
         cols["school_of_record"].append(sidx.get(sor, -1) if sor is not None else -1)
         cols["school_zone"].append(zone_of(rec.get("school_zone"), f"{here}/school_zone"))
         cols["returned"].append(_bool(rec.get("returned", False), f"{here}/returned"))

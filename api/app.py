@@ -13,6 +13,8 @@ from paiwei.choices.views import router as choices_router
 from paiwei.db import make_engine, make_session_factory
 from paiwei.intake.views import router as intake_router
 from paiwei.review.views import router as review_router
+from paiwei.rounds import errors as round_errors
+from paiwei.rounds.views import router as rounds_router
 from paiwei.settings import Clock, Settings, system_clock
 from paiwei.sms.sender import SmsSender, sender_from_settings
 from paiwei.sms.views import router as sms_router
@@ -36,7 +38,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.state.sms_sender = sms_sender or sender_from_settings(settings)
     problems.install(app)
     choice_errors.install(app)
+    round_errors.install(app)
     for router in (captcha_router, sms_router, intake_router, accounts_router, review_router,
-                   audit_router, windows_router, choices_router):
+                   audit_router, windows_router, choices_router, rounds_router):
         app.include_router(router, prefix="/api")
     return app

@@ -297,7 +297,7 @@ def _locked_rows(db_session: Session, window: ApplicationWindow) -> list[tuple[C
     query = (select(ChoiceSet, Applicant.pseudonym).join(Applicant, Applicant.id == ChoiceSet.applicant_id)
              .where(ChoiceSet.window_id == window.id, ChoiceSet.kind == name, ChoiceSet.stage == stage)
              .order_by(Applicant.pseudonym))
-    return [(row, pseudonym) for row, pseudonym in db_session.execute(query).tuples()]
+    return [(row, pseudonym) for row, pseudonym in db_session.execute(query)]
 
 
 def lock(*, db_session: Session, district: str, year: int, kind: str, now: datetime,

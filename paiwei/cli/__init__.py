@@ -6,6 +6,7 @@ import typer
 from rich.markup import escape
 
 from paiwei.cli import audit, ceremony, demo, draw, keys, plans, rehearse, serve, users, verify
+from paiwei.cli import rounds as rounds_cli
 from paiwei.cli import windows as windows_cli
 from paiwei.cli._common import err
 
@@ -28,6 +29,7 @@ app.command("rehearse")(rehearse.rehearse_command)
 app.add_typer(rehearse.app, name="scenario")
 app.add_typer(plans.app, name="schools")
 app.add_typer(windows_cli.app, name="windows")
+app.add_typer(rounds_cli.app, name="round")
 
 
 def main() -> None:

@@ -29,11 +29,13 @@ import typer
 from rich.table import Table
 
 from allocation import (
+    AllocationError,
     AllocationInputError,
     Policy,
     PolicyError,
     Reporter,
     RoundSpec,
+    Stage,
     draw_id_of,
     generate_district,
     run_plan,
@@ -54,6 +56,7 @@ from lottery import (
 from paiwei.cli._common import fail, out, write_private
 from paiwei.publication import (
     PublicationError,
+    dump,
     publish_season,
     read_index,
     read_result,
@@ -66,7 +69,6 @@ MARKER = ".paiwei-demo"
 SIGNERS = ("district", "notary")
 COMMITTERS = ("district", "parent-representative")
 BALLS = 10  # the notary draws this many numbered balls (0-9), each put back before the next
-SALT_TAG = b"paiwei/demo/result-salt"
 
 IntakeStep = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -94,7 +96,7 @@ class CeremonyLog:
 class _Ceremony:
     """Commitments before any freeze; openings checked and live values drawn after each."""
 
-    def __init__(self, policy: Policy, plan: Sequence[RoundSpec], stage: Any) -> None:
+    def __init__(self, policy: Policy, plan: Sequence[RoundSpec], stage: Stage) -> None:
         self.opening: dict[str, list[Contribution]] = {}
         self.published: dict[str, dict[str, str]] = {}
         self.after: dict[str, list[dict[str, str]]] = {}
@@ -198,7 +200,18 @@ def run_demo(
             bundle = sign_bundle(bundle, name, private[name])
         signed[round_id] = bundle
 
-    salt = hashlib.sha256(SALT_TAG + str(seed).encode()).digest()[:16]
+    log = ceremony.log()
+    (root / "ceremony.json").write_bytes(
+        dump(
+            {
+                "note": "commitments were recorded before any round's inputs were frozen; "
+                "the beacon values are SIMULATED (the demo runs offline)",
+                "commitments_before_freeze": log.commitments,
+                "after_freeze": log.after_freeze,
+            }
+        )
+    )
+    salt = secrets.token_bytes(16)  # the season's public salt of the result-file names
     season = season_of(result, salt=salt)
     folder = root / "publication"
     publish_season(
@@ -257,6 +270,7 @@ def _print(res: DemoResult) -> None:
         )
     out.print(f"publication folder: {res.folder}  (serve it as static files)", markup=False)
     out.print(f"signing keys (0600): {res.keys_dir}", markup=False)
+    out.print(f"ceremony record: {res.keys_dir.parent / 'ceremony.json'}", markup=False)
     first = res.rounds[0]["bundle"] if res.rounds else "rounds/ROUND/bundle.json"
     flags = " ".join(f"--key {n}={k}" for n, k in sorted(res.trusted.items()))
     out.print("verify a bundle yourself:", markup=False)
@@ -279,6 +293,8 @@ def demo(
         fail(f"the synthetic district does not fit the policy: {exc}")
     except CeremonyError as exc:
         fail(f"ceremony: {exc}")
+    except AllocationError as exc:
+        fail(f"allocation: {exc}")
     except (InvalidBundle, VerificationError) as exc:
         fail(f"verification: {exc}")
     except PublicationError as exc:

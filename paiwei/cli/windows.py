@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,9 +17,10 @@ _NOT_READY = "the database is not ready: run `alembic upgrade head` (or `paiwei 
 
 @app.command("load")
 def load_command(
-    name: Annotated[str, typer.Option("--file", help="shipped windows file, e.g. chaoyang-2024")] = "chaoyang-2024",
+    name: Annotated[str, typer.Option(
+        "--file", help="a shipped windows file (e.g. chaoyang-2024) or the path of a .toml file")] = "chaoyang-2024",
 ) -> None:
-    """Load the windows of a shipped timetable file (windows already loaded are kept)."""
+    """Load the windows of a timetable file (windows already loaded are kept)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: PLC0415
 
     from paiwei.audit.service import Actor  # noqa: PLC0415
@@ -27,9 +29,14 @@ def load_command(
     from paiwei.windows import service  # noqa: PLC0415
 
     try:
-        windows = service.shipped_windows(name)
-    except service.WindowFileError as exc:
-        fail(str(exc))
+        if name.endswith(".toml"):
+            windows = service.parse_windows(Path(name).read_text(encoding="utf-8"))
+        else:
+            windows = service.shipped_windows(name)
+    except OSError as exc:
+        fail(f"{name}: cannot read: {exc.strerror}")
+    except (service.WindowFileError, UnicodeDecodeError) as exc:
+        fail(f"{name}: {exc}")
     engine = make_engine(Settings().database_url)
     try:
         with make_session_factory(engine)() as db_session:
@@ -65,7 +72,7 @@ def list_command(
                 closes = w.closes_at.astimezone(service.BEIJING).strftime("%Y-%m-%d %H:%M")
                 state = "open" if service.is_open(w, now) else "closed"
                 extended = " (extended)" if w.closes_at != w.scheduled_closes_at else ""
-                lines.append(f"{w.id}\t{w.year}\t{w.kind}\t{opens} – {closes} +08:00{extended}\t{state}")
+                lines.append(f"{w.id}  {w.year}  {w.kind}  {opens} – {closes} +08:00{extended}  {state}")
     except (OperationalError, ProgrammingError):
         fail(_NOT_READY)
     finally:

@@ -28,6 +28,7 @@ from paiwei.publication.model import (
 from paiwei.publication.records import round_publications, season_of
 from paiwei.publication.writer import (
     HOW_TO_VERIFY,
+    dump,
     publish_round,
     publish_season,
     read_index,
@@ -51,6 +52,7 @@ __all__ = [
     "PublicationOrderError",
     "RoundPublication",
     "Season",
+    "dump",
     "publish_round",
     "publish_season",
     "read_index",

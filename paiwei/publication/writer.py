@@ -333,7 +333,11 @@ def read_result(folder: Path, applicant_id: str) -> dict[str, Any] | None:
     """
     season = read_index(folder)["season"]
     salt = bytes.fromhex(season["result_key"]["salt"])
-    doc = _load(folder / result_path(season["id"], salt, applicant_id))
+    try:
+        rel = result_path(season["id"], salt, applicant_id)
+    except ValueError:  # not NFC text: no applicant has such an id
+        return None
+    doc = _load(folder / rel)
     if doc is None:
         return None
     if not isinstance(doc, dict) or doc.get("applicant") != applicant_id:

@@ -414,6 +414,43 @@ case(
 )
 
 case(
+    "case_non_local_owner_in_single_school_catchment_joins_zone",
+    "§四（二）1（5）、§四（二）1（1）",
+    "A non-local child (review approved) whose family owns a pre-2017 flat in P1's catchment joins Z1's "
+    "multi-school draw, not P1's single-school round (shipped reading non_local_route = multi-school).",
+    D,
+    [child("c1", hukou={"kind": "other"}, non_local_review="approved", choices={"zone": ["P3"]})],
+    {
+        "c1": {
+            "status": "placed",
+            "school": "P3",
+            "round": "multi-school",
+            "eligibility": "non-local-approved",
+            "route": "non-local-zone",
+        }
+    },
+)
+
+case(
+    "case_non_local_owner_in_single_school_catchment_by_residence_reading",
+    "§四（二）1（5）、§四（二）1（1）",
+    "Under the reading non_local_route = by-residence, the same child is routed by the flat like a "
+    "Beijing child: P1's single-school round admits the child.",
+    D,
+    [child("c1", hukou={"kind": "other"}, non_local_review="approved", choices={"zone": ["P3"]})],
+    {
+        "c1": {
+            "status": "placed",
+            "school": "P1",
+            "round": "single-school",
+            "eligibility": "non-local-approved",
+            "route": "single-school-address",
+        }
+    },
+    readings={"non_local_route": "by-residence"},
+)
+
+case(
     "case_treated_as_local_with_property_single_school",
     "§三（二）1（1）",
     "A child treated as Beijing hukou (e.g. Taiwan compatriots' child) with a pre-2017 flat in P1's catchment goes to P1.",

@@ -5,7 +5,7 @@ SQLite file copied for each test, and a uniquely named PostgreSQL database (drop
 the end) whose tables are all truncated after each test. Use cases commit, so tests
 cannot run inside a rolled-back outer transaction; copying/truncating keeps them
 independent. Moved here from ``tests/integration/intake/conftest.py`` so that every
-domain (intake, choices, ...) reuses them; the table list now comes from the models.
+domain (intake, choices, ...) reuses them; the tables truncated are those in the database.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from api.app import create_app
 from paiwei.db import make_engine, make_session_factory, upgrade_to_head
-from paiwei.db.base import Base, import_all_models
 from paiwei.settings import Settings
 from paiwei.sms.sender import OutboxSender
 from tests.integration.intake.helpers import FakeClock, Intake
@@ -74,10 +73,9 @@ def pg_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def all_tables() -> tuple[str, ...]:
-    """Every table of every domain (so a new domain's rows are truncated too)."""
-    import_all_models()
-    return tuple(sorted(Base.metadata.tables))
+def all_tables(engine: Engine) -> tuple[str, ...]:
+    """Every table the migrations made (so a new domain's rows are truncated too)."""
+    return tuple(sorted(set(inspect(engine).get_table_names()) - {"alembic_version"}))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -91,7 +89,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield url
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(all_tables())} RESTART IDENTITY CASCADE"))
+        conn.execute(text(f"TRUNCATE {', '.join(all_tables(engine))} RESTART IDENTITY CASCADE"))
         conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
                      {"h": "0" * 64})
     engine.dispose()

@@ -39,6 +39,14 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/review/applicants/{pseudonym}/return"): {S, D},
     ("GET", "/api/audit/verify"): {A, N, D},
     ("GET", "/api/audit/events"): {A, N, D},
+    ("GET", "/api/windows"): {D},
+    ("POST", "/api/windows/{window_id}/extension"): {D},
+    ("GET", "/api/choices/me"): {P},
+    ("POST", "/api/choices/me/{kind}"): {P},
+    ("PUT", "/api/choices/me/{kind}"): {P},
+    ("GET", "/api/choices/me/{kind}/receipt"): {P},
+    ("GET", "/api/choices/counts"): {D},
+    ("GET", "/api/choices/counts.csv"): {D},
 }
 
 
@@ -63,7 +71,8 @@ def test_role_route_matrix(intake: Intake, role: str) -> None:
     for (method, path), allowed in sorted(MATRIX.items()):
         if PUBLIC in allowed or path == "/api/accounts/logout":
             continue
-        url = path.replace("{pseudonym}", "A0000").replace("{name}", "districts")
+        url = (path.replace("{pseudonym}", "A0000").replace("{name}", "districts")
+               .replace("{kind}", "zone").replace("{window_id}", "1"))
         response = intake.client.request(method, url, json={} if method in {"POST", "PUT"} else None)
         code = response.json().get("code") if response.headers["content-type"].startswith(
             "application/problem+json") else None

@@ -273,3 +273,24 @@ def test_comparison_counts_better_worse_none_on_a_known_case() -> None:
             1,
         )
         assert res.outcome("o1").school == "P3"
+
+
+def test_rehearsal_contribution_is_a_tagged_framed_hash() -> None:
+    """TH("paiwei/v1/rehearsal-contribution", F(seed) ‖ F(draw id)), per round.
+
+    Framing keeps apart pairs that plain concatenation merges (seed "a" with id "bc"
+    and seed "ab" with id "c").
+    """
+    import hashlib  # noqa: PLC0415
+
+    from allocation import REHEARSAL_CONTRIBUTION_TAG, rehearsal_contribution_value  # noqa: PLC0415
+    from seeding import frame, tagged_hash  # noqa: PLC0415
+
+    value = rehearsal_contribution_value(b"\x00", "rehearsal/chaoyang/2024/primary/district")
+    assert value == tagged_hash(
+        REHEARSAL_CONTRIBUTION_TAG,
+        frame(b"\x00") + frame("rehearsal/chaoyang/2024/primary/district"),
+    )
+    assert value != hashlib.sha256(b"\x00rehearsal/chaoyang/2024/primary/district").digest()
+    assert rehearsal_contribution_value(b"a", "bc") != rehearsal_contribution_value(b"ab", "c")
+    assert rehearsal_contribution_value(b"a", "x/1") != rehearsal_contribution_value(b"a", "x/2")

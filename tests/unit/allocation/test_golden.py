@@ -96,3 +96,26 @@ def test_golden_case(path: Path) -> None:
             rnd = next(r for r in result.rounds if r.spec.id == out.round)
             sr = next(s for s in rnd.results if s.school == out.school)
             assert sr.mode == want["mode"], where
+
+
+# Readings whose other value is flipped by a test outside the golden cases, and why.
+FLIPPED_ELSEWHERE = {
+    # the tie-break reading changes odds, not one outcome: test_readings.py draws 16 seeds
+    ("preferential_care", "tie-break"): "tests/unit/allocation/test_readings.py",
+}
+
+
+def test_every_reading_value_has_a_golden_case() -> None:
+    """Team rule: every open reading of the policy is flipped by a test, value by value."""
+    from allocation import READING_SPECS  # noqa: PLC0415
+
+    used = {
+        (name, value)
+        for p in CASES
+        for name, value in json.loads(p.read_text(encoding="utf-8")).get("readings", {}).items()
+    }
+    for name, spec in READING_SPECS.items():
+        for value in spec.options:
+            if value == spec.default or (name, value) in FLIPPED_ELSEWHERE:
+                continue
+            assert (name, value) in used, f"no golden case runs {name} = {value!r}"

@@ -61,3 +61,25 @@ def test_equal_counts_reading_changes_only_the_label_not_the_seats() -> None:
             s.mode for r in res.rounds for s in r.results if s.school == "P2" and s.applied
         )
     assert modes == {True: "direct", False: "drawn"}
+
+
+def test_disabled_and_preferential_child_takes_the_better_class() -> None:
+    """§三（三）and §三（五）: a child in both classes takes the lower integer of the policy file.
+
+    With the shipped integers that is the disabled class; with the policy's integers
+    swapped, the preferential one (the code does not assume disabled is best).
+    """
+    import tomllib  # noqa: PLC0415
+
+    from allocation import policy_from_mapping, route, shipped_policy_text  # noqa: PLC0415
+
+    sc = scenario_from_mapping(district([renter("c1", categories=["disabled", "serviceman"])]))
+    shipped = route(shipped_policy(), sc)
+    assert (int(shipped.priority[0]), RULES[int(shipped.priority_rule[0])].code) == (0, "disabled")
+    data = tomllib.loads(shipped_policy_text())
+    data["priority"].update(disabled=1, preferential=0)
+    swapped = route(policy_from_mapping(data), sc)
+    assert (int(swapped.priority[0]), RULES[int(swapped.priority_rule[0])].code) == (
+        0,
+        "preferential",
+    )

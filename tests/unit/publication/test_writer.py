@@ -337,6 +337,7 @@ def test_unsigned_or_unknown_round_is_refused(tmp_path: Path, season_data: Any) 
 
 def test_read_result(published: Path, tmp_path: Path) -> None:
     assert read_result(published, "no-such-applicant") is None
+    assert read_result(published, "e\u0301") is None  # not NFC: cannot be an id
     with pytest.raises(PublicationError):
         read_result(tmp_path / "nothing", "c1")
 

@@ -1,0 +1,1 @@
+"""Round lifecycle on the database: plan import, create → freeze → ceremony → run → publish."""

@@ -1,0 +1,131 @@
+"""API schemas of the round lifecycle (separate from the tables)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class RoundCreate(BaseModel):
+    policy: str = Field("chaoyang-2024", description="a shipped policy name (allocation/policies)")
+    stage: str = "primary"
+    round: str | None = Field(None, description="default: the next round of the plan")
+    scenario: dict[str, Any] | None = Field(
+        None, description="inputs as a paiwei-scenario/1 mapping; default: built from the database")
+
+
+class ScenarioIn(BaseModel):
+    scenario: dict[str, Any] | None
+
+
+class KeyIn(BaseModel):
+    """An Ed25519 private key in PEM, used for this request only and never stored."""
+
+    pem: SecretStr
+    passphrase: SecretStr | None = None
+
+
+class CountersignIn(BaseModel):
+    pem: SecretStr | None = None
+    passphrase: SecretStr | None = None
+    bundle: dict[str, Any] | None = Field(None, description="a bundle countersigned elsewhere")
+
+
+class CommitmentIn(BaseModel):
+    contributor: str = Field(min_length=1, max_length=64)
+    commitment: str = Field(min_length=64, max_length=64)
+
+
+class RevealIn(BaseModel):
+    contributor: str = Field(min_length=1, max_length=64)
+    nonce: str
+    value: str
+
+
+class ContributionIn(BaseModel):
+    contributor: str = Field(min_length=1, max_length=64)
+    value: str
+
+
+class WaiveIn(BaseModel):
+    contributor: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ContributionRead(BaseModel):
+    contributor: str
+    commitment: str | None
+    value: str | None
+    recorded_at: datetime
+    revealed_at: datetime | None
+    waived_reason: str | None
+
+
+class RoundRead(BaseModel):
+    id: int
+    district: str
+    year: int
+    stage: str
+    round: str
+    position: int
+    draw_id: str
+    state: str
+    inputs_sha256: str | None
+    input_root: str | None
+    seed: str | None
+    bundle_sha256: str | None
+    keys: dict[str, str] | None
+    created_at: datetime
+    frozen_at: datetime | None
+    closed_at: datetime | None
+    drawn_at: datetime | None
+    published_at: datetime | None
+
+
+class PlanRead(BaseModel):
+    district: str
+    year: int
+    schools: int
+    zones: int
+    source: str
+    source_sha256: str
+    imported_at: datetime
+
+
+class PlanIssueRead(BaseModel):
+    row: int | None
+    column: str | None
+    code: str
+    message: str
+
+
+class ResultRead(BaseModel):
+    """A parent's result (manual §五): school, round, explanation, ticket, position, how to verify."""
+
+    applicant: str
+    season: str
+    published_rounds: list[str]
+    status: str
+    school: dict[str, Any] | None
+    decided_by: str | None
+    explanation: str
+    rounds: list[dict[str, Any]]
+    how_to_verify: str
+
+
+class StaffResultRead(BaseModel):
+    applicant: str
+    entry: dict[str, Any] | None
+    outcome: dict[str, Any]
+
+
+class NotaryPackage(BaseModel):
+    """Everything needed to verify a round: freeze statement, contributions, bundle, keys."""
+
+    round: RoundRead
+    freeze_statement: dict[str, Any] | None
+    contributions: list[ContributionRead]
+    bundle: dict[str, Any] | None
+    keys: dict[str, str] | None

@@ -1,0 +1,795 @@
+"""Round lifecycle use cases: plan import, create → freeze → ceremony → run → sign →
+countersign (publish), and result lookup.
+
+Keyword-only functions; each use case that writes commits exactly one transaction and
+appends every transition to the hash-chained audit log.
+
+States (``models.State``)::
+
+    created --freeze--> frozen --close_ceremony--> ready --run--> drawn
+        --sign (district)--> signed --countersign (notary)--> published
+    created --freeze (nobody to place)--> empty
+
+Steps in any other order raise ``RoundError('out_of_order')``; every step on a
+published round raises ``RoundError('round_published')`` (409).
+
+How one round runs. :func:`allocation.run_plan` runs a stage's rounds in order, each
+from the previous rounds' results, taking every round's contributions from a callable.
+A round here is one of those rounds: the freeze replays the earlier rounds with their
+recorded contributions (checking that each replay has exactly the input root that was
+frozen and published for it) and stops at this round to take its frozen inputs; the
+run replays them again with this round's contributions and keeps this round's result.
+Later rounds of the replay get placeholder contributions and are discarded. The
+frozen inputs (policy text and scenario mapping) are stored as canonical JSON with
+their SHA-256, and the run refuses unless they still give the published input root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+import lottery
+from allocation import (
+    AllocationInputError,
+    AllocationResult,
+    Policy,
+    PolicyError,
+    Reporter,
+    Stage,
+    draw_id_of,
+    policy_from_text,
+    run_plan,
+    scenario_from_mapping,
+)
+from lottery import FrozenInputs, canonical_json, public_key_hex, sign_bundle
+from paiwei.audit import service as audit
+from paiwei.choices.models import ChoiceSet, RoutingRecord
+from paiwei.intake.models import Applicant, Status
+from paiwei.intake.service import applicant_of_user
+from paiwei.plans import Plan as PlanFile
+from paiwei.publication import (
+    HOW_TO_VERIFY,
+    PublicationError,
+    RoundPublication,
+    Season,
+    publish_round,
+    round_publications,
+    verify_command,
+)
+from paiwei.rounds.errors import RoundError
+from paiwei.rounds.models import Plan, Round, RoundContribution, RoundResult, State
+from seeding import CeremonyError, Contribution, check_opening, derive_seed, tagged_hash
+
+FREEZE_FORMAT = "paiwei-freeze/1"
+FREEZE_TAG = "paiwei/v1/freeze"
+SALT_TAG = "paiwei/v1/season-salt"
+DISTRICT = "district"
+NOTARY = "notary"
+PLACEHOLDER = Contribution("placeholder", b"\x00" * 32)
+RESULT_CHUNK = 500
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)`` while results are written (the CLI's progress bar)."""
+
+
+def _dump(value: Any) -> str:
+    return canonical_json(value).decode("utf-8")
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _subject(row: Round) -> str:
+    return f"round:{row.id}"
+
+
+# --- plans ------------------------------------------------------------------------------
+
+
+def import_plan(*, db_session: Session, actor: audit.Actor, district: str, year: int,
+                plan: PlanFile, now: datetime) -> Plan:
+    """Store a validated plan (``paiwei.plans.read_plan``/``parse_plan``) for a district-year,
+    replacing an earlier one, in one transaction. A file with any bad row never gets here
+    (``PlanInvalid``), so nothing is stored from it. Refused once a round of that
+    district-year is frozen: ``RoundError('inputs_frozen')``."""
+    frozen = db_session.scalar(select(Round.id).where(
+        Round.district == district, Round.year == year, Round.state != State.CREATED).limit(1))
+    if frozen is not None:
+        raise RoundError("inputs_frozen", detail=f"a round of {district}/{year} is already frozen")
+    row = db_session.scalar(select(Plan).where(Plan.district == district, Plan.year == year))
+    schools, zones = list(plan.schools_json), list(plan.zones_json)
+    if row is None:
+        row = Plan(district=district, year=year, schools=schools, zones=zones, source=plan.source[:200],
+                   source_sha256=plan.sha256, imported_at=now)
+        db_session.add(row)
+    else:
+        row.schools, row.zones, row.imported_at = schools, zones, now
+        row.source, row.source_sha256 = plan.source[:200], plan.sha256
+    db_session.flush()
+    audit.append(db_session=db_session, actor=actor, action="plan_imported",
+                 subject=f"plan:{district}:{year}", now=now,
+                 reason=f"{len(schools)} schools, {len(zones)} zones, sha256={plan.sha256}")
+    db_session.commit()
+    return row
+
+
+def get_plan(*, db_session: Session, district: str, year: int) -> Plan | None:
+    return db_session.scalar(select(Plan).where(Plan.district == district, Plan.year == year))
+
+
+# --- reading rounds ---------------------------------------------------------------------
+
+
+def get_or_raise(*, db_session: Session, round_pk: int) -> Round:
+    row = db_session.get(Round, round_pk)
+    if row is None:
+        raise RoundError("round_not_found", detail=str(round_pk))
+    return row
+
+
+def find(*, db_session: Session, district: str, year: int, stage: str, round_id: str) -> Round:
+    row = db_session.scalar(select(Round).where(Round.district == district, Round.year == year,
+                                                Round.stage == stage, Round.round == round_id))
+    if row is None:
+        raise RoundError("round_not_found", detail=f"{district}/{year}/{stage}/{round_id}")
+    return row
+
+
+def season_rounds(*, db_session: Session, district: str, year: int, stage: str) -> list[Round]:
+    return list(db_session.scalars(select(Round).where(
+        Round.district == district, Round.year == year, Round.stage == stage).order_by(Round.position)))
+
+
+def contributions_of(*, db_session: Session, round_pk: int) -> list[RoundContribution]:
+    return list(db_session.scalars(select(RoundContribution).where(
+        RoundContribution.round_id == round_pk).order_by(RoundContribution.contributor)))
+
+
+def _lock(db_session: Session, round_pk: int) -> Round:
+    """The round row, locked for the rest of the transaction (PostgreSQL row lock)."""
+    row = db_session.scalars(select(Round).where(Round.id == round_pk).with_for_update()).one_or_none()
+    if row is None:
+        raise RoundError("round_not_found", detail=str(round_pk))
+    return row
+
+
+def _require(row: Round, *states: State, step: str) -> None:
+    if row.state == State.PUBLISHED:
+        raise RoundError("round_published", detail=f"round {row.draw_id} is published; {step} refused")
+    if row.state not in states:
+        wanted = " or ".join(states)
+        raise RoundError("out_of_order",
+                         detail=f"{step} needs a round in state {wanted}; {row.draw_id} is {row.state}")
+
+
+def _transition(db_session: Session, actor: audit.Actor, row: Round, action: str, to: State, *,
+                now: datetime, reason: str | None = None) -> None:
+    audit.append(db_session=db_session, actor=actor, action=action, subject=_subject(row), now=now,
+                 from_state=row.state, to_state=to, reason=reason)
+    row.state = to
+
+
+# --- create ----------------------------------------------------------------------------
+
+
+def _policy(text: str) -> Policy:
+    try:
+        return policy_from_text(text)
+    except (PolicyError, AllocationInputError) as exc:
+        raise RoundError("inputs_invalid", detail=f"policy: {exc}") from None
+
+
+def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: str,
+           round_id: str | None = None, scenario: Mapping[str, Any] | None = None,
+           now: datetime) -> Round:
+    """Create a round of the policy's plan for ``stage`` (default: the next one).
+
+    ``scenario`` stages the inputs from a scenario mapping (``paiwei-scenario/1``: the
+    verified applicants' records and choices, exported or built elsewhere); without it the
+    freeze builds them from the database (the district-year's plan, the verified
+    applicants' routing records and their locked choices). Later rounds without a
+    scenario take the previous round's when it had one. Raises ``RoundError``:
+    ``inputs_invalid``, ``unknown_round``, ``round_exists``, ``out_of_order`` (an earlier
+    round of the plan is not created yet).
+    """
+    policy = _policy(policy_text)
+    try:
+        st = Stage(stage)
+    except ValueError:
+        raise RoundError("inputs_invalid", detail=f"stage must be primary or junior, not {stage!r}") from None
+    plan = policy.plan(st)
+    existing = season_rounds(db_session=db_session, district=policy.district, year=policy.year, stage=st)
+    if round_id is None:
+        if len(existing) >= len(plan):
+            raise RoundError("out_of_order", detail="every round of the plan is created already")
+        round_id = plan[len(existing)].id
+    ids = [spec.id for spec in plan]
+    if round_id not in ids:
+        raise RoundError("unknown_round", detail=f"{round_id!r} is not one of {ids}")
+    position = ids.index(round_id)
+    if any(r.round == round_id for r in existing):
+        raise RoundError("round_exists", detail=f"{policy.district}/{policy.year}/{st}/{round_id}")
+    if len(existing) != position:
+        raise RoundError("out_of_order", detail=f"create the rounds before {round_id!r} first")
+    if scenario is None and existing and existing[-1].inputs is not None:
+        previous = json.loads(existing[-1].inputs)
+        scenario = previous.get("scenario")
+    staged = {"policy": policy_text, "scenario": _check_scenario(policy, st, scenario)}
+    text = _dump(staged)
+    row = Round(district=policy.district, year=policy.year, stage=st.value, round=round_id,
+                position=position, draw_id=draw_id_of(policy, st, round_id, rehearsal=False),
+                state=State.CREATED, inputs=text, inputs_sha256=_sha(text), created_at=now)
+    db_session.add(row)
+    db_session.flush()
+    audit.append(db_session=db_session, actor=actor, action="round_created", subject=_subject(row),
+                 now=now, to_state=State.CREATED, reason=row.draw_id)
+    db_session.commit()
+    return row
+
+
+def _check_scenario(policy: Policy, stage: Stage, scenario: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if scenario is None:
+        return None
+    try:
+        sc = scenario_from_mapping(dict(scenario))
+        data = json.loads(_dump(dict(scenario)))
+    except (AllocationInputError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise RoundError("inputs_invalid", detail=f"scenario: {exc}") from None
+    if (sc.district, sc.year, sc.stage) != (policy.district, policy.year, stage):
+        raise RoundError("inputs_invalid", detail=f"scenario is {sc.district}/{sc.year}/{sc.stage}, "
+                         f"the round is {policy.district}/{policy.year}/{stage}")
+    data.pop("policy", None)  # the round's policy is the one given, stored beside it
+    result: dict[str, Any] = data
+    return result
+
+
+def stage_inputs(*, db_session: Session, actor: audit.Actor, round_pk: int,
+                 scenario: Mapping[str, Any] | None, now: datetime) -> Round:
+    """Replace the staged inputs of a round not yet frozen. Raises ``RoundError``:
+    ``inputs_frozen`` after the freeze, ``round_published``, ``inputs_invalid``."""
+    row = _lock(db_session, round_pk)
+    if row.state == State.PUBLISHED:
+        raise RoundError("round_published", detail=f"round {row.draw_id} is published")
+    if row.state != State.CREATED:
+        raise RoundError("inputs_frozen", detail=f"round {row.draw_id} is {row.state}")
+    staged = json.loads(row.inputs or "{}")
+    policy = _policy(staged["policy"])
+    staged["scenario"] = _check_scenario(policy, Stage(row.stage), scenario)
+    row.inputs = _dump(staged)
+    row.inputs_sha256 = _sha(row.inputs)
+    audit.append(db_session=db_session, actor=actor, action="round_inputs_staged", subject=_subject(row),
+                 now=now, reason=f"sha256={row.inputs_sha256}")
+    db_session.commit()
+    return row
+
+
+# --- the scenario from the database ---------------------------------------------------
+
+
+def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage) -> dict[str, Any]:
+    """The season's scenario mapping from the database: the district-year plan, the routing
+    records of verified applicants for the stage, and their locked choices (by pseudonym;
+    nothing personal). Raises ``RoundError('no_inputs')`` when there is no plan."""
+    plan = get_plan(db_session=db_session, district=policy.district, year=policy.year)
+    if plan is None:
+        raise RoundError("no_inputs", detail=f"no plan imported for {policy.district}/{policy.year}")
+    records = db_session.execute(
+        select(Applicant.id, Applicant.pseudonym, RoutingRecord.record)
+        .join(RoutingRecord, RoutingRecord.applicant_id == Applicant.id)
+        .where(RoutingRecord.year == policy.year, RoutingRecord.stage == stage.value,
+               Applicant.status == Status.VERIFIED)
+        .order_by(Applicant.pseudonym)).tuples().all()
+    choices: dict[int, dict[str, list[str]]] = {}
+    for cs in db_session.scalars(select(ChoiceSet).where(
+            ChoiceSet.year == policy.year, ChoiceSet.stage == stage.value,
+            ChoiceSet.locked_at.is_not(None))):
+        choices.setdefault(cs.applicant_id, {})[cs.kind] = list(cs.schools)
+    applicants = [{**record, "id": pseudonym, "choices": choices.get(aid, {})}
+                  for aid, pseudonym, record in records]
+    return {"format": "paiwei-scenario/1", "district": policy.district, "year": policy.year,
+            "stage": stage.value, "schools": list(plan.schools), "zones": list(plan.zones),
+            "applicants": applicants}
+
+
+# --- replaying the season up to a round -------------------------------------------------
+
+
+class _Stop(Exception):  # control flow: the replay reached the round being frozen
+    def __init__(self, frozen: FrozenInputs) -> None:
+        super().__init__(frozen.draw_id)
+        self.frozen = frozen
+
+
+@dataclass(frozen=True, slots=True)
+class _Earlier:
+    round: str
+    input_root: str
+    contributions: tuple[Contribution, ...]
+
+
+def _earlier(db_session: Session, row: Round) -> list[_Earlier]:
+    """The earlier rounds of the season: each must be published (or empty)."""
+    out = []
+    for r in season_rounds(db_session=db_session, district=row.district, year=row.year, stage=row.stage):
+        if r.position >= row.position:
+            break
+        if r.state == State.EMPTY:
+            continue
+        if r.state != State.PUBLISHED:
+            raise RoundError("out_of_order",
+                             detail=f"round {r.round!r} comes first and is {r.state}, not published")
+        out.append(_Earlier(r.round, r.input_root or "", tuple(_seed_contributions(db_session, r))))
+    return out
+
+
+def _seed_contributions(db_session: Session, row: Round) -> list[Contribution]:
+    """The contributions that went into the seed: revealed commitments and live ones."""
+    out = []
+    for c in contributions_of(db_session=db_session, round_pk=row.id):
+        if c.value is None:
+            continue  # waived by the notary (never revealed)
+        out.append(Contribution(c.contributor, bytes.fromhex(c.value),
+                                bytes.fromhex(c.nonce) if c.nonce else None,
+                                bytes.fromhex(c.commitment) if c.commitment else None))
+    return out
+
+
+def _replay(policy: Policy, scenario: Mapping[str, Any], row: Round, earlier: Sequence[_Earlier],
+            this: Sequence[Contribution] | None, *, reporter: Reporter | None = None,
+            ) -> tuple[FrozenInputs | None, AllocationResult | None]:
+    """Run the season up to ``row``: (frozen inputs, None) when ``this`` is None (the freeze),
+    (None, result) with ``this`` as the round's contributions (the run). ``(None, None)``:
+    nobody to place in this round."""
+    by_round = {e.round: e for e in earlier}
+
+    def source(round_id: str, frozen: FrozenInputs) -> Sequence[Contribution]:
+        if round_id in by_round:
+            e = by_round[round_id]
+            if frozen.root.hex() != e.input_root:
+                raise RoundError("inputs_changed", detail=f"replaying {round_id!r} gives another input "
+                                 "root than the one published; the earlier rounds' inputs changed")
+            return e.contributions
+        if round_id == row.round:
+            if this is None:
+                raise _Stop(frozen)
+            if frozen.root.hex() != row.input_root:
+                raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} give input "
+                                 f"root {frozen.root.hex()}, not the frozen {row.input_root}")
+            return this
+        return [PLACEHOLDER]  # a later round: run only to finish the replay, then discarded
+
+    try:
+        sc = scenario_from_mapping(dict(scenario))
+        result = run_plan(policy, sc, source, reporter=reporter)
+    except _Stop as stop:
+        return stop.frozen, None
+    except (AllocationInputError, CeremonyError) as exc:
+        raise RoundError("inputs_invalid", detail=str(exc)) from None
+    if this is None or result.rounds[row.position].bundle is None:
+        return None, None
+    return None, result
+
+
+def _frozen_inputs(row: Round) -> tuple[Policy, dict[str, Any]]:
+    """The stored frozen inputs, after checking their SHA-256."""
+    if row.inputs is None or row.inputs_sha256 is None:
+        raise RoundError("no_inputs", detail=row.draw_id)
+    if _sha(row.inputs) != row.inputs_sha256:
+        raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} do not match "
+                         "their recorded SHA-256")
+    data = json.loads(row.inputs)
+    return _policy(data["policy"]), data["scenario"]
+
+
+# --- ceremony before the freeze ---------------------------------------------------------
+
+
+def record_commitment(*, db_session: Session, actor: audit.Actor, round_pk: int, contributor: str,
+                      commitment: str, now: datetime) -> RoundContribution:
+    """Record a contributor's commitment (before the freeze only). Raises ``RoundError``:
+    ``out_of_order`` (already frozen), ``round_published``, ``contributor_exists``,
+    ``ceremony_invalid`` (not 32 bytes of hex, or an empty or non-NFC name)."""
+    row = _lock(db_session, round_pk)
+    _require(row, State.CREATED, step="recording a commitment")
+    _check_name(contributor)
+    try:
+        raw = bytes.fromhex(commitment)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32 or commitment != raw.hex():
+        raise RoundError("ceremony_invalid", detail="a commitment is 32 bytes in lowercase hex")
+    c = _new_contribution(db_session, row, contributor, now)
+    c.commitment = commitment
+    audit.append(db_session=db_session, actor=actor, action="ceremony_committed", subject=_subject(row),
+                 now=now, reason=f"{contributor}: {commitment}")
+    db_session.commit()
+    return c
+
+
+def _check_name(contributor: str) -> None:
+    from seeding import text_bytes  # noqa: PLC0415
+
+    try:
+        text_bytes(contributor)
+    except ValueError as exc:
+        raise RoundError("ceremony_invalid", detail=f"contributor name: {exc}") from None
+    if not contributor or len(contributor) > 64 or contributor == PLACEHOLDER.contributor:
+        raise RoundError("ceremony_invalid", detail="contributor names are 1-64 characters")
+
+
+def _new_contribution(db_session: Session, row: Round, contributor: str, now: datetime) -> RoundContribution:
+    exists = db_session.scalar(select(RoundContribution.id).where(
+        RoundContribution.round_id == row.id, RoundContribution.contributor == contributor))
+    if exists is not None:
+        raise RoundError("contributor_exists", detail=contributor)
+    c = RoundContribution(round_id=row.id, contributor=contributor, recorded_at=now)
+    db_session.add(c)
+    return c
+
+
+# --- freeze ------------------------------------------------------------------------------
+
+
+def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, district_key: Ed25519PrivateKey,
+           now: datetime) -> Round:
+    """Freeze the round's inputs: compute its input root, sign and store the freeze statement.
+
+    The earlier rounds of the season must be published. A round with nobody to place
+    becomes ``empty``. Raises ``RoundError``: ``out_of_order``, ``round_published``,
+    ``no_inputs``, ``inputs_invalid``, ``inputs_changed``.
+    """
+    row = _lock(db_session, round_pk)
+    _require(row, State.CREATED, step="the freeze")
+    earlier = _earlier(db_session, row)
+    staged = json.loads(row.inputs or "{}")
+    policy = _policy(staged["policy"])
+    scenario = staged.get("scenario")
+    if scenario is None:
+        scenario = scenario_from_db(db_session=db_session, policy=policy, stage=Stage(row.stage))
+    frozen, _ = _replay(policy, scenario, row, earlier, None)
+    text = _dump({"policy": staged["policy"], "scenario": scenario})
+    row.inputs, row.inputs_sha256, row.frozen_at = text, _sha(text), now
+    if frozen is None:
+        _transition(db_session, actor, row, "round_empty", State.EMPTY, now=now, reason="nobody to place")
+        db_session.commit()
+        return row
+    row.input_root = frozen.root.hex()
+    commitments = [{"contributor": c.contributor, "commitment": c.commitment}
+                   for c in contributions_of(db_session=db_session, round_pk=row.id)]
+    statement: dict[str, Any] = {
+        "format": FREEZE_FORMAT, "draw_id": row.draw_id, "input_root": row.input_root,
+        "inputs_sha256": row.inputs_sha256, "schools": len(frozen.schools),
+        "applicants": len(frozen.applicants), "commitments": commitments,
+        "frozen_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
+    signature = district_key.sign(tagged_hash(FREEZE_TAG, canonical_json(statement)))
+    signed = {**statement, "signature": {"signer": DISTRICT,
+                                         "public_key": public_key_hex(district_key),
+                                         "signature": signature.hex()}}
+    row.freeze_statement = _dump(signed)
+    row.keys = {DISTRICT: public_key_hex(district_key)}
+    _transition(db_session, actor, row, "round_frozen", State.FROZEN, now=now,
+                reason=f"input_root={row.input_root}")
+    db_session.commit()
+    return row
+
+
+def check_freeze_statement(statement: Mapping[str, Any]) -> None:
+    """Check a freeze statement's signature against its own public key (the caller compares
+    that key with the district's published one). Raises ``RoundError('bundle_invalid')``."""
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: PLC0415
+
+    body = {k: v for k, v in statement.items() if k != "signature"}
+    sig = statement.get("signature") or {}
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(sig["public_key"]))
+        key.verify(bytes.fromhex(sig["signature"]), tagged_hash(FREEZE_TAG, canonical_json(body)))
+    except (KeyError, TypeError, ValueError, InvalidSignature):
+        raise RoundError("bundle_invalid", detail="the freeze statement's signature does not verify") from None
+
+
+# --- ceremony after the freeze ----------------------------------------------------------
+
+
+def reveal(*, db_session: Session, actor: audit.Actor, round_pk: int, contributor: str, nonce: str,
+           value: str, now: datetime) -> RoundContribution:
+    """Open a commitment after the freeze, checked with ``seeding.check_opening``. Raises
+    ``RoundError``: ``out_of_order``, ``round_published``, ``contributor_not_found``,
+    ``ceremony_invalid`` (the opening does not match the recorded commitment)."""
+    row = _lock(db_session, round_pk)
+    _require(row, State.FROZEN, step="a reveal")
+    c = db_session.scalar(select(RoundContribution).where(
+        RoundContribution.round_id == row.id, RoundContribution.contributor == contributor))
+    if c is None or c.commitment is None:
+        raise RoundError("contributor_not_found", detail=f"no commitment of {contributor!r}")
+    if c.value is not None or c.waived_reason is not None:
+        raise RoundError("contributor_exists", detail=f"{contributor!r} has already revealed")
+    try:
+        opening = Contribution(contributor, bytes.fromhex(value), bytes.fromhex(nonce),
+                               bytes.fromhex(c.commitment))
+        check_opening(row.draw_id, opening)
+    except (ValueError, CeremonyError) as exc:
+        raise RoundError("ceremony_invalid", detail=str(exc)) from None
+    c.value, c.nonce, c.revealed_at = value, nonce, now
+    audit.append(db_session=db_session, actor=actor, action="ceremony_revealed", subject=_subject(row),
+                 now=now, reason=f"{contributor}: {value}")
+    db_session.commit()
+    return c
+
+
+def contribute(*, db_session: Session, actor: audit.Actor, round_pk: int, contributor: str, value: str,
+               now: datetime) -> RoundContribution:
+    """Record a contribution made after the freeze (a notary's live draw, a public beacon
+    value): no commitment. Raises ``RoundError``: ``out_of_order`` (before the freeze, or
+    after the ceremony closed), ``round_published``, ``contributor_exists``,
+    ``ceremony_invalid``."""
+    row = _lock(db_session, round_pk)
+    _require(row, State.FROZEN, step="an after-freeze contribution")
+    _check_name(contributor)
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raw = b""
+    if not raw or value != raw.hex() or len(raw) > 128:
+        raise RoundError("ceremony_invalid", detail="a value is 1-128 bytes in lowercase hex")
+    c = _new_contribution(db_session, row, contributor, now)
+    c.value, c.revealed_at = value, now
+    audit.append(db_session=db_session, actor=actor, action="ceremony_contributed", subject=_subject(row),
+                 now=now, reason=f"{contributor}: {value}")
+    db_session.commit()
+    return c
+
+
+def waive(*, db_session: Session, actor: audit.Actor, round_pk: int, contributor: str, reason: str,
+          now: datetime) -> RoundContribution:
+    """The notary's decision on a committed contributor who does not reveal: the commitment
+    is left out of the seed, with the reason on record (and in the audit log). Raises
+    ``RoundError``: ``out_of_order``, ``round_published``, ``contributor_not_found``,
+    ``ceremony_invalid`` (no reason)."""
+    row = _lock(db_session, round_pk)
+    _require(row, State.FROZEN, step="waiving a reveal")
+    c = db_session.scalar(select(RoundContribution).where(
+        RoundContribution.round_id == row.id, RoundContribution.contributor == contributor))
+    if c is None or c.commitment is None or c.value is not None:
+        raise RoundError("contributor_not_found", detail=f"no unrevealed commitment of {contributor!r}")
+    if not reason.strip():
+        raise RoundError("ceremony_invalid", detail="a waiver needs the notary's reason")
+    c.waived_reason = reason.strip()[:500]
+    audit.append(db_session=db_session, actor=actor, action="ceremony_reveal_waived", subject=_subject(row),
+                 now=now, reason=f"{contributor}: {c.waived_reason}")
+    db_session.commit()
+    return c
+
+
+def close_ceremony(*, db_session: Session, actor: audit.Actor, round_pk: int, now: datetime) -> Round:
+    """Close the ceremony and derive the seed. Every committed contributor must have
+    revealed or been waived by the notary. Raises ``RoundError``: ``out_of_order``,
+    ``round_published``, ``reveal_missing``, ``no_contributions``."""
+    row = _lock(db_session, round_pk)
+    _require(row, State.FROZEN, step="closing the ceremony")
+    rows = contributions_of(db_session=db_session, round_pk=row.id)
+    missing = [c.contributor for c in rows if c.value is None and c.waived_reason is None]
+    if missing:
+        raise RoundError("reveal_missing", detail=", ".join(missing))
+    contributions = _seed_contributions(db_session, row)
+    if not contributions:
+        raise RoundError("no_contributions", detail=row.draw_id)
+    seed = derive_seed(row.draw_id, bytes.fromhex(row.input_root or ""), contributions)
+    row.seed, row.closed_at = seed.hex(), now
+    _transition(db_session, actor, row, "ceremony_closed", State.READY, now=now, reason=f"seed={row.seed}")
+    db_session.commit()
+    return row
+
+
+# --- run ---------------------------------------------------------------------------------
+
+
+def run(*, db_session: Session, actor: audit.Actor, round_pk: int, now: datetime,
+        reporter: Reporter | None = None, progress: Progress | None = None) -> Round:
+    """Draw the round: compute everything in memory, then store the bundle and every
+    applicant's entry and outcome in ONE transaction (a crash leaves the round ``ready``
+    and nothing stored; running again gives byte-identical results). Raises
+    ``RoundError``: ``out_of_order``, ``round_published``, ``inputs_changed`` (the stored
+    inputs no longer give the frozen input root), ``inputs_invalid``."""
+    row = _lock(db_session, round_pk)
+    _require(row, State.READY, step="the run")
+    policy, scenario = _frozen_inputs(row)
+    earlier = _earlier(db_session, row)
+    this = _seed_contributions(db_session, row)
+    _, result = _replay(policy, scenario, row, earlier, this, reporter=reporter)
+    if result is None:
+        raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} hold nobody to place")
+    record = result.rounds[row.position]
+    bundle = record.bundle
+    assert bundle is not None  # noqa: S101  _replay returns a result only for a held round
+    if bundle["ceremony"]["seed"] != row.seed:
+        raise RoundError("inputs_changed", detail="the draw's seed is not the ceremony's seed")
+    pub = next(p for p in round_publications(result, result.bundles()) if p.round == row.round)
+    rows = [{"round_id": row.id, "applicant": aid,
+             "entry": None if (entry := pub.entries.get(aid)) is None else _dump(entry),
+             "outcome": _dump(outcome)} for aid, outcome in sorted(pub.outcomes.items())]
+    db_session.execute(delete(RoundResult).where(RoundResult.round_id == row.id))
+    for start in range(0, len(rows), RESULT_CHUNK):
+        chunk = rows[start:start + RESULT_CHUNK]
+        db_session.execute(insert(RoundResult), chunk)
+        if progress is not None:
+            progress(start + len(chunk), len(rows))
+    row.bundle = _dump(bundle)
+    row.bundle_sha256 = _sha(row.bundle)
+    row.schools_report = _dump(list(pub.schools))
+    row.drawn_at = now
+    _transition(db_session, actor, row, "round_drawn", State.DRAWN, now=now,
+                reason=f"bundle sha256={row.bundle_sha256}")
+    db_session.commit()
+    return row
+
+
+# --- signatures and publication --------------------------------------------------------
+
+
+def _refuse_rehearsal(bundle: Mapping[str, Any]) -> None:
+    draw_id = bundle.get("draw_id")
+    if not isinstance(draw_id, str) or draw_id.startswith(lottery.REHEARSAL_PREFIX):
+        raise RoundError("rehearsal_refused", detail=f"draw id {draw_id!r}")
+
+
+def sign(*, db_session: Session, actor: audit.Actor, round_pk: int, district_key: Ed25519PrivateKey,
+         now: datetime) -> Round:
+    """The district signs the drawn bundle, with the key that signed the freeze statement.
+    Raises ``RoundError``: ``out_of_order``, ``round_published``, ``key_mismatch``."""
+    row = _lock(db_session, round_pk)
+    _require(row, State.DRAWN, step="the district's signature")
+    if (row.keys or {}).get(DISTRICT) != public_key_hex(district_key):
+        raise RoundError("key_mismatch", detail="sign with the district key that signed the freeze")
+    bundle = json.loads(row.bundle or "{}")
+    _refuse_rehearsal(bundle)
+    row.bundle = _dump(sign_bundle(bundle, DISTRICT, district_key))
+    _transition(db_session, actor, row, "round_signed", State.SIGNED, now=now)
+    db_session.commit()
+    return row
+
+
+def _unsigned_sha(bundle: Mapping[str, Any]) -> str:
+    return _sha(_dump({**bundle, "signatures": []}))
+
+
+def countersign(*, db_session: Session, actor: audit.Actor, round_pk: int,
+                notary_key: Ed25519PrivateKey | None = None, signed_bundle: Mapping[str, Any] | None = None,
+                folder: Path | None = None, now: datetime) -> Round:
+    """The notary countersigns (with ``notary_key``, or by handing in ``signed_bundle``
+    countersigned elsewhere); the bundle must pass ``lottery.verify`` with both keys
+    trusted before the round is published. With ``folder`` the publication folder is
+    written too (``paiwei.publication.publish_round``), before the commit. Raises
+    ``RoundError``: ``out_of_order``, ``round_published``, ``rehearsal_refused``,
+    ``bundle_invalid``, ``publication_failed``."""
+    row = _lock(db_session, round_pk)
+    _require(row, State.SIGNED, step="the notary's countersignature")
+    current = json.loads(row.bundle or "{}")
+    if signed_bundle is not None:
+        _refuse_rehearsal(signed_bundle)
+        if _unsigned_sha(signed_bundle) != row.bundle_sha256:
+            raise RoundError("bundle_invalid", detail="the bundle handed in is not this round's draw")
+        bundle = dict(signed_bundle)
+        notary_hex = next((s.get("public_key") for s in bundle.get("signatures", [])
+                           if s.get("signer") == NOTARY), None)
+        if not isinstance(notary_hex, str):
+            raise RoundError("bundle_invalid", detail="the bundle carries no notary signature")
+    elif notary_key is not None:
+        _refuse_rehearsal(current)
+        bundle = sign_bundle(current, NOTARY, notary_key)
+        notary_hex = public_key_hex(notary_key)
+    else:
+        raise RoundError("bundle_invalid", detail="give the notary's key or the countersigned bundle")
+    keys = {DISTRICT: (row.keys or {})[DISTRICT], NOTARY: notary_hex}
+    try:
+        lottery.verify(bundle, {k: bytes.fromhex(v) for k, v in keys.items()})
+    except lottery.VerificationError as exc:
+        failed = [c.name for c in exc.report.checks if not c.ok]
+        raise RoundError("bundle_invalid", detail=f"failed checks: {failed}") from None
+    except (lottery.InvalidBundle, ValueError) as exc:
+        raise RoundError("bundle_invalid", detail=str(exc)) from None
+    row.bundle = _dump(bundle)
+    row.keys = keys
+    row.published_at = now
+    _transition(db_session, actor, row, "round_published", State.PUBLISHED, now=now,
+                reason=f"bundle sha256={_sha(row.bundle)}")
+    if folder is not None:
+        db_session.flush()
+        try:
+            publish_round(folder, season=season_of(db_session=db_session, row=row),
+                          publication=publication_of(db_session=db_session, row=row), keys=keys)
+        except (PublicationError, OSError) as exc:
+            db_session.rollback()
+            raise RoundError("publication_failed", detail=str(exc)) from None
+    db_session.commit()
+    return row
+
+
+def season_of(*, db_session: Session, row: Round) -> Season:
+    """The publication season of ``row``: every round of the policy's plan for the stage;
+    the public result-key salt is derived from the season id (it is public anyway: it
+    only confines guessing ids to one season)."""
+    del db_session
+    policy, _ = _frozen_inputs(row)
+    salt = tagged_hash(SALT_TAG, f"{row.district}/{row.year}/{row.stage}".encode())[:16]
+    return Season(district=row.district, year=row.year, stage=row.stage,
+                  rounds=tuple(spec.id for spec in policy.plan(Stage(row.stage))), salt=salt,
+                  title=policy.title)
+
+
+def publication_of(*, db_session: Session, row: Round) -> RoundPublication:
+    """The round's publication, rebuilt from what is stored."""
+    entries: dict[str, Any] = {}
+    outcomes: dict[str, Any] = {}
+    for r in db_session.scalars(select(RoundResult).where(RoundResult.round_id == row.id)):
+        outcomes[r.applicant] = json.loads(r.outcome)
+        if r.entry is not None:
+            entries[r.applicant] = json.loads(r.entry)
+    bundle = json.loads(row.bundle or "{}")
+    allocation = bundle.get("allocation", {})
+    return RoundPublication(round=row.round, title=str(allocation.get("title", "")),
+                            section=str(allocation.get("section", "")), draw_id=row.draw_id,
+                            mechanism=str(bundle.get("mechanism")), bundle=bundle,
+                            schools=json.loads(row.schools_report or "[]"), entries=entries,
+                            outcomes=outcomes)
+
+
+# --- result lookup ------------------------------------------------------------------------
+
+
+def _result_doc(db_session: Session, applicant: str, rows: Sequence[tuple[Round, RoundResult]]) -> dict[str, Any]:
+    last_round, last = rows[-1]
+    outcome = json.loads(last.outcome)
+    entries = []
+    for rnd, res in rows:
+        if res.entry is None:
+            continue
+        entry = json.loads(res.entry)
+        entry["verify"] = verify_command(f"rounds/{rnd.round}/bundle.json", rnd.keys or {})
+        entries.append(entry)
+    del db_session
+    return {"applicant": applicant, "season": f"{last_round.district}/{last_round.year}/{last_round.stage}",
+            "published_rounds": [r.round for r, _ in rows], **outcome, "rounds": entries,
+            "how_to_verify": HOW_TO_VERIFY}
+
+
+def result_for(*, db_session: Session, applicant: str, published_only: bool = True) -> dict[str, Any]:
+    """An applicant's result over the published rounds (staff: ``published_only=False``
+    adds drawn but unpublished rounds). Raises ``RoundError('result_not_published')``."""
+    query = (select(Round, RoundResult).join(RoundResult, RoundResult.round_id == Round.id)
+             .where(RoundResult.applicant == applicant).order_by(Round.year, Round.stage, Round.position))
+    if published_only:
+        query = query.where(Round.state == State.PUBLISHED)
+    rows = [(r, res) for r, res in db_session.execute(query).tuples()]
+    if not rows:
+        raise RoundError("result_not_published")
+    return _result_doc(db_session, applicant, rows)
+
+
+def my_result(*, db_session: Session, user_id: int) -> dict[str, Any]:
+    """The logged-in parent's own result, after publication only (manual §五)."""
+    applicant = applicant_of_user(db_session=db_session, user_id=user_id)
+    return result_for(db_session=db_session, applicant=applicant.pseudonym)
+
+
+def round_results(*, db_session: Session, round_pk: int, after: str = "", limit: int = 1000,
+                  ) -> list[dict[str, Any]]:
+    """Staff: every applicant's entry and outcome in a drawn round, by applicant id."""
+    get_or_raise(db_session=db_session, round_pk=round_pk)
+    rows = db_session.scalars(select(RoundResult).where(
+        RoundResult.round_id == round_pk, RoundResult.applicant > after)
+        .order_by(RoundResult.applicant).limit(limit))
+    return [{"applicant": r.applicant, "entry": None if r.entry is None else json.loads(r.entry),
+             "outcome": json.loads(r.outcome)} for r in rows]

@@ -1,0 +1,225 @@
+"""Routes of the round lifecycle, plan import and result lookup. They call the service only."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import SecretStr
+
+from api.deps import DbSession, DistrictStaff, Now, ParentUser, require_roles
+from api.problems import responses
+from lottery import load_private_key
+from paiwei.accounts.models import Role
+from paiwei.accounts.service import AuthUser
+from paiwei.audit.service import Actor
+from paiwei.plans import FORMATS, PlanInvalid, parse_plan
+from paiwei.rounds import service
+from paiwei.rounds.errors import RoundError
+from paiwei.rounds.models import Round
+from paiwei.rounds.schemas import (
+    CommitmentIn,
+    ContributionIn,
+    ContributionRead,
+    CountersignIn,
+    KeyIn,
+    NotaryPackage,
+    PlanIssueRead,
+    PlanRead,
+    ResultRead,
+    RevealIn,
+    RoundCreate,
+    RoundRead,
+    ScenarioIn,
+    StaffResultRead,
+    WaiveIn,
+)
+
+router = APIRouter(tags=["rounds"])
+
+CeremonyUser = Annotated[AuthUser, Depends(require_roles(Role.DISTRICT_STAFF, Role.NOTARY))]
+Notary = Annotated[AuthUser, Depends(require_roles(Role.NOTARY))]
+Verifier = Annotated[AuthUser, Depends(require_roles(Role.NOTARY, Role.AUDITOR, Role.DISTRICT_STAFF))]
+MAX_PLAN_BYTES = 10 * 1024 * 1024
+
+
+def _actor(user: AuthUser) -> Actor:
+    return Actor(user.id, user.role)
+
+
+def _read(row: Round) -> RoundRead:
+    return RoundRead.model_validate(row, from_attributes=True)
+
+
+def _key(pem: SecretStr, passphrase: SecretStr | None) -> Any:
+    try:
+        return load_private_key(pem.get_secret_value().encode("utf-8"),
+                                passphrase.get_secret_value().encode("utf-8") if passphrase else None)
+    except ValueError:
+        raise RoundError("key_invalid") from None
+
+
+@router.post("/plans/{year}", status_code=201, response_model=PlanRead,
+             responses=responses(400, 401, 403, 409, 422))
+async def import_plan(year: int, district: str, fmt: str, request: Request, user: DistrictStaff,  # noqa: PLR0917
+                      db_session: DbSession, now: Now) -> PlanRead | Any:
+    """导入学校招生计划 (CSV or XLSX as the request body; ``fmt`` csv|xlsx). A file with any bad
+    row imports nothing: the answer lists every problem (422, ``errors``)."""
+    from fastapi.responses import JSONResponse  # noqa: PLC0415
+
+    from api.problems import MEDIA_TYPE, TYPE_BASE  # noqa: PLC0415
+
+    if fmt not in FORMATS:
+        raise RoundError("plan_invalid", detail=f"fmt must be one of {sorted(FORMATS)}")
+    data = await request.body()
+    if len(data) > MAX_PLAN_BYTES:
+        raise RoundError("plan_invalid", detail="the file is larger than 10 MiB")
+    try:
+        plan = parse_plan(data, fmt, source=f"upload.{fmt}")
+    except PlanInvalid as exc:
+        err = RoundError("plan_invalid", detail=str(exc))
+        issues = [PlanIssueRead(**i.to_json()).model_dump() for i in exc.issues]
+        return JSONResponse({"type": TYPE_BASE + err.code, "title": err.title, "status": err.status,
+                             "code": err.code, "detail": err.detail, "issues": issues},
+                            status_code=err.status, media_type=MEDIA_TYPE)
+    row = service.import_plan(db_session=db_session, actor=_actor(user), district=district, year=year,
+                              plan=plan, now=now)
+    return PlanRead(district=row.district, year=row.year, schools=len(row.schools), zones=len(row.zones),
+                    source=row.source, source_sha256=row.source_sha256, imported_at=row.imported_at)
+
+
+@router.post("/rounds", status_code=201, response_model=RoundRead, responses=responses(401, 403, 409, 422))
+def create(body: RoundCreate, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
+    from allocation import shipped_policy_text  # noqa: PLC0415
+
+    try:
+        text = shipped_policy_text(body.policy)
+    except (FileNotFoundError, ValueError, OSError):
+        raise RoundError("inputs_invalid", detail=f"no shipped policy {body.policy!r}") from None
+    return _read(service.create(db_session=db_session, actor=_actor(user), policy_text=text,
+                                stage=body.stage, round_id=body.round, scenario=body.scenario, now=now))
+
+
+@router.get("/rounds/{round_pk}", response_model=RoundRead, responses=responses(401, 403, 404))
+def status(round_pk: int, _user: Verifier, db_session: DbSession) -> RoundRead:
+    return _read(service.get_or_raise(db_session=db_session, round_pk=round_pk))
+
+
+@router.put("/rounds/{round_pk}/inputs", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
+def stage_inputs(round_pk: int, body: ScenarioIn, user: DistrictStaff, db_session: DbSession,
+                 now: Now) -> RoundRead:
+    return _read(service.stage_inputs(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                                      scenario=body.scenario, now=now))
+
+
+@router.post("/rounds/{round_pk}/commitments", status_code=201, response_model=ContributionRead,
+             responses=responses(401, 403, 404, 409, 422))
+def commit(round_pk: int, body: CommitmentIn, user: CeremonyUser, db_session: DbSession,
+           now: Now) -> ContributionRead:
+    row = service.record_commitment(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                                    contributor=body.contributor, commitment=body.commitment, now=now)
+    return ContributionRead.model_validate(row, from_attributes=True)
+
+
+@router.post("/rounds/{round_pk}/freeze", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
+def freeze(round_pk: int, body: KeyIn, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
+    return _read(service.freeze(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                                district_key=_key(body.pem, body.passphrase), now=now))
+
+
+@router.get("/rounds/{round_pk}/freeze-statement", responses=responses(404, 409))
+def freeze_statement(round_pk: int, db_session: DbSession) -> dict[str, Any]:
+    """The signed freeze statement (public: anyone may fetch it once the round is frozen)."""
+    row = service.get_or_raise(db_session=db_session, round_pk=round_pk)
+    if row.freeze_statement is None:
+        raise RoundError("out_of_order", detail="the round is not frozen")
+    statement: dict[str, Any] = json.loads(row.freeze_statement)
+    return statement
+
+
+@router.post("/rounds/{round_pk}/reveals", response_model=ContributionRead,
+             responses=responses(401, 403, 404, 409, 422))
+def reveal(round_pk: int, body: RevealIn, user: CeremonyUser, db_session: DbSession,
+           now: Now) -> ContributionRead:
+    row = service.reveal(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                         contributor=body.contributor, nonce=body.nonce, value=body.value, now=now)
+    return ContributionRead.model_validate(row, from_attributes=True)
+
+
+@router.post("/rounds/{round_pk}/contributions", status_code=201, response_model=ContributionRead,
+             responses=responses(401, 403, 404, 409, 422))
+def contribute(round_pk: int, body: ContributionIn, user: Notary, db_session: DbSession,
+               now: Now) -> ContributionRead:
+    """An after-freeze contribution: the notary's live draw, a public beacon value."""
+    row = service.contribute(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                             contributor=body.contributor, value=body.value, now=now)
+    return ContributionRead.model_validate(row, from_attributes=True)
+
+
+@router.post("/rounds/{round_pk}/waivers", response_model=ContributionRead,
+             responses=responses(401, 403, 404, 409, 422))
+def waive(round_pk: int, body: WaiveIn, user: Notary, db_session: DbSession, now: Now) -> ContributionRead:
+    row = service.waive(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                        contributor=body.contributor, reason=body.reason, now=now)
+    return ContributionRead.model_validate(row, from_attributes=True)
+
+
+@router.post("/rounds/{round_pk}/close-ceremony", response_model=RoundRead,
+             responses=responses(401, 403, 404, 409))
+def close_ceremony(round_pk: int, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
+    return _read(service.close_ceremony(db_session=db_session, actor=_actor(user), round_pk=round_pk, now=now))
+
+
+@router.post("/rounds/{round_pk}/run", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
+def run(round_pk: int, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
+    return _read(service.run(db_session=db_session, actor=_actor(user), round_pk=round_pk, now=now))
+
+
+@router.post("/rounds/{round_pk}/sign", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
+def sign(round_pk: int, body: KeyIn, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
+    return _read(service.sign(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                              district_key=_key(body.pem, body.passphrase), now=now))
+
+
+@router.post("/rounds/{round_pk}/countersign", response_model=RoundRead,
+             responses=responses(401, 403, 404, 409, 422))
+def countersign(round_pk: int, body: CountersignIn, user: Notary, db_session: DbSession, now: Now) -> RoundRead:
+    """The notary countersigns; the round is published once the bundle verifies."""
+    key = _key(body.pem, body.passphrase) if body.pem is not None else None
+    return _read(service.countersign(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                                     notary_key=key, signed_bundle=body.bundle, now=now))
+
+
+@router.get("/rounds/{round_pk}/results", response_model=list[StaffResultRead],
+            responses=responses(401, 403, 404))
+def results(round_pk: int, _user: DistrictStaff, db_session: DbSession, after: str = "",
+            limit: int = 1000) -> list[StaffResultRead]:
+    """Staff: the full result of a drawn round, page by page (by applicant id)."""
+    rows = service.round_results(db_session=db_session, round_pk=round_pk, after=after,
+                                 limit=max(1, min(limit, 5000)))
+    return [StaffResultRead(**r) for r in rows]
+
+
+@router.get("/rounds/{round_pk}/package", response_model=NotaryPackage, responses=responses(401, 403, 404))
+def package(round_pk: int, _user: Verifier, db_session: DbSession) -> NotaryPackage:
+    """Everything needed to verify the round: freeze statement, contributions, bundle, keys."""
+    row = service.get_or_raise(db_session=db_session, round_pk=round_pk)
+    contributions = [ContributionRead.model_validate(c, from_attributes=True)
+                     for c in service.contributions_of(db_session=db_session, round_pk=round_pk)]
+    return NotaryPackage(round=_read(row),
+                         freeze_statement=json.loads(row.freeze_statement) if row.freeze_statement else None,
+                         contributions=contributions, bundle=json.loads(row.bundle) if row.bundle else None,
+                         keys=row.keys)
+
+
+@router.get("/results/me", response_model=ResultRead, responses=responses(401, 403, 404))
+def my_result(user: ParentUser, db_session: DbSession) -> ResultRead:
+    """派位结果查询 (manual §五): after publication only; the parent's own result."""
+    return ResultRead(**service.my_result(db_session=db_session, user_id=user.id))
+
+
+@router.get("/results/{applicant}", response_model=ResultRead, responses=responses(401, 403, 404))
+def staff_result(applicant: str, _user: Verifier, db_session: DbSession) -> ResultRead:
+    """Staff and notaries: one applicant's result, including drawn rounds not yet published."""
+    return ResultRead(**service.result_for(db_session=db_session, applicant=applicant, published_only=False))
