@@ -843,6 +843,8 @@ def _mode(policy: Policy, applied: int, seats: int) -> str:
 
 
 __all__ = [
+    "REHEARSAL_CONTRIBUTION_RULE",
+    "REHEARSAL_CONTRIBUTION_TAG",
     "RULES",
     "AllocationResult",
     "ContributionSource",
@@ -851,8 +853,6 @@ __all__ = [
     "RoundRecord",
     "Rule",
     "SchoolRound",
-    "REHEARSAL_CONTRIBUTION_RULE",
-    "REHEARSAL_CONTRIBUTION_TAG",
     "draw_id_of",
     "rehearsal_contribution_value",
     "rehearsal_contributions",

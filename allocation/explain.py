@@ -15,12 +15,15 @@ from typing import Any
 
 import numpy as np
 
+from allocation._gc import collector_paused
 from allocation.eligibility import RULES, Rule
 from allocation.engine import AllocationResult, Outcome, RoundRecord
 from allocation.policy import RoundKind
+from allocation.scenario import IntArray
 from lottery import Mechanism
 
 TICKET_SHOWN = 12  # hex digits of a ticket shown to parents
+ROW_BLOCK = 4096  # explanations built together (one lookup builds its block)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,138 +119,245 @@ def _short(ticket: str | None) -> str:
     return "无" if ticket is None else ticket[:TICKET_SHOWN] + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class _RoundIndex:
+    """One round's explanations, one per member (draw table order), built column by column."""
+
+    explanations: tuple[RoundExplanation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _ApplicantIndex:
+    """Per scenario row, as Python lists: what each explanation reads."""
+
+    positions: tuple[IntArray, ...]  # per round: member index of the row, -1 when absent
+    zone: list[str | None]
+    outcomes: list[Outcome]
+    rules: tuple[list[Rule], list[Rule], list[Rule]]  # eligibility, route, priority
+    head: list[str]  # eligibility, route and priority lines, joined
+    tail: list[str | None]  # the result line; None when not eligible
+
+
+def _objects(values: list[Any], index: IntArray) -> list[Any]:
+    """``[values[k] for k in index]`` through NumPy (one call, no Python loop)."""
+    table = np.empty(len(values), dtype=object)
+    table[:] = values
+    out: list[Any] = table[index].tolist()
+    return out
+
+
+def _or_none(values: list[Any], index: IntArray) -> list[Any]:
+    """``values[k]``, or None where ``k`` is -1."""
+    table = np.empty(len(values) + 1, dtype=object)
+    table[: len(values)] = values
+    table[len(values)] = None
+    out: list[Any] = table[np.where(index >= 0, index, len(values))].tolist()
+    return out
+
+
 class Explainer:
-    """Indexes a result once, then explains any applicant cheaply."""
+    """Indexes a result once, then explains any applicant cheaply.
+
+    Columnar: each round's attempts are computed for all its members at once with
+    NumPy (on first use of the round), so explaining every applicant costs a few
+    list operations per applicant.
+    """
 
     def __init__(self, result: AllocationResult) -> None:
         self.result = result
-        n = result.scenario.applicants.size
-        self._pos: list[Any] = []
-        self._pair_start: list[Any] = []
-        self._pair_order: list[Any] = []
-        self._results: list[dict[str, Any]] = []
-        self._prio: list[Any] = []
+        self._rounds: list[_RoundIndex | None] = [None] * len(result.rounds)
+        self._applicants: _ApplicantIndex | None = None
         self._rows: dict[str, int] | None = None
-        self._zone_of = {
-            sid: z.id
-            for z in result.scenario.zones
-            if z.kind == "multi-school"
-            for sid in z.schools
-        }
-        for r in result.rounds:
-            pos = np.full(n, -1, dtype=np.int64)
-            pos[r.members] = np.arange(r.members.size, dtype=np.int64)
-            order = np.argsort(r.pair_member, kind="stable")
-            starts = np.searchsorted(r.pair_member[order], np.arange(r.members.size + 1))
-            self._pos.append(pos)
-            self._pair_order.append(order)
-            self._pair_start.append(starts)
-            self._results.append({sr.school: sr for sr in r.results})
-            # Priorities are one class per child within a round (the engine builds them so).
-            prio = np.zeros(r.members.size, dtype=np.int64)
-            prio[r.pair_member] = r.pair_priority
-            self._prio.append(prio)
+        self._blocks: dict[int, list[Explanation]] = {}
+        sc = result.scenario
+        zone_of = {sid: z.id for z in sc.zones if z.kind == "multi-school" for sid in z.schools}
+        self._school_ids = [s.id for s in sc.schools]
+        self._school_names = [s.name for s in sc.schools]
+        self._school_zones: list[str | None] = [zone_of.get(s.id) for s in sc.schools]
 
-    def _step_mode(self, ri: int, p: int) -> str:
-        """Under preference-first, whether the school drew at that step (§四（一）5 reading)."""
-        r = self.result.rounds[ri]
-        applied, seats = int(r.pair_count[p]), int(r.pair_seats[p])
-        equal_direct = self.result.policy.readings.equal_counts_as_direct
-        return "direct" if applied < seats or (applied == seats and equal_direct) else "drawn"
+    # --- one round, all members -------------------------------------------------------
 
-    def _round(self, ri: int, r: RoundRecord, m: int) -> RoundExplanation:
-        sc = self.result.scenario
-        order = self._pair_order[ri]
-        starts = self._pair_start[ri]
-        pairs = order[starts[m] : starts[m + 1]]
-        pairs = pairs[np.argsort(r.pair_choice[pairs], kind="stable")]
+    def _round_index(self, ri: int) -> _RoundIndex:
+        cached = self._rounds[ri]
+        if cached is None:
+            with collector_paused():  # a round's attempts: acyclic values (allocation/_gc.py)
+                cached = self._rounds[ri] = self._build_round(self.result.rounds[ri])
+        return cached
+
+    def _build_round(self, r: RoundRecord) -> _RoundIndex:
+        members = r.members.size
         pf = r.spec.mechanism is Mechanism.PREFERENCE_FIRST
-        attempts = []
-        for p in pairs.tolist():
-            s_local = int(r.pair_school[p])
-            school = sc.schools[int(r.schools[s_local])]
-            cut_m = int(r.pair_cut_member[p])
-            cut_ticket = r.tickets[cut_m].hex() if cut_m >= 0 else None
-            cut_prio = int(self._prio[ri][cut_m]) if cut_m >= 0 else None
-            attempts.append(
-                Attempt(
-                    school=school.id,
-                    school_name=school.name,
-                    zone=self._zone_of.get(school.id),
-                    choice=int(r.pair_choice[p]) + 1,
-                    step=int(r.pair_choice[p]) + 1 if pf else None,
-                    admitted=int(r.placed[m]) == s_local,
-                    mode=self._step_mode(ri, p) if pf else self._results[ri][school.id].mode,
-                    priority=int(r.pair_priority[p]),
-                    position=int(r.pair_position[p]),
-                    competitors=int(r.pair_count[p]),
-                    seats=int(r.pair_seats[p]),
-                    cutoff_priority=cut_prio,
-                    cutoff_ticket=cut_ticket,
-                )
+        # pairs by member, then by position in the member's list
+        order = np.lexsort((r.pair_choice, r.pair_member))
+        owner = r.pair_member[order]
+        local = r.pair_school[order]
+        starts = np.searchsorted(owner, np.arange(members + 1)).tolist()
+        school = r.schools[local]
+        choice = (r.pair_choice[order] + 1).tolist()
+        count = r.pair_count[order]
+        seats = r.pair_seats[order]
+        if pf:
+            # whether the school drew at that step (§四（一）5 reading for equal counts)
+            equal_direct = self.result.policy.readings.equal_counts_as_direct
+            direct = (count < seats) | ((count == seats) & equal_direct)
+            mode = _objects(["drawn", "direct"], direct.astype(np.int64))
+        else:
+            by_id = {sr.school: sr.mode for sr in r.results}
+            modes = [by_id[self._school_ids[j]] for j in r.schools.tolist()]
+            mode = _objects(modes, local)
+        # one priority class per child within a round (the engine builds them so)
+        prio = np.zeros(members, dtype=np.int64)
+        prio[r.pair_member] = r.pair_priority
+        tickets = [t.hex() for t in r.tickets]
+        cut = r.pair_cut_member[order]
+        cut_ticket = _or_none(tickets, cut)
+        cut_prio = _or_none(prio.tolist(), cut)
+        sid = _objects(self._school_ids, school)
+        name = _objects(self._school_names, school)
+        zone = _objects(self._school_zones, school)
+        admitted = (r.placed[owner] == local).tolist()
+        position = r.pair_position[order].tolist()
+        competitors = count.tolist()
+        seat_list = seats.tolist()
+        attempts = list(
+            map(
+                Attempt,
+                sid,
+                name,
+                zone,
+                choice,
+                choice if pf else [None] * len(choice),
+                admitted,
+                mode,
+                r.pair_priority[order].tolist(),
+                position,
+                competitors,
+                seat_list,
+                cut_prio,
+                cut_ticket,
             )
-        placed = int(r.placed[m]) >= 0
-        text = _round_text(r, attempts, pf)
-        return RoundExplanation(
-            round=r.spec.id,
-            title=r.spec.title,
-            section=r.spec.section,
-            draw_id=r.draw_id,
-            mechanism=r.spec.mechanism.value,
-            ticket=r.tickets[m].hex(),
-            placed=placed,
-            attempts=tuple(attempts),
-            text=text,
         )
+        parts = _attempt_texts(
+            r,
+            pf,
+            (local.tolist(), choice, admitted, mode, position, competitors, seat_list, cut_ticket),
+            [f"{nm}（{si}）" for si, nm in zip(sid, name, strict=True)],
+            zone,
+        )
+        title = f"【{r.spec.title}】"
+        placed = (r.placed >= 0).tolist()
+        spec = r.spec
+        rid, rtitle, section, draw_id = spec.id, spec.title, spec.section, r.draw_id
+        mechanism = spec.mechanism.value
+        out = tuple(
+            RoundExplanation(
+                rid,
+                rtitle,
+                section,
+                draw_id,
+                mechanism,
+                tickets[m],
+                placed[m],
+                tuple(attempts[a:b]),
+                title + ("".join(parts[a:b]) or "未参加。"),
+            )
+            for m, a, b in zip(range(members), starts, starts[1:], strict=False)
+        )
+        return _RoundIndex(out)
 
-    def explain_row(self, i: int) -> Explanation:
+    # --- every applicant ----------------------------------------------------------------------
+
+    def _applicant_index(self) -> _ApplicantIndex:
+        if self._applicants is None:
+            with collector_paused():  # per-row outcomes and lines: acyclic values
+                self._applicants = self._build_applicants()
+        return self._applicants
+
+    def _build_applicants(self) -> _ApplicantIndex:
         res = self.result
         rt = res.routing
-        outcome = res.outcome_at(i)
-        zone_i = int(rt.zone[i])
-        zone = res.scenario.zones[zone_i].id if zone_i >= 0 else None
-        rounds = []
-        for ri, r in enumerate(res.rounds):
-            m = int(self._pos[ri][i]) if r.members.size else -1
-            if m >= 0:
-                rounds.append(self._round(ri, r, m))
-        elig, rte, prio = (
-            RULES[int(rt.eligibility_rule[i])],
-            RULES[int(rt.route_rule[i])],
-            RULES[int(rt.priority_rule[i])],
+        sc = res.scenario
+        n = sc.applicants.size
+        positions = []
+        for r in res.rounds:
+            pos = np.full(n, -1, dtype=np.int64)
+            pos[r.members] = np.arange(r.members.size, dtype=np.int64)
+            positions.append(pos)
+        zone = _or_none([z.id for z in sc.zones], rt.zone)
+        placed = res.school >= 0
+        status = _objects(
+            ["ineligible", "unplaced", "placed"],
+            np.where(rt.eligible, np.where(placed, 2, 1), 0),
         )
-        lines = []
-        if not rt.eligible[i]:
-            lines.append(
-                f"资格：不符合本区登记入学条件——{elig.text}（{elig.section}）。未参加派位。"
-            )
-        else:
-            lines.append(f"资格：符合本区登记入学条件——{elig.text}（{elig.section}）。")
-            where = f"服务片区{zone}" if zone is not None else "无对应服务片区"
-            lines.append(f"途径：{rte.text}（{rte.section}）；{where}。")
-            if prio.code != "ordinary":
-                lines.append(f"类别：{prio.text}（{prio.section}）。")
-            lines.extend(r.text for r in rounds)
-            if outcome.status == "placed":
-                sch = res.scenario.schools[int(res.school[i])]
-                r = res.rounds[int(res.round_index[i])]
-                lines.append(
-                    f"结果：录取于{sch.name}（{sch.id}），{r.spec.title}（{r.spec.section}）。"
-                )
+        school = _or_none(self._school_ids, res.school)
+        round_id = _or_none([r.spec.id for r in res.rounds], res.round_index)
+        choice = _or_none(list(range(1, int(res.choice.max(initial=0)) + 2)), res.choice)
+        outcomes = list(map(Outcome, sc.applicants.ids, status, school, round_id, choice))
+        rules = list(RULES)
+        codes = (rt.eligibility_rule, rt.route_rule, rt.priority_rule)
+        elig, route, prio = (_objects(rules, c) for c in codes)
+        # The lines before the rounds depend on (eligible, rules, zone) only, the result
+        # line on (school, round): a few hundred distinct texts, each formatted once.
+        keys = zip(rt.eligible.tolist(), *(c.tolist() for c in codes), zone, strict=True)
+        heads: dict[tuple[Any, ...], str] = {}
+        head = [heads.get(k) or heads.setdefault(k, _head_lines(*k)) for k in keys]
+        results: dict[tuple[int, int], str] = {}
+        tail: list[str | None] = []
+        for ok, s, k in zip(
+            rt.eligible.tolist(), res.school.tolist(), res.round_index.tolist(), strict=True
+        ):
+            if not ok:
+                tail.append(None)
+            elif (line := results.get((s, k))) is None:
+                line = results[s, k] = _result_line(res, s, k)
+                tail.append(line)
             else:
-                lines.append(
-                    "结果：暂未安排学位——区内可用学位不足，由区教委另行统筹（§四（一）5）。"
+                tail.append(line)
+        return _ApplicantIndex(tuple(positions), zone, outcomes, (elig, route, prio), head, tail)
+
+    def _build_rows(self, lo: int, hi: int) -> list[Explanation]:
+        """Explanations of rows ``lo..hi-1``, built together."""
+        idx = self._applicant_index()
+        rounds: list[list[RoundExplanation]] = [[] for _ in range(hi - lo)]
+        for ri, pos in enumerate(idx.positions):
+            window = pos[lo:hi]
+            rows = np.flatnonzero(window >= 0)
+            if rows.size:
+                built = self._round_index(ri).explanations
+                for k, m in zip(rows.tolist(), window[rows].tolist(), strict=True):
+                    rounds[k].append(built[m])
+        with collector_paused():  # a block of explanations: acyclic values
+            texts = [
+                head if tail is None else "\n".join([head, *[r.text for r in rs], tail])
+                for head, tail, rs in zip(idx.head[lo:hi], idx.tail[lo:hi], rounds, strict=True)
+            ]
+            outcomes = idx.outcomes[lo:hi]
+            return list(
+                map(
+                    Explanation,
+                    [o.applicant for o in outcomes],
+                    outcomes,
+                    idx.rules[0][lo:hi],
+                    idx.rules[1][lo:hi],
+                    idx.rules[2][lo:hi],
+                    idx.zone[lo:hi],
+                    map(tuple, rounds),
+                    texts,
                 )
-        return Explanation(
-            applicant=outcome.applicant,
-            outcome=outcome,
-            eligibility=elig,
-            route=rte,
-            priority=prio,
-            zone=zone,
-            rounds=tuple(rounds),
-            text="\n".join(lines),
-        )
+            )
+
+    def explain_row(self, i: int) -> Explanation:
+        """Row ``i``'s explanation; rows are built a block at a time and kept."""
+        block, k = divmod(i, ROW_BLOCK)
+        built = self._blocks.get(block)
+        if built is None:
+            n = self.result.scenario.applicants.size
+            if not 0 <= i < n:
+                raise IndexError(i)
+            built = self._blocks[block] = self._build_rows(
+                block * ROW_BLOCK, min(n, (block + 1) * ROW_BLOCK)
+            )
+        return built[k]
 
     def explain(self, applicant: str) -> Explanation:
         """Raises KeyError for an unknown applicant."""
@@ -259,37 +369,75 @@ class Explainer:
         return (self.explain_row(i) for i in range(self.result.scenario.applicants.size))
 
 
-def _round_text(r: RoundRecord, attempts: list[Attempt], pf: bool) -> str:
-    title = f"【{r.spec.title}】"
+def _result_line(res: AllocationResult, school: int, round_index: int) -> str:
+    if school < 0:
+        return "结果：暂未安排学位——区内可用学位不足，由区教委另行统筹（§四（一）5）。"
+    sch = res.scenario.schools[school]
+    spec = res.rounds[round_index].spec
+    return f"结果：录取于{sch.name}（{sch.id}），{spec.title}（{spec.section}）。"
+
+
+def _head_lines(
+    eligible: bool, elig_code: int, route_code: int, prio_code: int, zone: str | None
+) -> str:
+    """The explanation's lines before the rounds: eligibility, route and zone, class."""
+    elig, rte, prio = RULES[elig_code], RULES[route_code], RULES[prio_code]
+    if not eligible:
+        return f"资格：不符合本区登记入学条件——{elig.text}（{elig.section}）。未参加派位。"
+    lines = [f"资格：符合本区登记入学条件——{elig.text}（{elig.section}）。"]
+    where = f"服务片区{zone}" if zone is not None else "无对应服务片区"
+    lines.append(f"途径：{rte.text}（{rte.section}）；{where}。")
+    if prio.code != "ordinary":
+        lines.append(f"类别：{prio.text}（{prio.section}）。")
+    return "\n".join(lines)
+
+
+def _attempt_texts(
+    r: RoundRecord,
+    pf: bool,
+    columns: tuple[list[Any], ...],
+    labels: list[str],
+    zones: list[str | None],
+) -> list[str]:
+    """Each attempt's sentence for parents, from the round's pair columns.
+
+    The part before the child's own position (school, choice or step, seats and
+    demand) is the same for every pair at one (school, choice): formatted once each.
+    """
     district = r.spec.kind is RoundKind.DISTRICT
+    this_step = "本轮" if pf else ""
+    heads: dict[tuple[int, int], str] = {}
     parts = []
-    for a in attempts:
-        name = f"{a.school_name}（{a.school}）"
-        head = (
-            f"第{a.step}轮（第{a.choice}志愿）{name}"
-            if pf
-            else (
-                f"区教委安排第{a.choice}所：{a.zone or '区内'}片区{name}"
-                if district
-                else f"第{a.choice}志愿{name}"
-            )
-        )
-        seats = f"剩余学位{a.seats}个" if pf else f"学位{a.seats}个"
-        if a.admitted and a.mode == "direct":
-            parts.append(f"{head}：{seats}，{a.competitors}人申请，未超额，直接录取。")
-        elif a.admitted:
+    for k, (local, choice, admitted, mode, position, competitors, seats, cut) in enumerate(
+        zip(*columns, strict=True)
+    ):
+        head = heads.get((local, choice))
+        if head is None:
+            name = labels[k]
+            if pf:
+                where = f"第{choice}轮（第{choice}志愿）{name}"
+                offer = f"剩余学位{seats}个"
+            else:
+                where = (
+                    f"区教委安排第{choice}所：{zones[k] or '区内'}片区{name}"
+                    if district
+                    else f"第{choice}志愿{name}"
+                )
+                offer = f"学位{seats}个"
+            head = heads[local, choice] = f"{where}：{offer}，{competitors}人申请，"
+        if admitted and mode == "direct":
+            parts.append(head + "未超额，直接录取。")
+        elif admitted:
             parts.append(
-                f"{head}：{seats}，{a.competitors}人申请，随机派位，您按类别和派位号排第{a.position}位，"
-                f"录取；{'本轮' if pf else ''}最后录取派位号{_short(a.cutoff_ticket)}。"
+                f"{head}随机派位，您按类别和派位号排第{position}位，"
+                f"录取；{this_step}最后录取派位号{_short(cut)}。"
             )
         else:
             parts.append(
-                f"{head}：{seats}，{a.competitors}人申请，您按类别和派位号排第{a.position}位，未录取；"
-                f"{'本轮' if pf else ''}最后录取派位号{_short(a.cutoff_ticket)}。"
+                f"{head}您按类别和派位号排第{position}位，未录取；"
+                f"{this_step}最后录取派位号{_short(cut)}。"
             )
-    if not attempts:
-        parts.append("未参加。")
-    return title + "".join(parts)
+    return parts
 
 
 def explain(result: AllocationResult, applicant: str) -> Explanation:

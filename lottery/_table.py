@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, islice, repeat
+from itertools import islice
 from typing import Any
 
 from lottery._canonical import MAX_SAFE_INTEGER, CanonicalError, check_domain
@@ -103,37 +103,20 @@ def applicant_table(
     """Validate applicant records and build the columnar table. Raises InvalidBundle.
 
     The common shape (exactly id, choices, priority; priorities exactly for the
-    choices) is checked in bulk; anything else takes a per-record path that names
-    the offending field.
+    choices) is checked on a fast path; anything else takes a per-record path that
+    names the offending field.
     """
     if type(records) is not list:
         raise InvalidBundle("must be a list", where)
     index = {sid: i for i, sid in enumerate(school_ids)}
     try:
-        if set(map(type, records)) - {dict}:
-            raise TypeError
-        ids = [r["id"] for r in records]
-        choice_lists = [r["choices"] for r in records]
-        prio_maps = [r["priority"] for r in records]
-        if set(map(type, choice_lists)) - {list} or set(map(type, prio_maps)) - {dict}:
-            raise TypeError
-        lengths = list(map(len, choice_lists))
-        flat = list(chain.from_iterable(choice_lists))
-        choice_school = list(map(index.__getitem__, flat))
-        owners_maps = chain.from_iterable(map(repeat, prio_maps, lengths))
-        priorities = list(map(dict.__getitem__, owners_maps, flat))
+        ids, lengths, choice_school, priorities, choice_lists = _columns(index, records)
         if set(map(type, priorities)) - {int}:
             raise TypeError
         if priorities and (min(priorities) < -MAX_SAFE_INTEGER or max(priorities) > MAX_SAFE_INTEGER):
             raise TypeError
-        if set(map(type, ids)) - {str}:
-            raise TypeError
-        # Extra keys, extra priorities or repeated choices go to the careful path.
-        if (
-            set(map(len, records)) - {3}
-            or list(map(len, prio_maps)) != lengths
-            or _any_repeat(choice_school, lengths, choice_lists)
-        ):
+        # Repeated choices (with as many priorities as choices, one is unlisted) go to the careful path.
+        if _any_repeat(choice_school, lengths, choice_lists):
             raise TypeError
         _check_texts(ids, where)
     except (TypeError, KeyError):
@@ -153,6 +136,44 @@ def applicant_table(
         choice_school=choice_school,
         choice_priority=priorities,
     )
+
+
+def _columns(
+    index: dict[str, int], records: list[Any]
+) -> tuple[list[str], list[int], list[int], list[int], list[Any]]:
+    """The fast path's one pass over the records: ids, list lengths, school indices, priorities.
+
+    Raises TypeError or KeyError at the first record outside the common shape (not
+    a dict of exactly id, choices and priority; id not text; choices not a list;
+    priority not an object with one entry per choice; a choice naming no school).
+    One loop that touches each record once costs about a third of a dozen C-level
+    passes over a million records, which each walk them from memory again.
+    """
+    ids: list[str] = []
+    lengths: list[int] = []
+    choice_school: list[int] = []
+    priorities: list[int] = []
+    choice_lists: list[Any] = []
+    add_id, add_length, add_school = ids.append, lengths.append, choice_school.append
+    add_priority, add_list = priorities.append, choice_lists.append
+    for rec in records:
+        if type(rec) is not dict or len(rec) != 3:
+            raise TypeError
+        applicant_id, choices, prio = rec["id"], rec["choices"], rec["priority"]
+        if (
+            type(applicant_id) is not str
+            or type(choices) is not list
+            or type(prio) is not dict
+            or len(choices) != len(prio)
+        ):
+            raise TypeError
+        add_id(applicant_id)
+        add_length(len(choices))
+        add_list(choices)
+        for school in choices:
+            add_school(index[school])
+            add_priority(prio[school])
+    return ids, lengths, choice_school, priorities, choice_lists
 
 
 def _accumulate(lengths: list[int]) -> list[int]:

@@ -53,7 +53,7 @@ from allocation import (
 )
 from lottery import FrozenInputs, canonical_json, public_key_hex, sign_bundle
 from paiwei.audit import service as audit
-from paiwei.choices.models import ChoiceSet, RoutingRecord
+from paiwei.choices.models import RoutingRecord
 from paiwei.intake.models import Applicant, Status
 from paiwei.intake.service import applicant_of_user
 from paiwei.plans import Plan as PlanFile
@@ -277,29 +277,64 @@ def stage_inputs(*, db_session: Session, actor: audit.Actor, round_pk: int,
 # --- the scenario from the database ---------------------------------------------------
 
 
-def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage) -> dict[str, Any]:
-    """The season's scenario mapping from the database: the district-year plan, the routing
-    records of verified applicants for the stage, and their locked choices (by pseudonym;
-    nothing personal). Raises ``RoundError('no_inputs')`` when there is no plan."""
+def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: datetime) -> dict[str, Any]:
+    """The season's scenario mapping from the database (by pseudonym; nothing personal).
+
+    - the districts: those whose application windows name this policy (``<district>-<year>``);
+    - schools and zones: the district-year plan (``plans``), else the choices catalogue;
+    - applicants: the verified applicants of those districts with a routing record for the
+      year and stage;
+    - choices: exactly the locked ones (``choices.frozen_choices``, which locks a closed
+      window's rows first); a list whose window is still open is not part of the inputs
+      yet (the rounds that read it come later, and their freeze reads it again).
+
+    Raises ``RoundError('no_inputs')`` without windows or without a plan.
+    """
+    from paiwei.choices import service as choices  # noqa: PLC0415
+    from paiwei.choices.errors import ChoiceError  # noqa: PLC0415
+    from paiwei.choices.models import SchoolCatalogue  # noqa: PLC0415
+    from paiwei.windows import service as windows  # noqa: PLC0415
+    from paiwei.windows.models import ApplicationWindow  # noqa: PLC0415
+
+    name = f"{policy.district}-{policy.year}"
+    codes = sorted(set(db_session.scalars(select(ApplicationWindow.district).where(
+        ApplicationWindow.policy == name, ApplicationWindow.year == policy.year))))
+    if not codes:
+        raise RoundError("no_inputs", detail=f"no application windows name the policy {name}")
     plan = get_plan(db_session=db_session, district=policy.district, year=policy.year)
-    if plan is None:
-        raise RoundError("no_inputs", detail=f"no plan imported for {policy.district}/{policy.year}")
+    if plan is not None:
+        schools, zones = list(plan.schools), list(plan.zones)
+    else:
+        catalogue = db_session.scalar(select(SchoolCatalogue).where(
+            SchoolCatalogue.district.in_(codes), SchoolCatalogue.year == policy.year,
+            SchoolCatalogue.stage == stage.value))
+        if catalogue is None:
+            raise RoundError("no_inputs", detail=f"no plan imported for {policy.district}/{policy.year}")
+        schools, zones = list(catalogue.schools), list(catalogue.zones)
     records = db_session.execute(
-        select(Applicant.id, Applicant.pseudonym, RoutingRecord.record)
+        select(Applicant.pseudonym, RoutingRecord.record)
         .join(RoutingRecord, RoutingRecord.applicant_id == Applicant.id)
         .where(RoutingRecord.year == policy.year, RoutingRecord.stage == stage.value,
-               Applicant.status == Status.VERIFIED)
-        .order_by(Applicant.pseudonym)).tuples().all()
-    choices: dict[int, dict[str, list[str]]] = {}
-    for cs in db_session.scalars(select(ChoiceSet).where(
-            ChoiceSet.year == policy.year, ChoiceSet.stage == stage.value,
-            ChoiceSet.locked_at.is_not(None))):
-        choices.setdefault(cs.applicant_id, {})[cs.kind] = list(cs.schools)
-    applicants = [{**record, "id": pseudonym, "choices": choices.get(aid, {})}
-                  for aid, pseudonym, record in records]
+               Applicant.status == Status.VERIFIED, Applicant.district.in_(codes))
+        .order_by(Applicant.pseudonym)).all()
+    lists: dict[str, dict[str, list[str]]] = {}
+    for code in codes:
+        for kind in windows.KINDS:
+            if not kind.startswith(f"{stage.value}."):
+                continue
+            try:
+                frozen = choices.frozen_choices(db_session=db_session, district=code, year=policy.year,
+                                                kind=kind, now=now)
+            except ChoiceError as exc:
+                if exc.code in ("window_still_open", "window_not_found"):
+                    continue
+                raise RoundError("no_inputs", detail=f"{kind}: {exc.code}") from None
+            for rec in frozen:
+                lists.setdefault(rec["id"], {})[kind.partition(".")[2]] = list(rec["choices"])
+    applicants = [{**record, "id": pseudonym, "choices": lists.get(pseudonym, {})}
+                  for pseudonym, record in records]
     return {"format": "paiwei-scenario/1", "district": policy.district, "year": policy.year,
-            "stage": stage.value, "schools": list(plan.schools), "zones": list(plan.zones),
-            "applicants": applicants}
+            "stage": stage.value, "schools": schools, "zones": zones, "applicants": applicants}
 
 
 # --- replaying the season up to a round -------------------------------------------------
@@ -449,14 +484,18 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, district_k
     becomes ``empty``. Raises ``RoundError``: ``out_of_order``, ``round_published``,
     ``no_inputs``, ``inputs_invalid``, ``inputs_changed``.
     """
-    row = _lock(db_session, round_pk)
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
     _require(row, State.CREATED, step="the freeze")
-    earlier = _earlier(db_session, row)
     staged = json.loads(row.inputs or "{}")
     policy = _policy(staged["policy"])
     scenario = staged.get("scenario")
     if scenario is None:
-        scenario = scenario_from_db(db_session=db_session, policy=policy, stage=Stage(row.stage))
+        # Before the row lock: reading the choices locks closed windows (its own commit).
+        scenario = _check_scenario(policy, Stage(row.stage), scenario_from_db(
+            db_session=db_session, policy=policy, stage=Stage(row.stage), now=now))
+    row = _lock(db_session, round_pk)
+    _require(row, State.CREATED, step="the freeze")
+    earlier = _earlier(db_session, row)
     frozen, _ = _replay(policy, scenario, row, earlier, None)
     text = _dump({"policy": staged["policy"], "scenario": scenario})
     row.inputs, row.inputs_sha256, row.frozen_at = text, _sha(text), now
@@ -772,7 +811,7 @@ def result_for(*, db_session: Session, applicant: str, published_only: bool = Tr
              .where(RoundResult.applicant == applicant).order_by(Round.year, Round.stage, Round.position))
     if published_only:
         query = query.where(Round.state == State.PUBLISHED)
-    rows = [(r, res) for r, res in db_session.execute(query).tuples()]
+    rows = [(r, res) for r, res in db_session.execute(query)]
     if not rows:
         raise RoundError("result_not_published")
     return _result_doc(db_session, applicant, rows)

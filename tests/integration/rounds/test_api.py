@@ -1,0 +1,148 @@
+"""The staff, notary and parent API of the rounds: a round built from the database
+(windows, catalogue, verified applicants and their locked choices), roles, problem+json,
+result lookup after publication only, and the plan import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from lottery import private_key_pem
+from paiwei.rounds.models import Plan
+from tests.integration.choices.helpers import act_as, beijing, set_up_district, verified_family
+from tests.integration.intake.helpers import STAFF_PASSWORD, Intake, make_staff
+from tests.integration.rounds.helpers import key
+
+PB = "/api/choices/me/private_boarding"
+PROBLEM = "application/problem+json"
+SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "paiwei" / "plans" / "sample-chaoyang-2024.csv"
+
+
+def _as_staff(intake: Intake, login: str) -> None:
+    intake.logout()
+    assert intake.login(login, STAFF_PASSWORD).status_code == 200
+
+
+def _pem(n: int) -> dict[str, Any]:
+    return {"pem": private_key_pem(key(n)).decode("ascii")}
+
+
+def _ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _problem(response: Any, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.json()["code"] == code
+
+
+def test_a_round_from_the_database_through_the_api(intake: Intake) -> None:
+    start = beijing(6, 1)
+    intake.clock.now = start
+    set_up_district(intake.sessions, start)
+    make_staff(intake.sessions, intake.clock, "staff1", "district_staff")
+    make_staff(intake.sessions, intake.clock, "notary1", "notary")
+    families = [verified_family(intake, n) for n in (1, 2, 3)]
+    for family, school in zip(families, ("PV1", "PV1", "BD1"), strict=True):
+        act_as(intake, family, beijing(6, 7, 10))
+        _ok(intake.client.post(PB, json={"schools": [school]}), 201)
+
+    # A parent cannot run the lifecycle.
+    _problem(intake.client.post("/api/rounds", json={"stage": "primary"}), 403, "forbidden")
+
+    _as_staff(intake, "staff1")
+    created = _ok(intake.client.post("/api/rounds", json={"stage": "primary"}), 201)
+    rid = created["id"]
+    assert created["state"] == "created" and created["round"] == "private-boarding"
+    _problem(intake.client.post(f"/api/rounds/{rid}/run"), 409, "out_of_order")
+
+    intake.clock.now = beijing(6, 10, 9)  # the private/boarding window has closed
+    _as_staff(intake, "staff1")  # (a new day: a new login)
+    frozen = _ok(intake.client.post(f"/api/rounds/{rid}/freeze", json=_pem(1)))
+    assert frozen["state"] == "frozen" and len(frozen["input_root"]) == 64
+    statement = _ok(intake.client.get(f"/api/rounds/{rid}/freeze-statement"))
+    assert statement["input_root"] == frozen["input_root"] and statement["applicants"] == 3
+    # After the freeze the locked choices cannot change either.
+    act_as(intake, families[0], beijing(6, 10, 10))
+    _problem(intake.client.put(PB, json={"schools": ["BD1"]}), 409, "choices_locked")
+
+    _as_staff(intake, "notary1")
+    _ok(intake.client.post(f"/api/rounds/{rid}/contributions",
+                           json={"contributor": "notary-live-draw", "value": "0407"}), 201)
+    _problem(intake.client.post(f"/api/rounds/{rid}/close-ceremony"), 403, "forbidden")
+    _as_staff(intake, "staff1")
+    _problem(intake.client.post(f"/api/rounds/{rid}/contributions",
+                                json={"contributor": "x", "value": "01"}), 403, "forbidden")
+    assert _ok(intake.client.post(f"/api/rounds/{rid}/close-ceremony"))["state"] == "ready"
+    assert _ok(intake.client.post(f"/api/rounds/{rid}/run"))["state"] == "drawn"
+    _problem(intake.client.post(f"/api/rounds/{rid}/sign", json=_pem(9)), 422, "key_mismatch")
+    assert _ok(intake.client.post(f"/api/rounds/{rid}/sign", json=_pem(1)))["state"] == "signed"
+    staff_view = _ok(intake.client.get(f"/api/rounds/{rid}/results"))
+    assert {r["applicant"] for r in staff_view} == {f.pseudonym for f in families}
+
+    # Before publication a parent sees nothing.
+    act_as(intake, families[0], beijing(6, 10, 11))
+    _problem(intake.client.get("/api/results/me"), 404, "result_not_published")
+
+    _as_staff(intake, "notary1")
+    published = _ok(intake.client.post(f"/api/rounds/{rid}/countersign", json=_pem(2)))
+    assert published["state"] == "published"
+    assert set(published["keys"]) == {"district", "notary"}
+    package = _ok(intake.client.get(f"/api/rounds/{rid}/package"))
+    bundle = package["bundle"]
+    assert {s["signer"] for s in bundle["signatures"]} == {"district", "notary"}
+    tickets = {a["applicant"]: a["ticket"] for a in bundle["assignments"]}
+    schools = {a["applicant"]: a["school"] for a in bundle["assignments"]}
+
+    # A published round is immutable: 409 problem+json.
+    _as_staff(intake, "staff1")
+    for path, body in (("run", None), ("freeze", _pem(1)), ("sign", _pem(1)), ("close-ceremony", None)):
+        _problem(intake.client.post(f"/api/rounds/{rid}/{path}", json=body), 409, "round_published")
+
+    for family in families:
+        act_as(intake, family, beijing(6, 11, 9))
+        mine = _ok(intake.client.get("/api/results/me"))
+        assert mine["applicant"] == family.pseudonym
+        entry = mine["rounds"][0]
+        assert entry["ticket"] == tickets[family.pseudonym]
+        assert (mine["school"] or {}).get("id") == schools[family.pseudonym]
+        assert "lottery.verify" in entry["verify"] and mine["how_to_verify"]
+        assert mine["explanation"]
+        other = next(f for f in families if f is not family)
+        _problem(intake.client.get(f"/api/results/{other.pseudonym}"), 403, "forbidden")
+    # Exactly one of the two PV1 applicants got its single seat.
+    assert sorted(schools.values(), key=str) == sorted(["BD1", "PV1", None], key=str)
+
+
+def test_plan_import_through_the_staff_api_is_all_or_nothing(intake: Intake) -> None:
+    make_staff(intake.sessions, intake.clock, "staff1", "district_staff")
+    good = SAMPLE_PLAN.read_bytes()
+    lines = good.decode("utf-8").splitlines()
+    bad_cells = lines[2].split(",")
+    bad_cells[4] = "很多"  # seats not a number
+    bad = "\n".join([*lines[:2], ",".join(bad_cells), *lines[3:]]).encode("utf-8")
+    url = "/api/plans/2024?district=chaoyang&fmt=csv"
+
+    account = intake.register(1).json()["account_no"]
+    assert intake.login(account).status_code == 200
+    _problem(intake.client.post(url, content=good), 403, "forbidden")
+
+    _as_staff(intake, "staff1")
+    response = intake.client.post(url, content=bad, headers={"content-type": "text/csv"})
+    _problem(response, 422, "plan_invalid")
+    issues = response.json()["issues"]
+    assert [i["row"] for i in issues] == [3]
+    with intake.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Plan)) == 0
+
+    imported = _ok(intake.client.post(url, content=good, headers={"content-type": "text/csv"}), 201)
+    assert imported["schools"] == len(lines) - 1
+    with intake.sessions() as s:
+        plan = s.scalars(select(Plan)).one()
+        assert (plan.district, plan.year) == ("chaoyang", 2024)
+        assert len(plan.schools) == len(lines) - 1

@@ -1,0 +1,118 @@
+"""``paiwei round ...`` end to end against a migrated database: the whole lifecycle with
+key files and a ceremony opening file, one-line errors with exit 2, the plan import,
+and the migrations matching the models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+import lottery
+import paiwei.rounds.models  # noqa: F401  registers the tables in Base.metadata
+from lottery import private_key_pem, public_key_hex
+from paiwei.cli import app
+from paiwei.db.base import Base, import_all_models
+from paiwei.publication import read_result
+from paiwei.rounds.models import Plan, Round, State
+from paiwei.settings import Settings
+from tests.integration.rounds.helpers import key, scenario
+
+SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "paiwei" / "plans" / "sample-chaoyang-2024.csv"
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAIWEI_DATABASE_URL", settings.database_url)
+
+
+def _run(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_the_lifecycle_from_the_command_line(env: None, tmp_path: Path, db_session: Session) -> None:
+    sc = scenario()
+    (tmp_path / "scenario.json").write_text(json.dumps(sc), encoding="utf-8")
+    (tmp_path / "district.pem").write_bytes(private_key_pem(key(1), b"district-pass"))
+    (tmp_path / "notary.pem").write_bytes(private_key_pem(key(2)))
+    created = _run("round", "create", "--stage", "primary", "--scenario", str(tmp_path / "scenario.json"))
+    assert "round 1 chaoyang/2024/primary/private-boarding: created" in created
+    draw_id = "chaoyang/2024/primary/private-boarding"
+
+    opening = tmp_path / "opening.json"
+    commitment = json.loads(_run("ceremony", "commit", "--draw-id", draw_id, "--contributor", "district",
+                                 "--opening", str(opening)))["commitment"]
+    out = _run("round", "run", "1", code=2)
+    assert "out_of_order" in out and len(out.strip().splitlines()) == 1
+    _run("round", "commit", "1", "--contributor", "district", "--commitment", commitment)
+    out = _run("round", "freeze", "1", "--key", str(tmp_path / "district.pem"), code=2)
+    assert "not a usable Ed25519 private key" in out  # encrypted: the passphrase is needed
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DISTRICT_PASS", "district-pass")
+        frozen = _run("round", "freeze", draw_id, "--key", str(tmp_path / "district.pem"),
+                      "--passphrase-env", "DISTRICT_PASS", "--statement", str(tmp_path / "freeze.json"))
+    assert ": frozen input_root=" in frozen
+    statement = json.loads((tmp_path / "freeze.json").read_text(encoding="utf-8"))
+    assert statement["commitments"] == [{"contributor": "district", "commitment": commitment}]
+    out = _run("round", "commit", "1", "--contributor", "late", "--commitment", commitment, code=2)
+    assert "out_of_order" in out
+    _run("round", "reveal", "1", "--opening", str(opening))
+    _run("round", "contribute", "1", "--contributor", "notary-live-draw", "--value", "0609")
+    assert ": ready" in _run("round", "close-ceremony", "1")
+    assert ": drawn" in _run("round", "run", "1")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DISTRICT_PASS", "district-pass")
+        published = _run("round", "publish", "1", "--district-key", str(tmp_path / "district.pem"),
+                         "--district-passphrase-env", "DISTRICT_PASS",
+                         "--notary-key", str(tmp_path / "notary.pem"), "--folder", str(tmp_path / "pub"))
+    assert ": published" in published
+    out = _run("round", "publish", "1", "--notary-key", str(tmp_path / "notary.pem"), code=2)
+    assert "round_published" in out and len(out.strip().splitlines()) == 1
+
+    _run("round", "bundle", "1", "--out", str(tmp_path / "bundle.json"))
+    bundle = json.loads((tmp_path / "bundle.json").read_bytes())
+    lottery.verify(bundle, {"district": bytes.fromhex(public_key_hex(key(1))),
+                            "notary": bytes.fromhex(public_key_hex(key(2)))})
+    _run("verify", str(tmp_path / "bundle.json"), "--key", f"district={public_key_hex(key(1))}",
+         "--key", f"notary={public_key_hex(key(2))}")
+    first = next(a for a in bundle["assignments"])
+    assert read_result(tmp_path / "pub", first["applicant"]) is not None
+    status = json.loads(_run("round", "status", "--json"))
+    assert status[0]["state"] == "published"
+    assert [c["contributor"] for c in status[0]["contributions"]] == ["district", "notary-live-draw"]
+    # the next round follows with the same scenario
+    assert ": created" in _run("round", "create")
+    assert db_session.scalar(select(func.count()).select_from(Round)) == 2
+    assert db_session.get(Round, 1).state == State.PUBLISHED  # type: ignore[union-attr]
+
+
+def test_plan_import_into_the_database_is_all_or_nothing(env: None, tmp_path: Path,
+                                                         db_session: Session) -> None:
+    lines = SAMPLE_PLAN.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "bad.csv"
+    cells = lines[1].split(",")
+    cells[0] = ""  # no school id
+    bad.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    out = _run("round", "plan-import", str(bad), "--district", "chaoyang", "--year", "2024", code=2)
+    assert "nothing imported" in out and "第2行" in out
+    assert db_session.scalar(select(func.count()).select_from(Plan)) == 0
+    out = _run("round", "plan-import", str(SAMPLE_PLAN), "--district", "chaoyang", "--year", "2024")
+    assert f"{len(lines) - 1} schools" in out
+    assert db_session.scalar(select(func.count()).select_from(Plan)) == 1
+
+
+def test_migrated_schema_matches_the_models_with_the_round_tables(engine: Engine) -> None:
+    import_all_models()
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diffs == []
+    assert {"plans", "rounds", "round_contributions", "round_results"} <= set(Base.metadata.tables)
