@@ -56,6 +56,7 @@ class R(IntEnum):
     ORDINARY = 24
     SCHOOL_ZONE = 25
     NOT_ELIGIBLE = 26
+    HUKOU_NOT_IN_CATCHMENT = 27
 
 
 RULES: tuple[Rule, ...] = (
@@ -118,6 +119,11 @@ RULES: tuple[Rule, ...] = (
     Rule("ordinary", "§四（一）5", "普通类别"),
     Rule("school-zone", "§四（二）2（1）③", "按学籍所在统筹分配服务片派位"),
     Rule("not-eligible", "§三", "不具备本区登记入学资格"),
+    Rule(
+        "hukou-not-in-catchment",
+        "§四（二）1（1）",
+        "户籍不在房产对应的服务学校范围内（人户不一致），参加所在片区统筹派位",
+    ),
 )
 
 
@@ -286,6 +292,13 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0912, PLR0
     route_rule[m & after] = R.PROPERTY_AFTER_CUTOFF
     route_rule[m & ~after & reused] = R.ADDRESS_REUSED
     single = m & ~after & ~reused
+    if rd.single_school_basis == "hukou-and-residence":
+        # §四（二）1（1）、2（1）②"户籍所在地和家庭实际居住地址…对应的服务学校为一所": under
+        # this reading the hukou must lie in the same single-school catchment as the
+        # flat (人户一致); otherwise the child joins the area's multi-school allocation.
+        apart = single & ~(hukou_cy & (a.hukou_zone == rz))
+        route_rule[apart] = R.HUKOU_NOT_IN_CATCHMENT
+        single &= ~apart
     if rd.non_local_route == "multi-school":
         # §四（二）1（1）gives the single school to 本市户籍（含按本市户籍对待）children;
         # §四（二）1（5）says only how non-local children register. Under this reading

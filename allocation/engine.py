@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 import lottery
 from allocation._errors import AllocationError, ScenarioError
+from allocation._gc import collector_paused
 from allocation.eligibility import RULES, R, Routing, Rule, Target, route
 from allocation.policy import Policy, RoundKind, RoundSpec, SchoolKind, Stage
 from allocation.reporter import Reporter
@@ -581,10 +583,34 @@ def _ticket_ranks(tickets: Sequence[bytes]) -> IntArray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     words = np.frombuffer(b"".join(tickets), dtype=">u8").reshape(n, 4)
-    order = np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
+    # Tickets are 256-bit hashes: their first 64 bits already differ (a tie has odds of
+    # about n²/2⁶⁵). Sort on them alone and fall back to all four words on a tie.
+    order = np.argsort(words[:, 0], kind="stable")
+    first = words[order, 0]
+    if np.any(first[1:] == first[:-1]):
+        order = np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
     ranks = np.empty(n, dtype=np.int64)
     ranks[order] = np.arange(n, dtype=np.int64)
     return ranks
+
+
+def _sort_pairs(school: IntArray, step: IntArray, prio: IntArray, ticket: IntArray) -> IntArray:
+    """The order of ``np.lexsort((ticket, prio, step, school))``, by one int64 key when it fits.
+
+    Packing the four non-negative columns into one key and sorting it stably gives
+    exactly the lexsort's order (ties, which a round does not have, keep input order).
+    """
+    if school.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    low = int(prio.min())
+    widths = [max(1, int(col.max()).bit_length()) for col in (step, prio - low, ticket)]
+    if max(1, int(school.max()).bit_length()) + sum(widths) > 62:
+        return np.lexsort((ticket, prio, step, school))
+    key = school.copy()
+    for col, width in zip((step, prio - low, ticket), widths, strict=True):
+        key <<= width
+        key |= col
+    return np.argsort(key, kind="stable")
 
 
 def _pairs(
@@ -607,7 +633,7 @@ def _pairs(
     prio = inputs.priority[applied]
     tr = _ticket_ranks(tickets)
     step = k if mechanism is Mechanism.PREFERENCE_FIRST else np.zeros_like(k)
-    order = np.lexsort((tr[owner], prio, step, school))
+    order = _sort_pairs(school, step, prio, tr[owner])
     owner, k, school, prio, step = owner[order], k[order], school[order], prio[order], step[order]
     n_s = caps.size
     group = school * (int(step.max()) + 1 if step.size else 1) + step
@@ -617,8 +643,9 @@ def _pairs(
     if mechanism is Mechanism.PREFERENCE_FIRST:
         # seats left at (school, step): capacity minus admissions at earlier steps
         steps = int(step.max()) + 1 if step.size else 1
-        adm = np.zeros((n_s, steps), dtype=np.int64)
-        np.add.at(adm, (school[won], step[won]), 1)
+        adm = np.bincount(school[won] * steps + step[won], minlength=n_s * steps).reshape(
+            n_s, steps
+        )
         before = np.cumsum(adm, axis=1) - adm
         seats = caps[school] - before[school, step]
     else:
@@ -689,117 +716,127 @@ def run_plan(
     records: list[RoundRecord] = []
     sids = [s.id for s in scenario.schools]
     ids = scenario.applicants.ids
-    for ri, spec in enumerate(plan):
-        draw_id = draw_id_of(policy, stage, spec.id, rehearsal=rehearsal)
-        inputs = builder.build(spec, school < 0, seats_left)
-        caps = seats_left[inputs.schools].copy()
-        rep.round_started(spec, draw_id, inputs.members.size, inputs.schools.size)
-        if inputs.members.size == 0:
-            rep.round_skipped(spec, "nobody to place")
-            empty = np.zeros(0, dtype=np.int64)
-            records.append(
-                RoundRecord(
-                    spec,
-                    draw_id,
-                    None,
-                    empty,
-                    inputs.schools,
-                    caps,
-                    (),
-                    empty,
-                    empty,
-                    empty,
-                    empty,
-                    empty,
-                    empty,
-                    empty,
-                    empty,
-                    empty,
-                    empty,
-                    (),
+    # Each round builds about one protocol record per member, then lottery turns them
+    # into leaves, tickets and the bundle: millions of small dicts, lists and strings
+    # that never form reference cycles. The cyclic GC cannot free any of them, and its
+    # passes over the growing heap cost more than building them (about 2.5 s of 9.7 s
+    # at 1M applicants, docs/benchmarks.md), so it is paused for the rounds and
+    # switched back on after (see allocation/_gc.py). Memory is freed by reference
+    # counting as usual.
+    with collector_paused():
+        for ri, spec in enumerate(plan):
+            draw_id = draw_id_of(policy, stage, spec.id, rehearsal=rehearsal)
+            inputs = builder.build(spec, school < 0, seats_left)
+            caps = seats_left[inputs.schools].copy()
+            rep.round_started(spec, draw_id, inputs.members.size, inputs.schools.size)
+            if inputs.members.size == 0:
+                rep.round_skipped(spec, "nobody to place")
+                empty = np.zeros(0, dtype=np.int64)
+                records.append(
+                    RoundRecord(
+                        spec,
+                        draw_id,
+                        None,
+                        empty,
+                        inputs.schools,
+                        caps,
+                        (),
+                        empty,
+                        empty,
+                        empty,
+                        empty,
+                        empty,
+                        empty,
+                        empty,
+                        empty,
+                        empty,
+                        empty,
+                        (),
+                    )
                 )
+                continue
+            school_records = [
+                {"id": sids[j], "capacity": int(c)}
+                for j, c in zip(inputs.schools.tolist(), caps.tolist(), strict=True)
+            ]
+            applicant_records = _applicant_records(ids, sids, inputs)
+            frozen = lottery.freeze(
+                draw_id, school_records, applicant_records, accelerate=accelerate
             )
-            continue
-        school_records = [
-            {"id": sids[j], "capacity": int(c)}
-            for j, c in zip(inputs.schools.tolist(), caps.tolist(), strict=True)
-        ]
-        applicant_records = _applicant_records(ids, sids, inputs)
-        frozen = lottery.freeze(draw_id, school_records, applicant_records, accelerate=accelerate)
-        rep.round_frozen(spec, frozen)
-        extra = {
-            "allocation": {
-                "district": policy.district,
-                "year": policy.year,
-                "stage": stage.value,
-                "round": spec.id,
-                "kind": spec.kind.value,
-                "section": spec.section,
-                "title": spec.title,
-                "max_choices": spec.max_choices,
-                "readings": policy.readings.to_mapping(),
+            rep.round_frozen(spec, frozen)
+            extra = {
+                "allocation": {
+                    "district": policy.district,
+                    "year": policy.year,
+                    "stage": stage.value,
+                    "round": spec.id,
+                    "kind": spec.kind.value,
+                    "section": spec.section,
+                    "title": spec.title,
+                    "max_choices": spec.max_choices,
+                    "readings": policy.readings.to_mapping(),
+                }
             }
-        }
-        outcome = lottery.run_draw(
-            frozen,
-            _resolve(contributions, spec.id, frozen),
-            mechanism=spec.mechanism,
-            extra=extra,
-            accelerate=accelerate,
-        )
-        placed = np.asarray(outcome.placement.school, dtype=np.int64)
-        rank = np.asarray(outcome.placement.rank, dtype=np.int64)
-        won = placed >= 0
-        rows = inputs.members[won]
-        school[rows] = inputs.schools[placed[won]]
-        round_index[rows] = ri
-        choice[rows] = rank[won]
-        seats_left -= np.bincount(school[rows], minlength=len(sids)) if rows.size else 0
-        pairs = _pairs(
-            inputs,
-            caps=caps,
-            placed=placed,
-            rank=rank,
-            tickets=outcome.tickets,
-            mechanism=spec.mechanism,
-        )
-        results = tuple(
-            SchoolRound(
-                round=spec.id,
-                school=r["school"],
-                seats=int(c),
-                listed=r["listed"],
-                applied=r["applied"],
-                admitted=r["admitted"],
-                mode=_mode(policy, r["applied"], int(c)),
-                cutoff_priority=None if r["cutoff"] is None else r["cutoff"]["priority"],
-                cutoff_ticket=None if r["cutoff"] is None else r["cutoff"]["ticket"],
+            outcome = lottery.run_draw(
+                frozen,
+                _resolve(contributions, spec.id, frozen),
+                mechanism=spec.mechanism,
+                extra=extra,
+                accelerate=accelerate,
             )
-            for r, c in zip(outcome.bundle["school_results"], caps.tolist(), strict=True)
-        )
-        rep.round_drawn(spec, outcome.bundle)
-        records.append(
-            RoundRecord(
-                spec=spec,
-                draw_id=draw_id,
-                bundle=outcome.bundle,
-                members=inputs.members,
-                schools=inputs.schools,
-                capacities=caps,
-                tickets=tuple(outcome.tickets),
+            placed = np.asarray(outcome.placement.school, dtype=np.int64)
+            rank = np.asarray(outcome.placement.rank, dtype=np.int64)
+            won = placed >= 0
+            rows = inputs.members[won]
+            school[rows] = inputs.schools[placed[won]]
+            round_index[rows] = ri
+            choice[rows] = rank[won]
+            seats_left -= np.bincount(school[rows], minlength=len(sids)) if rows.size else 0
+            pairs = _pairs(
+                inputs,
+                caps=caps,
                 placed=placed,
                 rank=rank,
-                pair_member=pairs["member"],
-                pair_school=pairs["school"],
-                pair_choice=pairs["choice"],
-                pair_priority=pairs["priority"],
-                pair_position=pairs["position"],
-                pair_count=pairs["count"],
-                pair_seats=pairs["seats"],
-                pair_cut_member=pairs["cut"],
-                results=results,
+                tickets=outcome.tickets,
+                mechanism=spec.mechanism,
             )
-        )
+            results = tuple(
+                SchoolRound(
+                    round=spec.id,
+                    school=r["school"],
+                    seats=int(c),
+                    listed=r["listed"],
+                    applied=r["applied"],
+                    admitted=r["admitted"],
+                    mode=_mode(policy, r["applied"], int(c)),
+                    cutoff_priority=None if r["cutoff"] is None else r["cutoff"]["priority"],
+                    cutoff_ticket=None if r["cutoff"] is None else r["cutoff"]["ticket"],
+                )
+                for r, c in zip(outcome.bundle["school_results"], caps.tolist(), strict=True)
+            )
+            rep.round_drawn(spec, outcome.bundle)
+            records.append(
+                RoundRecord(
+                    spec=spec,
+                    draw_id=draw_id,
+                    bundle=outcome.bundle,
+                    members=inputs.members,
+                    schools=inputs.schools,
+                    capacities=caps,
+                    tickets=tuple(outcome.tickets),
+                    placed=placed,
+                    rank=rank,
+                    pair_member=pairs["member"],
+                    pair_school=pairs["school"],
+                    pair_choice=pairs["choice"],
+                    pair_priority=pairs["priority"],
+                    pair_position=pairs["position"],
+                    pair_count=pairs["count"],
+                    pair_seats=pairs["seats"],
+                    pair_cut_member=pairs["cut"],
+                    results=results,
+                )
+            )
     for arr in (school, round_index, choice):
         arr.setflags(write=False)
     result = AllocationResult(
@@ -822,16 +859,31 @@ def _applicant_records(
     if priority.size and np.any(priority != np.repeat(priority[offsets[:-1]], lengths)):
         raise AllocationError("a child has two priority classes in one round")
     local_ids = np.asarray([sids[j] for j in inputs.schools.tolist()], dtype=object)
-    member_ids = [ids[g] for g in inputs.members.tolist()]
-    out: list[dict[str, Any]] = [{}] * len(member_ids)
-    # One block per list length: the school ids come out of NumPy as lists in one call.
-    for length in np.unique(lengths).tolist():
+    member_ids = _object_column(ids)[inputs.members]
+    blocks = np.unique(lengths).tolist()
+    out = np.empty(member_ids.size, dtype=object)
+    # One block per list length: the school ids come out of NumPy as lists in one call,
+    # and the block's records are built by one comprehension.
+    for length in blocks:
         rows = np.flatnonzero(lengths == length)
         starts = offsets[rows]
         lists = local_ids[choice[starts[:, None] + np.arange(length)]].tolist()
         prios = priority[starts].tolist() if length else [0] * rows.size
-        for r, c, p in zip(rows.tolist(), lists, prios, strict=True):
-            out[r] = {"id": member_ids[r], "choices": c, "priority": dict.fromkeys(c, p)}
+        block = [
+            {"id": i, "choices": c, "priority": dict.fromkeys(c, p)}
+            for i, c, p in zip(member_ids[rows].tolist(), lists, prios, strict=True)
+        ]
+        if len(blocks) == 1:
+            return block
+        out[rows] = block
+    records: list[dict[str, Any]] = out.tolist()
+    return records
+
+
+def _object_column(values: Sequence[str]) -> npt.NDArray[np.object_]:
+    """``values`` as a NumPy object array (the strings themselves, not copies)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
     return out
 
 

@@ -9,18 +9,22 @@ under preference-first) and the last admitted ticket.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from allocation._gc import collector_paused
 from allocation.eligibility import RULES, Rule
 from allocation.engine import AllocationResult, Outcome, RoundRecord
 from allocation.policy import RoundKind
-from allocation.scenario import IntArray
+from allocation.scenario import BoolArray, IntArray
 from lottery import Mechanism
+
+_T = TypeVar("_T")
 
 TICKET_SHOWN = 12  # hex digits of a ticket shown to parents
 ROW_BLOCK = 4096  # explanations built together (one lookup builds its block)
@@ -119,232 +123,316 @@ def _short(ticket: str | None) -> str:
     return "无" if ticket is None else ticket[:TICKET_SHOWN] + "…"
 
 
-@dataclass(frozen=True, slots=True)
-class _RoundIndex:
-    """One round's explanations, one per member (draw table order), built column by column."""
+def _bulk_constructor(cls: type[_T]) -> Callable[..., _T]:
+    """``cls(*fields)`` for a frozen slots dataclass, about twice as fast, for bulk building.
 
-    explanations: tuple[RoundExplanation, ...]
+    The generated ``__init__`` of a frozen dataclass sets each field through
+    ``object.__setattr__``; this sets each slot through its descriptor directly. The
+    object is the same (``==``, hash, repr): only for classes without ``__post_init__``
+    and with every field passed positionally (tests/unit/allocation/test_explain.py
+    compares whole explanations built both ways).
+    """
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: not a plain dataclass")
+    names = [f.name for f in dataclasses.fields(cls)]
+    args = ", ".join(f"a{i}" for i in range(len(names)))
+    body = "".join(f"    s{i}(o, a{i})\n" for i in range(len(names)))
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    namespace.update({f"s{i}": getattr(cls, name).__set__ for i, name in enumerate(names)})
+    exec(f"def make({args}):\n    o = new(cls)\n{body}    return o\n", namespace)  # noqa: S102  code built from field names above
+    make: Callable[..., _T] = namespace["make"]
+    return make
 
 
-@dataclass(frozen=True, slots=True)
-class _ApplicantIndex:
-    """Per scenario row, as Python lists: what each explanation reads."""
-
-    positions: tuple[IntArray, ...]  # per round: member index of the row, -1 when absent
-    zone: list[str | None]
-    outcomes: list[Outcome]
-    rules: tuple[list[Rule], list[Rule], list[Rule]]  # eligibility, route, priority
-    head: list[str]  # eligibility, route and priority lines, joined
-    tail: list[str | None]  # the result line; None when not eligible
+_new_attempt = _bulk_constructor(Attempt)
+_new_round_explanation = _bulk_constructor(RoundExplanation)
+_new_explanation = _bulk_constructor(Explanation)
+_new_outcome = _bulk_constructor(Outcome)
 
 
-def _objects(values: list[Any], index: IntArray) -> list[Any]:
-    """``[values[k] for k in index]`` through NumPy (one call, no Python loop)."""
-    table = np.empty(len(values), dtype=object)
-    table[:] = values
+def _table(values: Sequence[Any], *, none: bool = False) -> npt.NDArray[np.object_]:
+    """``values`` as a NumPy object array, with a trailing None when ``none`` (index -1)."""
+    table = np.empty(len(values) + int(none), dtype=object)
+    table[: len(values)] = values
+    return table
+
+
+def _take(table: npt.NDArray[np.object_], index: IntArray) -> list[Any]:
+    """``[table[k] for k in index]`` in one NumPy call; with a None-ended table, -1 is None."""
     out: list[Any] = table[index].tolist()
     return out
 
 
-def _or_none(values: list[Any], index: IntArray) -> list[Any]:
-    """``values[k]``, or None where ``k`` is -1."""
-    table = np.empty(len(values) + 1, dtype=object)
-    table[: len(values)] = values
-    table[len(values)] = None
-    out: list[Any] = table[np.where(index >= 0, index, len(values))].tolist()
-    return out
+@dataclass(frozen=True, slots=True)
+class _RoundColumns:
+    """A round's pairs ordered by member, then by position in the member's list."""
+
+    order: IntArray  # pair indices
+    starts: IntArray  # per member: first entry in ``order`` (members + 1)
+    direct: BoolArray  # per pair: the school admitted directly (at that step)
+    classes: npt.NDArray[np.object_]  # per member: priority class (one per child), None at end
+    tickets: npt.NDArray[np.object_]  # per member: ticket hex, None at the end
+    shorts: npt.NDArray[np.object_]  # per member: ticket as shown to parents, None at the end
+    heads: dict[tuple[int, int], str]  # (round school, choice) -> text before the position
 
 
 class Explainer:
     """Indexes a result once, then explains any applicant cheaply.
 
-    Columnar: each round's attempts are computed for all its members at once with
-    NumPy (on first use of the round), so explaining every applicant costs a few
-    list operations per applicant.
+    Columnar: explanations are built a block of rows at a time (``ROW_BLOCK``), each
+    field of every attempt of the block taken from the round's pair columns with
+    NumPy, and kept; a single lookup builds one block, ``explain_all`` every block
+    with the cyclic GC paused.
     """
 
     def __init__(self, result: AllocationResult) -> None:
         self.result = result
-        self._rounds: list[_RoundIndex | None] = [None] * len(result.rounds)
-        self._applicants: _ApplicantIndex | None = None
         self._rows: dict[str, int] | None = None
         self._blocks: dict[int, list[Explanation]] = {}
+        self._rounds: list[_RoundColumns | None] = [None] * len(result.rounds)
+        self._positions: list[IntArray | None] = [None] * len(result.rounds)
+        self._heads: dict[tuple[Any, ...], str] = {}
+        self._results: dict[tuple[int, int], str] = {}
         sc = result.scenario
         zone_of = {sid: z.id for z in sc.zones if z.kind == "multi-school" for sid in z.schools}
         self._school_ids = [s.id for s in sc.schools]
         self._school_names = [s.name for s in sc.schools]
         self._school_zones: list[str | None] = [zone_of.get(s.id) for s in sc.schools]
+        self._sid_table = _table(self._school_ids, none=True)
+        self._zone_table = _table([z.id for z in sc.zones], none=True)
+        self._round_table = _table([r.spec.id for r in result.rounds], none=True)
+        self._rule_table = _table(RULES)
+        self._status_table = _table(["ineligible", "unplaced", "placed"])
 
-    # --- one round, all members -------------------------------------------------------
+    # --- per round: columns shared by every block ---------------------------------------
 
-    def _round_index(self, ri: int) -> _RoundIndex:
-        cached = self._rounds[ri]
-        if cached is None:
-            with collector_paused():  # a round's attempts: acyclic values (allocation/_gc.py)
-                cached = self._rounds[ri] = self._build_round(self.result.rounds[ri])
-        return cached
+    def _columns(self, ri: int) -> _RoundColumns:
+        cols = self._rounds[ri]
+        if cols is None:
+            cols = self._rounds[ri] = self._build_columns(self.result.rounds[ri])
+        return cols
 
-    def _build_round(self, r: RoundRecord) -> _RoundIndex:
+    def _build_columns(self, r: RoundRecord) -> _RoundColumns:
         members = r.members.size
-        pf = r.spec.mechanism is Mechanism.PREFERENCE_FIRST
-        # pairs by member, then by position in the member's list
         order = np.lexsort((r.pair_choice, r.pair_member))
-        owner = r.pair_member[order]
-        local = r.pair_school[order]
-        starts = np.searchsorted(owner, np.arange(members + 1)).tolist()
-        school = r.schools[local]
-        choice = (r.pair_choice[order] + 1).tolist()
-        count = r.pair_count[order]
-        seats = r.pair_seats[order]
-        if pf:
+        starts = np.searchsorted(r.pair_member[order], np.arange(members + 1))
+        count, seats = r.pair_count, r.pair_seats
+        if r.spec.mechanism is Mechanism.PREFERENCE_FIRST:
             # whether the school drew at that step (§四（一）5 reading for equal counts)
             equal_direct = self.result.policy.readings.equal_counts_as_direct
             direct = (count < seats) | ((count == seats) & equal_direct)
-            mode = _objects(["drawn", "direct"], direct.astype(np.int64))
         else:
             by_id = {sr.school: sr.mode for sr in r.results}
-            modes = [by_id[self._school_ids[j]] for j in r.schools.tolist()]
-            mode = _objects(modes, local)
+            direct_at = [by_id[self._school_ids[j]] == "direct" for j in r.schools.tolist()]
+            direct = np.asarray(direct_at, dtype=np.bool_)[r.pair_school]
         # one priority class per child within a round (the engine builds them so)
-        prio = np.zeros(members, dtype=np.int64)
-        prio[r.pair_member] = r.pair_priority
-        tickets = [t.hex() for t in r.tickets]
-        cut = r.pair_cut_member[order]
-        cut_ticket = _or_none(tickets, cut)
-        cut_prio = _or_none(prio.tolist(), cut)
-        sid = _objects(self._school_ids, school)
-        name = _objects(self._school_names, school)
-        zone = _objects(self._school_zones, school)
-        admitted = (r.placed[owner] == local).tolist()
-        position = r.pair_position[order].tolist()
-        competitors = count.tolist()
-        seat_list = seats.tolist()
+        member_class = np.zeros(members, dtype=np.int64)
+        member_class[r.pair_member] = r.pair_priority
+        hexes = [t.hex() for t in r.tickets]
+        return _RoundColumns(
+            order=order,
+            starts=starts,
+            direct=direct,
+            classes=_table(member_class.tolist(), none=True),
+            tickets=_table(hexes, none=True),
+            shorts=_table([_short(t) for t in hexes], none=True),
+            heads={},
+        )
+
+    def _position(self, ri: int) -> IntArray:
+        """Per scenario row: the row's member index in round ``ri``, -1 when absent."""
+        pos = self._positions[ri]
+        if pos is None:
+            r = self.result.rounds[ri]
+            pos = np.full(self.result.scenario.applicants.size, -1, dtype=np.int64)
+            pos[r.members] = np.arange(r.members.size, dtype=np.int64)
+            self._positions[ri] = pos
+        return pos
+
+    def _round_block(self, ri: int, ms: IntArray) -> list[RoundExplanation]:
+        """Round ``ri``'s explanations of members ``ms`` (in that order)."""
+        r = self.result.rounds[ri]
+        cols = self._columns(ri)
+        pf = r.spec.mechanism is Mechanism.PREFERENCE_FIRST
+        first, last = cols.starts[ms], cols.starts[ms + 1]
+        lengths = last - first
+        bounds = np.zeros(ms.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=bounds[1:])
+        p = cols.order[
+            np.arange(int(bounds[-1]), dtype=np.int64) + np.repeat(first - bounds[:-1], lengths)
+        ]
+        owner = r.pair_member[p]
+        local = r.pair_school[p]
+        school = r.schools[local]
+        choice0 = r.pair_choice[p]
+        choice = (choice0 + 1).tolist()
+        direct = cols.direct[p]
+        admitted_col = r.placed[owner] == local
+        cut = r.pair_cut_member[p]
+        position = r.pair_position[p].tolist()
+        competitors = r.pair_count[p].tolist()
+        seats = r.pair_seats[p].tolist()
         attempts = list(
             map(
-                Attempt,
-                sid,
-                name,
-                zone,
+                _new_attempt,
+                _take(self._sid_table, school),
+                [self._school_names[j] for j in school.tolist()],
+                [self._school_zones[j] for j in school.tolist()],
                 choice,
                 choice if pf else [None] * len(choice),
-                admitted,
-                mode,
-                r.pair_priority[order].tolist(),
+                admitted_col.tolist(),
+                [("drawn", "direct")[d] for d in direct.tolist()],
+                r.pair_priority[p].tolist(),
                 position,
                 competitors,
-                seat_list,
-                cut_prio,
-                cut_ticket,
+                seats,
+                _take(cols.classes, cut),
+                _take(cols.tickets, cut),
             )
         )
-        parts = _attempt_texts(
+        parts = self._attempt_texts(
             r,
-            pf,
-            (local.tolist(), choice, admitted, mode, position, competitors, seat_list, cut_ticket),
-            [f"{nm}（{si}）" for si, nm in zip(sid, name, strict=True)],
-            zone,
+            cols.heads,
+            (local, choice0),
+            np.where(admitted_col, np.where(direct, 0, 1), 2),
+            (position, competitors, seats),
+            _take(cols.shorts, cut),
         )
-        title = f"【{r.spec.title}】"
-        placed = (r.placed >= 0).tolist()
         spec = r.spec
+        title = f"【{spec.title}】"
         rid, rtitle, section, draw_id = spec.id, spec.title, spec.section, r.draw_id
         mechanism = spec.mechanism.value
-        out = tuple(
-            RoundExplanation(
+        b = bounds.tolist()
+        return [
+            _new_round_explanation(
                 rid,
                 rtitle,
                 section,
                 draw_id,
                 mechanism,
-                tickets[m],
-                placed[m],
-                tuple(attempts[a:b]),
-                title + ("".join(parts[a:b]) or "未参加。"),
+                ticket,
+                placed,
+                tuple(attempts[b[k] : b[k + 1]]),
+                title + ("".join(parts[b[k] : b[k + 1]]) or "未参加。"),
             )
-            for m, a, b in zip(range(members), starts, starts[1:], strict=False)
-        )
-        return _RoundIndex(out)
+            for k, ticket, placed in zip(
+                range(ms.size),
+                _take(cols.tickets, ms),
+                (r.placed[ms] >= 0).tolist(),
+                strict=True,
+            )
+        ]
 
-    # --- every applicant ----------------------------------------------------------------------
+    def _attempt_texts(  # noqa: PLR0917  the round's pair columns
+        self,
+        r: RoundRecord,
+        heads: dict[tuple[int, int], str],
+        where: tuple[IntArray, IntArray],
+        outcome: IntArray,
+        columns: tuple[list[int], list[int], list[int]],
+        cut_text: list[str | None],
+    ) -> list[str]:
+        """Each attempt's sentence for parents, from the pair columns of a block.
 
-    def _applicant_index(self) -> _ApplicantIndex:
-        if self._applicants is None:
-            with collector_paused():  # per-row outcomes and lines: acyclic values
-                self._applicants = self._build_applicants()
-        return self._applicants
-
-    def _build_applicants(self) -> _ApplicantIndex:
-        res = self.result
-        rt = res.routing
-        sc = res.scenario
-        n = sc.applicants.size
-        positions = []
-        for r in res.rounds:
-            pos = np.full(n, -1, dtype=np.int64)
-            pos[r.members] = np.arange(r.members.size, dtype=np.int64)
-            positions.append(pos)
-        zone = _or_none([z.id for z in sc.zones], rt.zone)
-        placed = res.school >= 0
-        status = _objects(
-            ["ineligible", "unplaced", "placed"],
-            np.where(rt.eligible, np.where(placed, 2, 1), 0),
-        )
-        school = _or_none(self._school_ids, res.school)
-        round_id = _or_none([r.spec.id for r in res.rounds], res.round_index)
-        choice = _or_none(list(range(1, int(res.choice.max(initial=0)) + 2)), res.choice)
-        outcomes = list(map(Outcome, sc.applicants.ids, status, school, round_id, choice))
-        rules = list(RULES)
-        codes = (rt.eligibility_rule, rt.route_rule, rt.priority_rule)
-        elig, route, prio = (_objects(rules, c) for c in codes)
-        # The lines before the rounds depend on (eligible, rules, zone) only, the result
-        # line on (school, round): a few hundred distinct texts, each formatted once.
-        keys = zip(rt.eligible.tolist(), *(c.tolist() for c in codes), zone, strict=True)
-        heads: dict[tuple[Any, ...], str] = {}
-        head = [heads.get(k) or heads.setdefault(k, _head_lines(*k)) for k in keys]
-        results: dict[tuple[int, int], str] = {}
-        tail: list[str | None] = []
-        for ok, s, k in zip(
-            rt.eligible.tolist(), res.school.tolist(), res.round_index.tolist(), strict=True
-        ):
-            if not ok:
-                tail.append(None)
-            elif (line := results.get((s, k))) is None:
-                line = results[s, k] = _result_line(res, s, k)
-                tail.append(line)
+        ``outcome`` per pair: 0 admitted directly, 1 admitted by the draw, 2 not
+        admitted. The part before the child's own position (school, choice or step,
+        seats and demand) is the same at one (school, choice): formatted once each.
+        """
+        pf = r.spec.mechanism is Mechanism.PREFERENCE_FIRST
+        district = r.spec.kind is RoundKind.DISTRICT
+        this_step = "本轮" if pf else ""
+        position, competitors, seats = columns
+        local, choice0 = where
+        keys = list(zip(local.tolist(), choice0.tolist(), strict=True))
+        for k, key in enumerate(keys):
+            if key in heads:
+                continue
+            j = int(r.schools[key[0]])
+            name = f"{self._school_names[j]}（{self._school_ids[j]}）"
+            c = key[1] + 1
+            if pf:
+                place, offer = f"第{c}轮（第{c}志愿）{name}", f"剩余学位{seats[k]}个"
+            elif district:
+                zone = self._school_zones[j] or "区内"
+                place, offer = f"区教委安排第{c}所：{zone}片区{name}", f"学位{seats[k]}个"
             else:
-                tail.append(line)
-        return _ApplicantIndex(tuple(positions), zone, outcomes, (elig, route, prio), head, tail)
+                place, offer = f"第{c}志愿{name}", f"学位{seats[k]}个"
+            heads[key] = f"{place}：{offer}，{competitors[k]}人申请，"
+        return [
+            heads[key] + "未超额，直接录取。"
+            if o == 0
+            else f"{heads[key]}随机派位，您按类别和派位号排第{p}位，录取；{this_step}最后录取派位号{c or '无'}。"
+            if o == 1
+            else f"{heads[key]}您按类别和派位号排第{p}位，未录取；{this_step}最后录取派位号{c or '无'}。"
+            for key, o, p, c in zip(keys, outcome.tolist(), position, cut_text, strict=True)
+        ]
+
+    # --- blocks of rows -------------------------------------------------------------------
 
     def _build_rows(self, lo: int, hi: int) -> list[Explanation]:
         """Explanations of rows ``lo..hi-1``, built together."""
-        idx = self._applicant_index()
+        res = self.result
+        rt = res.routing
+        ids = res.scenario.applicants.ids[lo:hi]
         rounds: list[list[RoundExplanation]] = [[] for _ in range(hi - lo)]
-        for ri, pos in enumerate(idx.positions):
-            window = pos[lo:hi]
+        for ri, r in enumerate(res.rounds):
+            if not r.members.size:
+                continue
+            window = self._position(ri)[lo:hi]
             rows = np.flatnonzero(window >= 0)
             if rows.size:
-                built = self._round_index(ri).explanations
-                for k, m in zip(rows.tolist(), window[rows].tolist(), strict=True):
-                    rounds[k].append(built[m])
-        with collector_paused():  # a block of explanations: acyclic values
-            texts = [
-                head if tail is None else "\n".join([head, *[r.text for r in rs], tail])
-                for head, tail, rs in zip(idx.head[lo:hi], idx.tail[lo:hi], rounds, strict=True)
-            ]
-            outcomes = idx.outcomes[lo:hi]
-            return list(
-                map(
-                    Explanation,
-                    [o.applicant for o in outcomes],
-                    outcomes,
-                    idx.rules[0][lo:hi],
-                    idx.rules[1][lo:hi],
-                    idx.rules[2][lo:hi],
-                    idx.zone[lo:hi],
-                    map(tuple, rounds),
-                    texts,
-                )
+                built = self._round_block(ri, window[rows])
+                for k, rx in zip(rows.tolist(), built, strict=True):
+                    rounds[k].append(rx)
+        eligible = rt.eligible[lo:hi]
+        school = res.school[lo:hi]
+        round_index = res.round_index[lo:hi]
+        status = _take(self._status_table, np.where(eligible, np.where(school >= 0, 2, 1), 0))
+        choice = res.choice[lo:hi]
+        outcomes = list(
+            map(
+                _new_outcome,
+                ids,
+                status,
+                _take(self._sid_table, school),
+                _take(self._round_table, round_index),
+                [c + 1 if c >= 0 else None for c in choice.tolist()],
             )
+        )
+        codes = (rt.eligibility_rule[lo:hi], rt.route_rule[lo:hi], rt.priority_rule[lo:hi])
+        zone = _take(self._zone_table, rt.zone[lo:hi])
+        # The lines before the rounds depend on (eligible, rules, zone) only, the result
+        # line on (school, round): a few hundred distinct texts, each formatted once.
+        heads = self._heads
+        texts = []
+        for key, rs, s, k in zip(
+            zip(eligible.tolist(), *(c.tolist() for c in codes), zone, strict=True),
+            rounds,
+            school.tolist(),
+            round_index.tolist(),
+            strict=True,
+        ):
+            head = heads.get(key)
+            if head is None:
+                head = heads[key] = _head_lines(*key)
+            if not key[0]:  # not eligible: took part in no round
+                texts.append(head)
+                continue
+            tail = self._results.get((s, k))
+            if tail is None:
+                tail = self._results[s, k] = _result_line(res, s, k)
+            texts.append("\n".join([head, *[x.text for x in rs], tail]))
+        return list(
+            map(
+                _new_explanation,
+                ids,
+                outcomes,
+                *(_take(self._rule_table, c) for c in codes),
+                zone,
+                map(tuple, rounds),
+                texts,
+            )
+        )
 
     def explain_row(self, i: int) -> Explanation:
         """Row ``i``'s explanation; rows are built a block at a time and kept."""
@@ -354,9 +442,10 @@ class Explainer:
             n = self.result.scenario.applicants.size
             if not 0 <= i < n:
                 raise IndexError(i)
-            built = self._blocks[block] = self._build_rows(
-                block * ROW_BLOCK, min(n, (block + 1) * ROW_BLOCK)
-            )
+            with collector_paused():  # a block of acyclic values (allocation/_gc.py)
+                built = self._blocks[block] = self._build_rows(
+                    block * ROW_BLOCK, min(n, (block + 1) * ROW_BLOCK)
+                )
         return built[k]
 
     def explain(self, applicant: str) -> Explanation:
@@ -365,16 +454,16 @@ class Explainer:
             self._rows = {aid: i for i, aid in enumerate(self.result.scenario.applicants.ids)}
         return self.explain_row(self._rows[applicant])
 
+    def explain_all(self) -> list[Explanation]:
+        """Every applicant's explanation, in scenario row order."""
+        n = self.result.scenario.applicants.size
+        with collector_paused():  # hundreds of thousands of acyclic values (allocation/_gc.py)
+            for block in range(0, n, ROW_BLOCK):
+                self.explain_row(block)
+        return [e for block in range(0, n, ROW_BLOCK) for e in self._blocks[block // ROW_BLOCK]]
+
     def __iter__(self) -> Iterator[Explanation]:
-        return (self.explain_row(i) for i in range(self.result.scenario.applicants.size))
-
-
-def _result_line(res: AllocationResult, school: int, round_index: int) -> str:
-    if school < 0:
-        return "结果：暂未安排学位——区内可用学位不足，由区教委另行统筹（§四（一）5）。"
-    sch = res.scenario.schools[school]
-    spec = res.rounds[round_index].spec
-    return f"结果：录取于{sch.name}（{sch.id}），{spec.title}（{spec.section}）。"
+        return iter(self.explain_all())
 
 
 def _head_lines(
@@ -392,52 +481,12 @@ def _head_lines(
     return "\n".join(lines)
 
 
-def _attempt_texts(
-    r: RoundRecord,
-    pf: bool,
-    columns: tuple[list[Any], ...],
-    labels: list[str],
-    zones: list[str | None],
-) -> list[str]:
-    """Each attempt's sentence for parents, from the round's pair columns.
-
-    The part before the child's own position (school, choice or step, seats and
-    demand) is the same for every pair at one (school, choice): formatted once each.
-    """
-    district = r.spec.kind is RoundKind.DISTRICT
-    this_step = "本轮" if pf else ""
-    heads: dict[tuple[int, int], str] = {}
-    parts = []
-    for k, (local, choice, admitted, mode, position, competitors, seats, cut) in enumerate(
-        zip(*columns, strict=True)
-    ):
-        head = heads.get((local, choice))
-        if head is None:
-            name = labels[k]
-            if pf:
-                where = f"第{choice}轮（第{choice}志愿）{name}"
-                offer = f"剩余学位{seats}个"
-            else:
-                where = (
-                    f"区教委安排第{choice}所：{zones[k] or '区内'}片区{name}"
-                    if district
-                    else f"第{choice}志愿{name}"
-                )
-                offer = f"学位{seats}个"
-            head = heads[local, choice] = f"{where}：{offer}，{competitors}人申请，"
-        if admitted and mode == "direct":
-            parts.append(head + "未超额，直接录取。")
-        elif admitted:
-            parts.append(
-                f"{head}随机派位，您按类别和派位号排第{position}位，"
-                f"录取；{this_step}最后录取派位号{_short(cut)}。"
-            )
-        else:
-            parts.append(
-                f"{head}您按类别和派位号排第{position}位，未录取；"
-                f"{this_step}最后录取派位号{_short(cut)}。"
-            )
-    return parts
+def _result_line(res: AllocationResult, school: int, round_index: int) -> str:
+    if school < 0:
+        return "结果：暂未安排学位——区内可用学位不足，由区教委另行统筹（§四（一）5）。"
+    sch = res.scenario.schools[school]
+    spec = res.rounds[round_index].spec
+    return f"结果：录取于{sch.name}（{sch.id}），{spec.title}（{spec.section}）。"
 
 
 def explain(result: AllocationResult, applicant: str) -> Explanation:

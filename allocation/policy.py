@@ -140,6 +140,14 @@ READING_SPECS: Mapping[str, ReadingSpec] = MappingProxyType(
                 "还是与本市户籍儿童一样按实际居住地址（自有房产对应一所学校时）单校划片？",
             ),
             ReadingSpec(
+                "single_school_basis",
+                ("residence", "hukou-and-residence"),
+                "residence",
+                "§四（二）1（1）、§四（二）2（1）②",
+                "“户籍所在地和家庭实际居住地址对应的服务学校为一所的”：只看房产证地址（本市外区户籍有房也单校划片），"
+                "还是户籍也须在同一学校服务范围内（人户一致）？",
+            ),
+            ReadingSpec(
                 "junior_group_order",
                 ("group-1-first", "parent-ordered"),
                 "group-1-first",
@@ -164,6 +172,7 @@ class Readings:
     preferential_care: str
     junior_group_order: str
     non_local_route: str
+    single_school_basis: str
 
     @staticmethod
     def defaults() -> Readings:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gc
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +56,37 @@ def bundle_file(directory: Path, n: int, mechanism: str = "deferred-acceptance")
         gc.collect()
         _bundle_files[key] = path
     return _bundle_files[key]
+
+
+def paired(
+    benchmark: Any,
+    target: Callable[..., Any],
+    floor: Callable[[], Any],
+    *,
+    rounds: int,
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+) -> Any:
+    """``benchmark.pedantic(target)`` with the floor timed just before each round.
+
+    The floor runs in pedantic's (untimed) setup, so each round of ``target`` has a
+    floor measured seconds before it on the same machine state: with other work
+    coming and going on the machine, ``paired_ratio_*`` in ``extra_info`` (per-round
+    time over the floor just before it) is the steadier figure. No warm-up round.
+    """
+    floors: list[float] = []
+
+    def setup() -> tuple[tuple[Any, ...], dict[str, Any]]:
+        start = time.perf_counter()
+        floor()
+        floors.append(time.perf_counter() - start)
+        return args, kwargs or {}
+
+    result = benchmark.pedantic(target, setup=setup, rounds=rounds)
+    if benchmark.stats is None:  # --benchmark-disable: ran once, nothing recorded
+        return result
+    ratios = sorted(t / f for t, f in zip(benchmark.stats.stats.data, floors, strict=True))
+    benchmark.extra_info["floor_min_s"] = round(min(floors), 4)
+    benchmark.extra_info["paired_ratio_min"] = round(ratios[0], 2)
+    benchmark.extra_info["paired_ratio_median"] = round(ratios[len(ratios) // 2], 2)
+    return result

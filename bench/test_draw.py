@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import lottery
-from bench.conftest import SIZES, rounds_for, workload
+from bench.conftest import SIZES, paired, rounds_for, workload
 from bench.workload import contributions, floor_tickets
 
 SEED = bytes(range(32))
@@ -41,7 +41,10 @@ def test_draw(benchmark: Any, n: int, mechanism: lottery.Mechanism) -> None:
         return lottery.place(mechanism, table, lottery.tickets(SEED, table.applicant_ids))
 
     benchmark.group = f"draw {n}"
-    placement = benchmark.pedantic(draw, rounds=rounds_for(n), warmup_rounds=1)
+    draw()  # warm-up
+    placement = paired(
+        benchmark, draw, lambda: floor_tickets(SEED, w.applicant_ids), rounds=rounds_for(n)
+    )
     schools = [int(s) for s in placement.school]
     placed = sum(s >= 0 for s in schools)
     benchmark.extra_info["placed"] = placed

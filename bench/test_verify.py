@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import lottery
-from bench.conftest import SIZES, bundle_file, rounds_for, workload
+from bench.conftest import SIZES, bundle_file, paired, rounds_for, workload
 from bench.workload import floor_tickets, signing_key
 
 SEED = bytes(range(32))
@@ -43,8 +43,14 @@ def test_verify(benchmark: Any, bundle_dir: Path, n: int, mechanism: str, accele
     del data
     benchmark.group = f"verify {n}"
     rounds = 1 if (n >= 1_000_000 and not accelerate) else rounds_for(n)
-    report = benchmark.pedantic(
-        lottery.verify, args=(bundle, TRUSTED), kwargs={"accelerate": accelerate}, rounds=rounds
+    ids = workload(n).applicant_ids
+    report = paired(
+        benchmark,
+        lottery.verify,
+        lambda: floor_tickets(SEED, ids),
+        rounds=rounds,
+        args=(bundle, TRUSTED),
+        kwargs={"accelerate": accelerate},
     )
     assert report.valid and report.applicants == n
     assert [c.name for c in report.checks] == [

@@ -148,7 +148,9 @@ def deferred_acceptance(table: DrawTable, ranks: IntArray) -> Placement:
     at = np.full(n, n_schools, dtype=np.int64)  # school of the seat held; n_schools when free
     cursor = offsets[:-1].copy()
     ends = offsets[1:]
-    worst = np.full(n_schools, big, dtype=np.int64)  # worst tenant's key when full, else "anyone fits"
+    worst = np.full(
+        n_schools, big, dtype=np.int64
+    )  # worst tenant's key when full, else "anyone fits"
     worst[caps == 0] = -1  # keys are >= 0: a school without seats turns everyone away at once
     free = np.flatnonzero(cursor < ends)
     while free.size:

@@ -37,7 +37,12 @@ class Placement:
 def deferred_acceptance(table: DrawTable, ticket_rank: Sequence[int]) -> Placement:
     """Applicant-proposing deferred acceptance; the applicant-optimal stable assignment."""
     n = table.size
-    offsets, cs, cp, caps = table.offsets, table.choice_school, table.choice_priority, table.capacities
+    offsets, cs, cp, caps = (
+        table.offsets,
+        table.choice_school,
+        table.choice_priority,
+        table.capacities,
+    )
     # Each school holds a heap of its worst-first tenants: (-priority, -ticket_rank, applicant).
     held: list[list[tuple[int, int, int]]] = [[] for _ in caps]
     cursor = list(offsets[:n])

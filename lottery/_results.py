@@ -45,10 +45,7 @@ def school_results(
             listed,
             applied,
             admitted,
-            [
-                None if a < 0 else (int(cp[offs[a] + int(ranks[a])]), tickets[a])
-                for a in last_in
-            ],
+            [None if a < 0 else (int(cp[offs[a] + int(ranks[a])]), tickets[a]) for a in last_in],
         )
     n_schools = len(table.school_ids)
     listed = [0] * n_schools

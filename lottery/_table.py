@@ -113,7 +113,9 @@ def applicant_table(
         ids, lengths, choice_school, priorities, choice_lists = _columns(index, records)
         if set(map(type, priorities)) - {int}:
             raise TypeError
-        if priorities and (min(priorities) < -MAX_SAFE_INTEGER or max(priorities) > MAX_SAFE_INTEGER):
+        if priorities and (
+            min(priorities) < -MAX_SAFE_INTEGER or max(priorities) > MAX_SAFE_INTEGER
+        ):
             raise TypeError
         # Repeated choices (with as many priorities as choices, one is unlisted) go to the careful path.
         if _any_repeat(choice_school, lengths, choice_lists):
@@ -216,7 +218,7 @@ def _check_texts(ids: list[str], where: str) -> None:
         _check_id(value, f"{where}/{i}/id", ascii_only=False)
 
 
-def _careful(
+def _careful(  # noqa: PLR0912  one check per field of the record, read top to bottom
     index: dict[str, int], records: list[Any], where: str
 ) -> tuple[list[str], list[int], list[int], list[int]]:
     """Per-record validation that names the first broken field."""

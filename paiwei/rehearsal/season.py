@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import lottery
 from allocation import (
+    REHEARSAL_CONTRIBUTION_RULE,
     AllocationResult,
     Explainer,
     Explanation,
@@ -41,10 +42,7 @@ KEY_DERIVATION = (
     f'Ed25519 private key (RFC 8032 seed) = TH("{KEY_TAG}", rehearsal seed); '
     "a throwaway key: whoever holds the seed can sign, so it proves nothing beyond this run"
 )
-CONTRIBUTION_RULE = (
-    'each round: one contribution {"contributor": "rehearsal", '
-    '"value": SHA-256(rehearsal seed ‖ UTF-8 draw id)} made after the freeze'
-)
+CONTRIBUTION_RULE = REHEARSAL_CONTRIBUTION_RULE  # stated by allocation, which makes them
 TARGETS = {
     int(Target.NONE): None,
     int(Target.SINGLE): "single-school",

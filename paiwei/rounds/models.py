@@ -58,22 +58,24 @@ class Round(Base):
     position: Mapped[int]  # index in the policy's plan for the stage
     draw_id: Mapped[str] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(16))
-    # The exact frozen inputs: canonical JSON of {"policy": text, "scenario": mapping} and
-    # its SHA-256. Before the freeze: the inputs staged at creation (or none: from the DB).
-    inputs: Mapped[str | None] = mapped_column(Text)
     inputs_sha256: Mapped[str | None] = mapped_column(String(64))
     input_root: Mapped[str | None] = mapped_column(String(64))
-    freeze_statement: Mapped[str | None] = mapped_column(Text)  # signed, canonical JSON
     seed: Mapped[str | None] = mapped_column(String(64))
-    bundle: Mapped[str | None] = mapped_column(Text)  # canonical JSON (signed once published)
     bundle_sha256: Mapped[str | None] = mapped_column(String(64))
-    schools_report: Mapped[str | None] = mapped_column(Text)  # canonical JSON list
     keys: Mapped[dict[str, str] | None] = mapped_column(JSON)  # signer -> public key hex
     created_at: Mapped[datetime]
     frozen_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     drawn_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # The large documents come last: SQLite stores a row's columns in order, and a lookup
+    # reading the small columns above never walks these (megabytes) of overflow pages.
+    # The exact frozen inputs: canonical JSON of {"policy": text, "scenario": mapping}
+    # (SHA-256 above). Before the freeze: the inputs staged at creation.
+    inputs: Mapped[str | None] = mapped_column(Text)
+    freeze_statement: Mapped[str | None] = mapped_column(Text)  # signed, canonical JSON
+    bundle: Mapped[str | None] = mapped_column(Text)  # canonical JSON (signed once published)
+    schools_report: Mapped[str | None] = mapped_column(Text)  # canonical JSON list
 
 
 class RoundContribution(Base):

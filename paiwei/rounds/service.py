@@ -224,8 +224,10 @@ def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: 
         raise RoundError("out_of_order", detail=f"create the rounds before {round_id!r} first")
     if scenario is None and existing and existing[-1].inputs is not None:
         previous = json.loads(existing[-1].inputs)
-        scenario = previous.get("scenario")
-    staged = {"policy": policy_text, "scenario": _check_scenario(policy, st, scenario)}
+        if previous.get("source") == "file":  # a season from the database reads it again
+            scenario = previous.get("scenario")
+    staged = {"policy": policy_text, "scenario": _check_scenario(policy, st, scenario),
+              "source": "db" if scenario is None else "file"}
     text = _dump(staged)
     row = Round(district=policy.district, year=policy.year, stage=st.value, round=round_id,
                 position=position, draw_id=draw_id_of(policy, st, round_id, rehearsal=False),
@@ -266,6 +268,7 @@ def stage_inputs(*, db_session: Session, actor: audit.Actor, round_pk: int,
     staged = json.loads(row.inputs or "{}")
     policy = _policy(staged["policy"])
     staged["scenario"] = _check_scenario(policy, Stage(row.stage), scenario)
+    staged["source"] = "db" if scenario is None else "file"
     row.inputs = _dump(staged)
     row.inputs_sha256 = _sha(row.inputs)
     audit.append(db_session=db_session, actor=actor, action="round_inputs_staged", subject=_subject(row),
@@ -497,7 +500,7 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, district_k
     _require(row, State.CREATED, step="the freeze")
     earlier = _earlier(db_session, row)
     frozen, _ = _replay(policy, scenario, row, earlier, None)
-    text = _dump({"policy": staged["policy"], "scenario": scenario})
+    text = _dump({"policy": staged["policy"], "scenario": scenario, "source": staged.get("source", "file")})
     row.inputs, row.inputs_sha256, row.frozen_at = text, _sha(text), now
     if frozen is None:
         _transition(db_session, actor, row, "round_empty", State.EMPTY, now=now, reason="nobody to place")
@@ -788,33 +791,31 @@ def publication_of(*, db_session: Session, row: Round) -> RoundPublication:
 # --- result lookup ------------------------------------------------------------------------
 
 
-def _result_doc(db_session: Session, applicant: str, rows: Sequence[tuple[Round, RoundResult]]) -> dict[str, Any]:
-    last_round, last = rows[-1]
-    outcome = json.loads(last.outcome)
-    entries = []
-    for rnd, res in rows:
-        if res.entry is None:
-            continue
-        entry = json.loads(res.entry)
-        entry["verify"] = verify_command(f"rounds/{rnd.round}/bundle.json", rnd.keys or {})
-        entries.append(entry)
-    del db_session
-    return {"applicant": applicant, "season": f"{last_round.district}/{last_round.year}/{last_round.stage}",
-            "published_rounds": [r.round for r, _ in rows], **outcome, "rounds": entries,
-            "how_to_verify": HOW_TO_VERIFY}
-
-
 def result_for(*, db_session: Session, applicant: str, published_only: bool = True) -> dict[str, Any]:
     """An applicant's result over the published rounds (staff: ``published_only=False``
-    adds drawn but unpublished rounds). Raises ``RoundError('result_not_published')``."""
-    query = (select(Round, RoundResult).join(RoundResult, RoundResult.round_id == Round.id)
+    adds drawn but unpublished rounds). Raises ``RoundError('result_not_published')``.
+
+    Reads only the small columns of the rounds (never their inputs or bundles)."""
+    query = (select(Round.round, Round.district, Round.year, Round.stage, Round.keys,
+                    RoundResult.entry, RoundResult.outcome)
+             .join(RoundResult, RoundResult.round_id == Round.id)
              .where(RoundResult.applicant == applicant).order_by(Round.year, Round.stage, Round.position))
     if published_only:
         query = query.where(Round.state == State.PUBLISHED)
-    rows = [(r, res) for r, res in db_session.execute(query)]
+    rows = db_session.execute(query).all()
     if not rows:
         raise RoundError("result_not_published")
-    return _result_doc(db_session, applicant, rows)
+    last = rows[-1]
+    entries = []
+    for r in rows:
+        if r.entry is None:
+            continue
+        entry = json.loads(r.entry)
+        entry["verify"] = verify_command(f"rounds/{r.round}/bundle.json", r.keys or {})
+        entries.append(entry)
+    return {"applicant": applicant, "season": f"{last.district}/{last.year}/{last.stage}",
+            "published_rounds": [r.round for r in rows], **json.loads(last.outcome), "rounds": entries,
+            "how_to_verify": HOW_TO_VERIFY}
 
 
 def my_result(*, db_session: Session, user_id: int) -> dict[str, Any]:

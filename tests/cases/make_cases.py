@@ -323,6 +323,36 @@ case(
 )
 
 case(
+    "case_single_school_needs_hukou_in_catchment_reading",
+    "§四（二）1（1）",
+    "Under the reading single_school_basis = hukou-and-residence, only the child whose hukou lies in "
+    "P1's catchment too (人户一致) gets P1; a Beijing-hukou owner and a Chaoyang child with hukou "
+    "elsewhere in Z1 join Z1's multi-school draw.",
+    D,
+    [
+        child("c1", hukou={"kind": "chaoyang", "zone": "Z1-P1"}),
+        child("c2", hukou={"kind": "beijing"}, choices={"zone": ["P3"]}),
+        child("c3", choices={"zone": ["P2"]}),
+    ],
+    {
+        "c1": {"status": "placed", "school": "P1", "route": "single-school-address"},
+        "c2": {
+            "status": "placed",
+            "school": "P3",
+            "round": "multi-school",
+            "route": "hukou-not-in-catchment",
+        },
+        "c3": {
+            "status": "placed",
+            "school": "P2",
+            "round": "multi-school",
+            "route": "hukou-not-in-catchment",
+        },
+    },
+    readings={"single_school_basis": "hukou-and-residence"},
+)
+
+case(
     "case_renting_three_years_on_anniversary_eligible",
     "§三（一）1（3）",
     "Renting since 2021-05-01, registered, no property in Beijing, guardian employed 3 years: eligible, zone allocation.",

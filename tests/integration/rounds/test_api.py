@@ -4,13 +4,14 @@ result lookup after publication only, and the plan import."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from lottery import private_key_pem
-from paiwei.rounds.models import Plan
+from paiwei.rounds.models import Plan, Round
 from tests.integration.choices.helpers import act_as, beijing, set_up_district, verified_family
 from tests.integration.intake.helpers import STAFF_PASSWORD, Intake, make_staff
 from tests.integration.rounds.helpers import key
@@ -103,6 +104,13 @@ def test_a_round_from_the_database_through_the_api(intake: Intake) -> None:
     _as_staff(intake, "staff1")
     for path, body in (("run", None), ("freeze", _pem(1)), ("sign", _pem(1)), ("close-ceremony", None)):
         _problem(intake.client.post(f"/api/rounds/{rid}/{path}", json=body), 409, "round_published")
+
+    # The next round of a season from the database reads the database again at its freeze.
+    following = _ok(intake.client.post("/api/rounds", json={"stage": "primary"}), 201)
+    assert following["round"] == "single-school"
+    with intake.sessions() as s:
+        staged = json.loads(s.get(Round, following["id"]).inputs or "")  # type: ignore[union-attr]
+        assert staged["scenario"] is None and staged["source"] == "db"
 
     for family in families:
         act_as(intake, family, beijing(6, 11, 9))

@@ -294,3 +294,52 @@ def test_rehearsal_contribution_is_a_tagged_framed_hash() -> None:
     assert value != hashlib.sha256(b"\x00rehearsal/chaoyang/2024/primary/district").digest()
     assert rehearsal_contribution_value(b"a", "bc") != rehearsal_contribution_value(b"ab", "c")
     assert rehearsal_contribution_value(b"a", "x/1") != rehearsal_contribution_value(b"a", "x/2")
+
+
+def test_pair_order_and_ticket_ranks_match_the_plain_lexsort() -> None:
+    """The packed-key sort and the first-word ticket sort give exactly lexsort's order.
+
+    Ties on the first 64 bits of a ticket (forced here) take the four-word path.
+    """
+    import numpy as np  # noqa: PLC0415
+    from hypothesis import given, settings  # noqa: PLC0415
+    from hypothesis import strategies as st  # noqa: PLC0415
+
+    from allocation.engine import _sort_pairs, _ticket_ranks  # noqa: PLC0415
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(
+                st.integers(0, 40),
+                st.integers(0, 6),
+                st.integers(-3, 3),
+                st.binary(min_size=32, max_size=32),
+                st.booleans(),
+            ),
+            max_size=60,
+        )
+    )
+    def check(rows: list[tuple[int, int, int, bytes, bool]]) -> None:
+        tickets = [t if not same else bytes(8) + t[8:] for _, _, _, t, same in rows]
+        tr = _ticket_ranks(tickets)
+        if tickets:
+            words = np.frombuffer(b"".join(tickets), dtype=">u8").reshape(len(tickets), 4)
+            want = np.empty(len(tickets), dtype=np.int64)
+            want[np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))] = np.arange(
+                len(tickets)
+            )
+            assert tr.tolist() == want.tolist()
+        school = np.asarray([r[0] for r in rows], dtype=np.int64)
+        step = np.asarray([r[1] for r in rows], dtype=np.int64)
+        prio = np.asarray([r[2] for r in rows], dtype=np.int64)
+        # ties on every column included (a round has none): the stable order is kept
+        ticket = np.asarray([r[3][0] % 3 for r in rows], dtype=np.int64)
+        got = _sort_pairs(school, step, prio, ticket)
+        assert got.tolist() == np.lexsort((ticket, prio, step, school)).tolist()
+
+    check()
+    big = np.asarray([2**40, 1, 0], dtype=np.int64)  # too wide to pack: the lexsort path
+    zeros = np.zeros(3, dtype=np.int64)
+    order = _sort_pairs(big, zeros, zeros, np.asarray([2**30, 5, 7], dtype=np.int64))
+    assert order.tolist() == [2, 1, 0]
