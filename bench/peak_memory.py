@@ -3,7 +3,6 @@
 Jobs:
   draw N            build the workload's columnar table, then tickets + placement (DA)
   verify FILE       read a bundle file, parse it, verify it (the notary's whole job)
-  verify-stdlib-parse FILE   the same, parsed with the standard library's json
 Prints one JSON line: {"job", "seconds", "peak_rss_bytes"}: VmHWM of this process. Not
 ``resource.getrusage``'s ru_maxrss: on Linux that survives exec, so a child of a large
 pytest process would report its parent's size.
@@ -37,12 +36,12 @@ def main(argv: list[str]) -> int:
             table,
             lottery.tickets(bytes(32), table.applicant_ids),
         )
-    elif job in ("verify", "verify-stdlib-parse"):
+    elif job == "verify":
         import lottery  # noqa: PLC0415
 
         with open(arg, "rb") as fh:
             data = fh.read()
-        bundle = lottery.parse_bundle(data, accelerate=job == "verify")
+        bundle = lottery.parse_bundle(data)
         del data
         assert lottery.verify(bundle).valid
     else:
