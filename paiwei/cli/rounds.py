@@ -378,6 +378,17 @@ def publish(
         _show(row)
 
 
+@app.command("folder")
+def folder_command(ref: RoundArg, folder: Annotated[Path, typer.Option(help="the publication folder")]) -> None:
+    """Write a published round into a publication folder (idempotent; never overwrites)."""
+    from paiwei.rounds import service  # noqa: PLC0415
+
+    with _session() as db:
+        row = _round(db, ref)
+        changed = _call(lambda: service.write_folder(db_session=db, round_pk=row.id, folder=folder))
+        out.print(f"{row.draw_id} -> {folder}" + ("" if changed else " (already there)"), markup=False)
+
+
 @app.command("bundle")
 def bundle_command(ref: RoundArg, out_path: Annotated[Path, typer.Option("--out")]) -> None:
     """Write the round's bundle (as stored: unsigned, signed or countersigned)."""

@@ -51,5 +51,5 @@ class Base(DeclarativeBase):
 
 def import_all_models() -> None:
     """Import every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
-    for domain in ("accounts", "audit", "captcha", "choices", "intake", "sms", "windows"):
+    for domain in ("accounts", "audit", "captcha", "choices", "intake", "rounds", "sms", "windows"):
         importlib.import_module(f"paiwei.{domain}.models")

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 import lottery
@@ -175,6 +175,13 @@ def _require(row: Round, *states: State, step: str) -> None:
 
 def _transition(db_session: Session, actor: audit.Actor, row: Round, action: str, to: State, *,
                 now: datetime, reason: str | None = None) -> None:
+    # Compare-and-set: a concurrent step on the same round (another process that read the
+    # same state) makes this one fail instead of applying twice.
+    moved = db_session.execute(update(Round).where(Round.id == row.id, Round.state == row.state)
+                               .values(state=to).execution_options(synchronize_session=False))
+    if getattr(moved, "rowcount", 1) != 1:
+        db_session.rollback()
+        raise RoundError("out_of_order", detail=f"round {row.draw_id} changed state meanwhile")
     audit.append(db_session=db_session, actor=actor, action=action, subject=_subject(row), now=now,
                  from_state=row.state, to_state=to, reason=reason)
     row.state = to
@@ -412,7 +419,7 @@ def _replay(policy: Policy, scenario: Mapping[str, Any], row: Round, earlier: Se
         result = run_plan(policy, sc, source, reporter=reporter)
     except _Stop as stop:
         return stop.frozen, None
-    except (AllocationInputError, CeremonyError) as exc:
+    except (AllocationInputError, CeremonyError, lottery.InvalidBundle) as exc:
         raise RoundError("inputs_invalid", detail=str(exc)) from None
     if this is None or result.rounds[row.position].bundle is None:
         return None, None
@@ -757,6 +764,21 @@ def countersign(*, db_session: Session, actor: audit.Actor, round_pk: int,
             raise RoundError("publication_failed", detail=str(exc)) from None
     db_session.commit()
     return row
+
+
+def write_folder(*, db_session: Session, round_pk: int, folder: Path) -> bool:
+    """Write a published round into the publication folder (again): for a round published
+    through the API, or a copy on another server. Reads only; the writer refuses content
+    that differs from what the folder holds. Returns whether anything changed. Raises
+    ``RoundError``: ``out_of_order`` (not published), ``publication_failed``."""
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    if row.state != State.PUBLISHED:
+        raise RoundError("out_of_order", detail=f"round {row.draw_id} is {row.state}, not published")
+    try:
+        return publish_round(folder, season=season_of(db_session=db_session, row=row),
+                             publication=publication_of(db_session=db_session, row=row), keys=row.keys or {})
+    except (PublicationError, OSError) as exc:
+        raise RoundError("publication_failed", detail=str(exc)) from None
 
 
 def season_of(*, db_session: Session, row: Round) -> Season:

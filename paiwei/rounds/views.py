@@ -60,8 +60,14 @@ def _key(pem: SecretStr, passphrase: SecretStr | None) -> Any:
         raise RoundError("key_invalid") from None
 
 
+PLAN_BODY = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}}}}}
+
+
 @router.post("/plans/{year}", status_code=201, response_model=PlanRead,
-             responses=responses(400, 401, 403, 409, 422))
+             responses=responses(400, 401, 403, 409, 422), openapi_extra=PLAN_BODY)
 async def import_plan(year: int, district: str, fmt: str, request: Request, user: DistrictStaff,  # noqa: PLR0917
                       db_session: DbSession, now: Now) -> PlanRead | Any:
     """导入学校招生计划 (CSV or XLSX as the request body; ``fmt`` csv|xlsx). A file with any bad

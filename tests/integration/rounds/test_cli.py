@@ -86,6 +86,12 @@ def test_the_lifecycle_from_the_command_line(env: None, tmp_path: Path, db_sessi
          "--key", f"notary={public_key_hex(key(2))}")
     first = next(a for a in bundle["assignments"])
     assert read_result(tmp_path / "pub", first["applicant"]) is not None
+    # the same round written again (idempotent) and into a second folder: the same files
+    assert "(already there)" in _run("round", "folder", "1", "--folder", str(tmp_path / "pub"))
+    _run("round", "folder", "1", "--folder", str(tmp_path / "copy"))
+    for path in sorted((tmp_path / "pub").rglob("*.json")):
+        assert (tmp_path / "copy" / path.relative_to(tmp_path / "pub")).read_bytes() == path.read_bytes()
+    out = _run("round", "folder", "2", "--folder", str(tmp_path / "pub"), code=2)  # no round 2 yet
     status = json.loads(_run("round", "status", "--json"))
     assert status[0]["state"] == "published"
     assert [c["contributor"] for c in status[0]["contributions"]] == ["district", "notary-live-draw"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 import lottery
 from allocation import rehearsal_contributions, run_plan, scenario_from_mapping, shipped_policy
@@ -277,14 +277,68 @@ def test_the_same_inputs_and_ceremony_give_byte_identical_bundles(db_session: Se
 def test_results_are_only_shown_once_published(db_session: Session) -> None:
     season = Season(db_session)
     sc = scenario()
-    aid = sc["applicants"][0]["id"]
+    aid = next(a["id"] for a in sc["applicants"] if a["choices"].get("private_boarding"))
     row = season.run(season.ready(sc))
     with pytest.raises(RoundError) as exc:
         service.result_for(db_session=db_session, applicant=aid)
     assert _code(exc) == "result_not_published"
     staff = service.result_for(db_session=db_session, applicant=aid, published_only=False)
     assert staff["published_rounds"] == ["private-boarding"]
-    season.countersign(season.sign(row))
+    row = season.countersign(season.sign(row))
     mine = service.result_for(db_session=db_session, applicant=aid)
     assert mine["status"] in ("placed", "pending", "ineligible")
-    assert "lottery.verify" in mine["how_to_verify"] or mine["how_to_verify"]
+    assert mine["how_to_verify"]
+    [entry] = mine["rounds"]  # they took part in the private/boarding draw
+    assert entry["ticket"] in row.bundle  # type: ignore[operator]
+    assert "rounds/private-boarding/bundle.json" in entry["verify"]
+    assert all(f"{k}={v.hex()}" in entry["verify"] for k, v in keys_of(season).items())
+
+
+def test_a_step_taken_meanwhile_by_another_session_is_not_applied_twice(
+        db_session: Session, sessions: sessionmaker[Session]) -> None:
+    season = Season(db_session)
+    row = season.create(scenario())
+    row = season.freeze(row)
+    season.contribute(row)
+    assert db_session.get(Round, row.id).state == State.FROZEN  # type: ignore[union-attr]  (cached here)
+    with sessions() as other:
+        Season(other).close(other.get(Round, row.id))  # type: ignore[arg-type]
+    with pytest.raises(RoundError) as exc:
+        season.close(row)  # this session still holds the round as frozen
+    assert _code(exc) == "out_of_order"
+    db_session.rollback()
+    closes = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "ceremony_closed")).all()
+    assert len(closes) == 1
+    assert db_session.get(Round, row.id).state == State.READY  # type: ignore[union-attr]
+
+
+def test_a_later_round_refuses_inputs_that_change_an_earlier_published_round(db_session: Session) -> None:
+    season = Season(db_session)
+    season.publish(season.ready(scenario()))
+    changed = scenario()
+    victim = next(a for a in changed["applicants"] if a["choices"].get("private_boarding"))
+    victim["choices"]["private_boarding"] = []
+    second = season.create(changed)
+    with pytest.raises(RoundError) as exc:
+        season.freeze(second)
+    assert _code(exc) == "inputs_changed"
+    assert "private-boarding" in (exc.value.detail or "")
+    assert db_session.get(Round, second.id).state == State.CREATED  # type: ignore[union-attr]
+    service.stage_inputs(db_session=db_session, actor=STAFF, round_pk=second.id, scenario=scenario(), now=NOW)
+    assert season.freeze(second).state == State.FROZEN
+
+
+def test_a_round_with_nobody_to_place_is_empty_and_the_season_goes_on(db_session: Session) -> None:
+    season = Season(db_session)
+    sc = scenario()
+    for a in sc["applicants"]:
+        a["choices"].pop("private_boarding", None)
+    first = season.freeze(season.create(sc))
+    assert first.state == State.EMPTY and first.input_root is None and first.freeze_statement is None
+    for step in (season.contribute, season.close, season.run):
+        with pytest.raises(RoundError) as exc:
+            step(first)
+        assert _code(exc) == "out_of_order"
+    second = season.ready()  # the next round needs no published predecessor
+    assert second.round == "single-school" and second.state == State.READY
+    assert season.publish(second).state == State.PUBLISHED
