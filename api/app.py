@@ -8,12 +8,10 @@ from api import problems
 from paiwei.accounts.views import router as accounts_router
 from paiwei.audit.views import router as audit_router
 from paiwei.captcha.views import router as captcha_router
-from paiwei.choices import errors as choice_errors
 from paiwei.choices.views import router as choices_router
 from paiwei.db import make_engine, make_session_factory
 from paiwei.intake.views import router as intake_router
 from paiwei.review.views import router as review_router
-from paiwei.rounds import errors as round_errors
 from paiwei.rounds.views import router as rounds_router
 from paiwei.settings import Clock, Settings, system_clock
 from paiwei.sms.sender import SmsSender, sender_from_settings
@@ -37,8 +35,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.state.clock = clock
     app.state.sms_sender = sms_sender or sender_from_settings(settings)
     problems.install(app)
-    choice_errors.install(app)
-    round_errors.install(app)
     for router in (captcha_router, sms_router, intake_router, accounts_router, review_router,
                    audit_router, windows_router, choices_router, rounds_router):
         app.include_router(router, prefix="/api")

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paiwei.intake.errors import CATALOGUE, IntakeError
+from paiwei.intake.errors import CATALOGUE
+from paiwei.problems import ProblemError
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:paiwei:problem:"
@@ -63,10 +64,13 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _intake_error(_request: Request, exc: Exception) -> JSONResponse:
-    if not isinstance(exc, IntakeError):  # pragma: no cover - registered for IntakeError only
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, ProblemError):  # pragma: no cover - registered for ProblemError only
         raise exc
-    return problem_response(exc.code, field=exc.field, detail=exc.detail)
+    body = Problem(type=TYPE_BASE + exc.code, title=exc.title, status=exc.status, code=exc.code,
+                   detail=exc.detail, field=exc.field)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status,
+                        media_type=MEDIA_TYPE)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -92,6 +96,6 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(IntakeError, _intake_error)
+    app.add_exception_handler(ProblemError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

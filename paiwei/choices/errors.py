@@ -1,15 +1,16 @@
 """Errors of the choices and windows domains: a stable code, an HTTP status, Chinese text.
 
 The API turns :class:`ChoiceError` into problem+json (RFC 9457) with the same shape as
-intake's problems (``api.problems.Problem``); :func:`install` registers the handler.
+intake's problems (``api.problems.Problem``), through the one handler for ``ProblemError``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from paiwei.problems import ProblemError
 
 # code: (HTTP status, title in Chinese)
 CATALOGUE: dict[str, tuple[int, str]] = {
@@ -38,38 +39,11 @@ CATALOGUE: dict[str, tuple[int, str]] = {
 
 
 @dataclass(eq=False)
-class ChoiceError(Exception):
+class ChoiceError(ProblemError):
     """A rule of windows or choices was broken. ``code`` is stable; ``field`` names the input."""
 
+    CATALOGUE: ClassVar[Mapping[str, tuple[int, str]]] = CATALOGUE
     code: str
     field: str | None = None
     detail: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.code not in CATALOGUE:
-            raise KeyError(f"unknown error code {self.code!r}")
-        super().__init__(self.code)
-
-    @property
-    def status(self) -> int:
-        return CATALOGUE[self.code][0]
-
-    @property
-    def title(self) -> str:
-        return CATALOGUE[self.code][1]
-
-
-async def _choice_error(_request: Request, exc: Exception) -> JSONResponse:
-    from api.problems import MEDIA_TYPE, TYPE_BASE, Problem  # noqa: PLC0415  API layer only
-
-    if not isinstance(exc, ChoiceError):  # pragma: no cover - registered for ChoiceError only
-        raise exc
-    body = Problem(type=TYPE_BASE + exc.code, title=exc.title, status=exc.status, code=exc.code,
-                   detail=exc.detail, field=exc.field)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status,
-                        media_type=MEDIA_TYPE)
-
-
-def install(app: FastAPI) -> None:
-    """Render ``ChoiceError`` as problem+json."""
-    app.add_exception_handler(ChoiceError, _choice_error)

@@ -6,7 +6,11 @@ Every validation rule of the intake raises :class:`IntakeError` with one of the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
+
+from paiwei.problems import ProblemError
 
 # code: (HTTP status, title in Chinese)
 CATALOGUE: dict[str, tuple[int, str]] = {
@@ -67,22 +71,10 @@ CATALOGUE: dict[str, tuple[int, str]] = {
 
 
 @dataclass(eq=False)
-class IntakeError(Exception):
+class IntakeError(ProblemError):
     """A rule was broken. ``code`` is stable; ``field`` names the offending input."""
 
+    CATALOGUE: ClassVar[Mapping[str, tuple[int, str]]] = CATALOGUE
     code: str
     field: str | None = None
     detail: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.code not in CATALOGUE:
-            raise KeyError(f"unknown error code {self.code!r}")
-        super().__init__(self.code)
-
-    @property
-    def status(self) -> int:
-        return CATALOGUE[self.code][0]
-
-    @property
-    def title(self) -> str:
-        return CATALOGUE[self.code][1]

@@ -1,15 +1,16 @@
 """Errors of the round lifecycle: a stable code, an HTTP status, a Chinese title.
 
-The API renders :class:`RoundError` as problem+json (:func:`install`); the CLI prints
-one line and exits 2.
+The API renders :class:`RoundError` as problem+json (the one handler for
+``ProblemError``); the CLI prints :meth:`~paiwei.problems.ProblemError.line` and exits 2.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from paiwei.problems import ProblemError
 
 # code: (HTTP status, title in Chinese)
 CATALOGUE: dict[str, tuple[int, str]] = {
@@ -38,42 +39,11 @@ CATALOGUE: dict[str, tuple[int, str]] = {
 
 
 @dataclass(eq=False)
-class RoundError(Exception):
+class RoundError(ProblemError):
     """A lifecycle rule was broken. ``code`` is stable; ``detail`` says exactly what."""
 
+    CATALOGUE: ClassVar[Mapping[str, tuple[int, str]]] = CATALOGUE
     code: str
     detail: str | None = None
     field: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.code not in CATALOGUE:
-            raise KeyError(f"unknown error code {self.code!r}")
-        super().__init__(self.code)
-
-    @property
-    def status(self) -> int:
-        return CATALOGUE[self.code][0]
-
-    @property
-    def title(self) -> str:
-        return CATALOGUE[self.code][1]
-
-    def line(self) -> str:
-        """One line for the CLI."""
-        return f"{self.title}: {self.detail} [{self.code}]" if self.detail else f"{self.title} [{self.code}]"
-
-
-async def _round_error(_request: Request, exc: Exception) -> JSONResponse:
-    from api.problems import MEDIA_TYPE, TYPE_BASE, Problem  # noqa: PLC0415  API layer only
-
-    if not isinstance(exc, RoundError):  # pragma: no cover - registered for RoundError only
-        raise exc
-    body = Problem(type=TYPE_BASE + exc.code, title=exc.title, status=exc.status, code=exc.code,
-                   detail=exc.detail, field=exc.field)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status,
-                        media_type=MEDIA_TYPE)
-
-
-def install(app: FastAPI) -> None:
-    """Render ``RoundError`` as problem+json."""
-    app.add_exception_handler(RoundError, _round_error)
