@@ -1,45 +1,80 @@
-"""``paiwei demo`` end to end (smaller): every published bundle verifies with both keys,
-every applicant has a result file, the ceremony is real, the keys are private, and a
-second run starts clean."""
+"""``paiwei demo`` end to end (smaller): the season on SQLite through the API and the bulk
+import; every published bundle verifies with both keys, the API parents' locked choices
+are exactly what the published bundles drew with, every applicant has a result file, the
+database's audit chain verifies, the keys are private, and a second run starts clean."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shlex
 import stat
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 import lottery
-from allocation import generate_district
+from paiwei.accounts.models import User
+from paiwei.audit import service as audit
+from paiwei.choices.models import ChoiceSet, RoutingRecord
 from paiwei.cli import app
+from paiwei.db import make_engine, make_session_factory
+from paiwei.intake.models import Applicant, Status
+from paiwei.intake.transfer import NO_PASSWORD
 from paiwei.publication import RESULT_KEYS, read_index, read_result
 
-SIZE = ("--applicants", "500", "--schools", "12", "--seed", "11")
+API = 5
+SIZE = ("--applicants", "300", "--api-applicants", str(API), "--schools", "12", "--seed", "11")
+LIST_OF_ROUND = {"private-boarding": "private_boarding", "multi-school": "zone"}
 
 
 def run_demo(root: Path) -> Any:
     return CliRunner().invoke(app, ["demo", "--out", str(root), *SIZE], catch_exceptions=False)
 
 
-def test_demo_publishes_a_verifiable_season(tmp_path: Path) -> None:
-    root = tmp_path / "demo"
+@pytest.fixture(scope="module")
+def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("season") / "demo"
     result = run_demo(root)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    folder = root / "publication"
-    assert str(folder) in result.stdout and "python -m lottery.verify" in result.stdout
+    assert str(root / "publication") in result.stdout and "GET /api/results/me" in result.stdout
+    assert f"database: {root / 'paiwei.sqlite3'}" in result.stdout
+    # The printed verify command is exact: run it.
+    command = next(line for line in result.stdout.splitlines() if "-m lottery.verify" in line)
+    verified = subprocess.run(shlex.split(command), capture_output=True, check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    return root
 
+
+@pytest.fixture
+def db(demo_root: Path) -> Iterator[Session]:
+    engine = make_engine(f"sqlite:///{demo_root / 'paiwei.sqlite3'}")
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+def _bundles(folder: Path) -> dict[str, dict[str, Any]]:
+    return {e["round"]: lottery.parse_bundle((folder / e["bundle"]).read_bytes())
+            for e in read_index(folder)["rounds"]}
+
+
+def test_every_bundle_verifies_with_both_keys_and_a_real_ceremony(demo_root: Path) -> None:
+    folder = demo_root / "publication"
     index = read_index(folder)
-    assert index["final"] and index["rounds"]
+    assert index["final"] and len(index["rounds"]) == 4
     keys = json.loads((folder / "keys.json").read_bytes())["keys"]
     assert set(keys) == {"district", "notary"}
-    # The keys on disk are the ones that signed, and only their owner can read them.
-    for name, public in keys.items():
-        pem = root / "keys" / f"{name}.pem"
+    for name, public in keys.items():  # the keys on disk signed, and only their owner reads them
+        pem = demo_root / "keys" / f"{name}.pem"
         assert stat.S_IMODE(os.stat(pem).st_mode) == 0o600
         assert lottery.public_key_hex(lottery.load_private_key(pem.read_bytes())) == public
     trusted = {n: bytes.fromhex(k) for n, k in keys.items()}
@@ -50,26 +85,64 @@ def test_demo_publishes_a_verifiable_season(tmp_path: Path) -> None:
         report = lottery.verify(bundle, trusted)
         assert report.valid and not report.rehearsal
         contributions = {c["contributor"]: c for c in bundle["ceremony"]["contributions"]}
-        # Committed before the freeze (with commitment and nonce), and the live draws after it.
         assert {"district", "parent-representative"} <= {
-            n for n, c in contributions.items() if "commitment" in c
-        }
+            n for n, c in contributions.items() if "commitment" in c}
         assert {"notary-live-draw", "beacon-simulated"} <= {
-            n for n, c in contributions.items() if "commitment" not in c
-        }
+            n for n, c in contributions.items() if "commitment" not in c}
         assert all(b < 10 for b in bytes.fromhex(contributions["notary-live-draw"]["value"]))
 
-    ids = [a["id"] for a in generate_district(500, 12, seed=11)["applicants"]]
-    assert len(list((folder / "results").rglob("*.json"))) == len(ids)
-    for aid in ids:
-        doc = read_result(folder, aid)
-        assert doc is not None and set(doc) == RESULT_KEYS and doc["applicant"] == aid
+
+def test_api_parents_locked_choices_are_what_the_bundles_drew_with(demo_root: Path, db: Session) -> None:
+    api_users = db.scalars(select(User.id).where(User.role == "parent", User.password_hash != NO_PASSWORD)).all()
+    assert len(api_users) == API
+    locked: dict[tuple[str, str], list[str]] = {}
+    for row, pseudonym in db.execute(
+            select(ChoiceSet, Applicant.pseudonym).join(Applicant, Applicant.id == ChoiceSet.applicant_id)
+            .where(Applicant.user_id.in_(api_users))):
+        assert row.locked_at is not None and row.receipt_sha256 is not None
+        locked[(pseudonym, row.kind)] = list(row.schools)
+    assert locked, "the API parents submitted no choices"
+    compared: set[tuple[str, str]] = set()
+    for round_id, bundle in _bundles(demo_root / "publication").items():
+        kind = LIST_OF_ROUND.get(round_id)
+        if kind is None:
+            continue
+        for record in bundle["applicants"]:
+            key = (record["id"], kind)
+            if key in locked:
+                assert record["choices"] == locked[key], key
+                compared.add(key)
+    assert any(kind == "zone" for _, kind in compared)
+    # A list that no bundle drew with belongs to an applicant that round never entered
+    # (placed in an earlier round, or in a single-school zone's round): so says its result.
+    round_of_list = {kind: round_id for round_id, kind in LIST_OF_ROUND.items()}
+    for pseudonym, kind in set(locked) - compared:
+        doc = read_result(demo_root / "publication", pseudonym)
+        assert doc is not None
+        assert round_of_list[kind] not in {e["round"] for e in doc["rounds"]}, (pseudonym, kind)
+
+
+def test_every_applicant_has_a_result_and_the_audit_chain_verifies(demo_root: Path, db: Session) -> None:
+    folder = demo_root / "publication"
+    pseudonyms = db.scalars(select(Applicant.pseudonym).join(
+        RoutingRecord, RoutingRecord.applicant_id == Applicant.id).where(Applicant.status == Status.VERIFIED)).all()
+    assert len(pseudonyms) == 300
+    assert len(list((folder / "results").rglob("*.json"))) == len(pseudonyms)
+    for pseudonym in pseudonyms:
+        doc = read_result(folder, pseudonym)
+        assert doc is not None and set(doc) == RESULT_KEYS and doc["applicant"] == pseudonym
+    assert audit.verify(db_session=db) > len(pseudonyms)
+    # The bulk records' accounts carry no password hash at all, never a weak one.
+    hashes = db.scalars(select(User.password_hash)).all()
+    assert all(h == NO_PASSWORD or h.startswith("scrypt$15$8$1$") for h in hashes)
 
 
 def test_demo_runs_again_from_a_clean_folder_and_refuses_foreign_ones(tmp_path: Path) -> None:
     root = tmp_path / "demo"
-    assert run_demo(root).exit_code == 0
+    root.mkdir()
+    (root / ".paiwei-demo").write_text("an earlier demo's", "utf-8")
     stray = root / "publication" / "stray.txt"
+    stray.parent.mkdir()
     stray.write_text("left over", "utf-8")
     assert run_demo(root).exit_code == 0
     assert not stray.exists()
