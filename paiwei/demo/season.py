@@ -371,6 +371,7 @@ class Season:
                 commitments = {c.contributor: (c.commitment or b"").hex() for c in openings[row.id]}
                 if frozen.state == State.EMPTY:
                     self.say(f"  {row.round}: nobody to place (empty)")
+                    rounds.write_folder(db_session=s, round_pk=row.id, folder=folder)
                     done.append(RoundDone(row.round, frozen.state, row.draw_id, commitments=commitments))
                     continue
                 self.clock.advance(300)

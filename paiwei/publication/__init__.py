@@ -29,6 +29,7 @@ from paiwei.publication.records import round_publications, season_of
 from paiwei.publication.writer import (
     HOW_TO_VERIFY,
     dump,
+    publish_empty_round,
     publish_round,
     publish_season,
     read_index,
@@ -53,6 +54,7 @@ __all__ = [
     "RoundPublication",
     "Season",
     "dump",
+    "publish_empty_round",
     "publish_round",
     "publish_season",
     "read_index",

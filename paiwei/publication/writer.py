@@ -291,6 +291,59 @@ def publish_round(
     return _publish(folder, season, publication, keys, sync=True)
 
 
+def publish_empty_round(folder: Path, *, season: Season, round_id: str, reason: str) -> bool:
+    """Record in the index that ``round_id`` held no draw (nobody to place), in season order.
+
+    A round that held no draw has no bundle and no results, but the rounds after it can
+    only be published once the index accounts for it. Returns whether anything changed.
+    Raises PublicationOrderError, PublicationConflict (the round is already published
+    with a bundle or another reason), OSError.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if round_id not in season.rounds:
+        raise PublicationError(f"round {round_id!r} is not in the season")
+    index = _load(folder / "index.json")
+    if index is not None and index.get("season") != season.to_json():
+        raise PublicationConflict(f"{folder} holds another season (or the same with other rounds)")
+    rounds: list[dict[str, Any]] = list(index["rounds"]) if index else []
+    entry = {"round": round_id, "held": False, "reason": reason}
+    existing = [r for r in rounds if r["round"] == round_id]
+    if existing:
+        if existing[0] != entry:
+            raise PublicationConflict(
+                f"round {round_id!r} is already published; a published round never changes"
+            )
+        return False
+    published = [r["round"] for r in rounds]
+    position = season.rounds.index(round_id)
+    if published != list(season.rounds[:position]):
+        before = [r for r in season.rounds[:position] if r not in published]
+        raise PublicationOrderError(
+            f"round {round_id!r} comes after {before}, which are not published yet"
+        )
+    rounds.append(entry)
+    all_keys: dict[str, str] = dict(index["keys"]) if index else {}
+    done = [*published, round_id]
+    new_index = {
+        "format": PUBLICATION_FORMAT,
+        "season": season.to_json(),
+        "rounds": rounds,
+        "keys": dict(sorted(all_keys.items())),
+        "final": set(done) == set(season.rounds),
+        "results": "results/<h[:2]>/<h>.json, h as season.result_key.scheme says",
+    }
+    changed = False
+    if new_index["final"]:
+        # The season closed on rounds without a draw: the result files written with the
+        # last drawn round said "not final yet"; they are final now.
+        for path in sorted((folder / "results").rglob("*.json")):
+            doc = _load(path)
+            if isinstance(doc, dict) and doc.get("final") is False:
+                changed |= _write(path, dump({**doc, "final": True}), sync=True)
+    # The index goes last, as in _publish.
+    return _write(folder / "index.json", dump(new_index), sync=True) | changed
+
+
 def publish_season(
     folder: Path,
     *,

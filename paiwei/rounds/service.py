@@ -62,6 +62,7 @@ from paiwei.publication import (
     PublicationError,
     RoundPublication,
     Season,
+    publish_empty_round,
     publish_round,
     round_publications,
     verify_command,
@@ -757,13 +758,36 @@ def countersign(*, db_session: Session, actor: audit.Actor, round_pk: int,
     if folder is not None:
         db_session.flush()
         try:
-            publish_round(folder, season=season_of(db_session=db_session, row=row),
-                          publication=publication_of(db_session=db_session, row=row), keys=keys)
+            _publish_to_folder(db_session, row, folder, keys)
         except (PublicationError, OSError) as exc:
             db_session.rollback()
             raise RoundError("publication_failed", detail=str(exc)) from None
     db_session.commit()
     return row
+
+
+def _publish_to_folder(db_session: Session, row: Round, folder: Path, keys: dict[str, str]) -> bool:
+    """Write ``row`` into the folder, first recording the earlier rounds that held no draw
+    (the folder's index must account for every round before this one)."""
+    changed = _publish_empty_rounds(db_session, row, folder, through=False)
+    return changed | publish_round(folder, season=season_of(db_session=db_session, row=row),
+                                   publication=publication_of(db_session=db_session, row=row),
+                                   keys=keys)
+
+
+def _publish_empty_rounds(db_session: Session, row: Round, folder: Path, *, through: bool) -> bool:
+    """Record in the folder's index the rounds before ``row`` (and ``row`` itself when
+    ``through``) that held no draw because nobody was left to place."""
+    season = season_of(db_session=db_session, row=row)
+    changed = False
+    for earlier in season_rounds(db_session=db_session, district=row.district, year=row.year,
+                                 stage=row.stage):
+        if earlier.position > row.position or (earlier.position == row.position and not through):
+            break
+        if earlier.state == State.EMPTY:
+            changed |= publish_empty_round(folder, season=season, round_id=earlier.round,
+                                           reason="nobody to place")
+    return changed
 
 
 def write_folder(*, db_session: Session, round_pk: int, folder: Path) -> bool:
@@ -772,11 +796,12 @@ def write_folder(*, db_session: Session, round_pk: int, folder: Path) -> bool:
     that differs from what the folder holds. Returns whether anything changed. Raises
     ``RoundError``: ``out_of_order`` (not published), ``publication_failed``."""
     row = get_or_raise(db_session=db_session, round_pk=round_pk)
-    if row.state != State.PUBLISHED:
+    if row.state not in {State.PUBLISHED, State.EMPTY}:
         raise RoundError("out_of_order", detail=f"round {row.draw_id} is {row.state}, not published")
     try:
-        return publish_round(folder, season=season_of(db_session=db_session, row=row),
-                             publication=publication_of(db_session=db_session, row=row), keys=row.keys or {})
+        if row.state == State.EMPTY:  # no bundle: the index records that no draw was held
+            return _publish_empty_rounds(db_session, row, folder, through=True)
+        return _publish_to_folder(db_session, row, folder, row.keys or {})
     except (PublicationError, OSError) as exc:
         raise RoundError("publication_failed", detail=str(exc)) from None
 

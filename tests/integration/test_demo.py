@@ -154,3 +154,22 @@ def test_demo_runs_again_from_a_clean_folder_and_refuses_foreign_ones(tmp_path: 
     assert refused.exit_code == 2
     assert "refusing" in refused.stderr and "Traceback" not in refused.stderr
     assert (foreign / "thesis.tex").read_text("utf-8") == "keep me"
+
+
+def test_a_season_with_rounds_nobody_is_left_for_still_publishes_and_closes(tmp_path: Path) -> None:
+    """One child: the private/boarding and single-school rounds have nobody to place, the
+    district round nobody left. The rounds between must publish, and the season close."""
+    root = tmp_path / "tiny"
+    result = CliRunner().invoke(
+        app, ["demo", "--out", str(root), "--applicants", "1", "--api-applicants", "1"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    index = json.loads((root / "publication" / "index.json").read_text("utf-8"))
+    held = {r["round"]: r.get("held", True) for r in index["rounds"]}
+    assert held == {"private-boarding": False, "single-school": False,
+                    "multi-school": True, "district": False}
+    assert index["final"] is True
+    results = list((root / "publication" / "results").rglob("*.json"))
+    assert results
+    assert all(json.loads(p.read_text("utf-8"))["final"] is True for p in results)
