@@ -45,6 +45,14 @@ def label(name: str, code: str) -> str:
     return dict(items(name))[code]
 
 
+@cache
+def district_slug(code: str) -> str | None:
+    """The pinyin name a policy file uses for a district (``110105`` -> ``chaoyang``)."""
+    raw = resources.files(__package__).joinpath("districts.json").read_text(encoding="utf-8")
+    slugs = {str(i["code"]): str(i["slug"]) for i in json.loads(raw)["items"]}
+    return slugs.get(code)
+
+
 def streets_of(district: str) -> tuple[tuple[str, str], ...]:
     """Streets and areas of a district; data exists for Chaoyang (the policy's district)."""
     return items("chaoyang_streets") if district == CHAOYANG else ()

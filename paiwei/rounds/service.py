@@ -52,6 +52,7 @@ from allocation import (
     scenario_from_mapping,
 )
 from lottery import FrozenInputs, canonical_json, public_key_hex, sign_bundle
+from paiwei import data
 from paiwei.audit import service as audit
 from paiwei.choices.models import RoutingRecord
 from paiwei.intake.models import Applicant, Status
@@ -130,6 +131,14 @@ def get_plan(*, db_session: Session, district: str, year: int) -> Plan | None:
 
 
 # --- reading rounds ---------------------------------------------------------------------
+
+
+def require_district(*, district: str, staff_district: str | None) -> None:
+    """District staff act only on their own district's rounds (``staff_district`` is the
+    intake's code, e.g. 110105; rounds carry the policy's name, e.g. chaoyang). Raises
+    ``RoundError("out_of_district")``."""
+    if staff_district is None or data.district_slug(staff_district) != district:
+        raise RoundError("out_of_district", detail=f"rounds of {district}")
 
 
 def get_or_raise(*, db_session: Session, round_pk: int) -> Round:

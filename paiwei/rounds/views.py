@@ -48,6 +48,14 @@ def _actor(user: AuthUser) -> Actor:
     return Actor(user.id, user.role)
 
 
+def _scoped(db_session: Any, round_pk: int, user: AuthUser) -> None:
+    """District staff act only on their own district's rounds (notaries and auditors
+    are not tied to a district). Raises RoundError (round_not_found, out_of_district)."""
+    if user.role == Role.DISTRICT_STAFF:
+        row = service.get_or_raise(db_session=db_session, round_pk=round_pk)
+        service.require_district(district=row.district, staff_district=user.district)
+
+
 def _read(row: Round) -> RoundRead:
     return RoundRead.model_validate(row, from_attributes=True)
 
@@ -97,24 +105,27 @@ async def import_plan(year: int, district: str, fmt: str, request: Request, user
 
 @router.post("/rounds", status_code=201, response_model=RoundRead, responses=responses(401, 403, 409, 422))
 def create(body: RoundCreate, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
-    from allocation import shipped_policy_text  # noqa: PLC0415
+    from allocation import policy_from_text, shipped_policy_text  # noqa: PLC0415
 
     try:
         text = shipped_policy_text(body.policy)
     except (FileNotFoundError, ValueError, OSError):
         raise RoundError("inputs_invalid", detail=f"no shipped policy {body.policy!r}") from None
+    service.require_district(district=policy_from_text(text).district, staff_district=user.district)
     return _read(service.create(db_session=db_session, actor=_actor(user), policy_text=text,
                                 stage=body.stage, round_id=body.round, scenario=body.scenario, now=now))
 
 
 @router.get("/rounds/{round_pk}", response_model=RoundRead, responses=responses(401, 403, 404))
 def status(round_pk: int, _user: Verifier, db_session: DbSession) -> RoundRead:
+    _scoped(db_session, round_pk, _user)
     return _read(service.get_or_raise(db_session=db_session, round_pk=round_pk))
 
 
 @router.put("/rounds/{round_pk}/inputs", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
 def stage_inputs(round_pk: int, body: ScenarioIn, user: DistrictStaff, db_session: DbSession,
                  now: Now) -> RoundRead:
+    _scoped(db_session, round_pk, user)
     return _read(service.stage_inputs(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                                       scenario=body.scenario, now=now))
 
@@ -123,6 +134,7 @@ def stage_inputs(round_pk: int, body: ScenarioIn, user: DistrictStaff, db_sessio
              responses=responses(401, 403, 404, 409, 422))
 def commit(round_pk: int, body: CommitmentIn, user: CeremonyUser, db_session: DbSession,
            now: Now) -> ContributionRead:
+    _scoped(db_session, round_pk, user)
     row = service.record_commitment(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                                     contributor=body.contributor, commitment=body.commitment, now=now)
     return ContributionRead.model_validate(row, from_attributes=True)
@@ -130,6 +142,7 @@ def commit(round_pk: int, body: CommitmentIn, user: CeremonyUser, db_session: Db
 
 @router.post("/rounds/{round_pk}/freeze", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
 def freeze(round_pk: int, body: KeyIn, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
+    _scoped(db_session, round_pk, user)
     return _read(service.freeze(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                                 district_key=_key(body.pem, body.passphrase), now=now))
 
@@ -148,6 +161,7 @@ def freeze_statement(round_pk: int, db_session: DbSession) -> dict[str, Any]:
              responses=responses(401, 403, 404, 409, 422))
 def reveal(round_pk: int, body: RevealIn, user: CeremonyUser, db_session: DbSession,
            now: Now) -> ContributionRead:
+    _scoped(db_session, round_pk, user)
     row = service.reveal(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                          contributor=body.contributor, nonce=body.nonce, value=body.value, now=now)
     return ContributionRead.model_validate(row, from_attributes=True)
@@ -174,16 +188,19 @@ def waive(round_pk: int, body: WaiveIn, user: Notary, db_session: DbSession, now
 @router.post("/rounds/{round_pk}/close-ceremony", response_model=RoundRead,
              responses=responses(401, 403, 404, 409))
 def close_ceremony(round_pk: int, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
+    _scoped(db_session, round_pk, user)
     return _read(service.close_ceremony(db_session=db_session, actor=_actor(user), round_pk=round_pk, now=now))
 
 
 @router.post("/rounds/{round_pk}/run", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
 def run(round_pk: int, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
+    _scoped(db_session, round_pk, user)
     return _read(service.run(db_session=db_session, actor=_actor(user), round_pk=round_pk, now=now))
 
 
 @router.post("/rounds/{round_pk}/sign", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
 def sign(round_pk: int, body: KeyIn, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
+    _scoped(db_session, round_pk, user)
     return _read(service.sign(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                               district_key=_key(body.pem, body.passphrase), now=now))
 
@@ -202,6 +219,7 @@ def countersign(round_pk: int, body: CountersignIn, user: Notary, db_session: Db
 def results(round_pk: int, _user: DistrictStaff, db_session: DbSession, after: str = "",
             limit: int = 1000) -> list[StaffResultRead]:
     """Staff: the full result of a drawn round, page by page (by applicant id)."""
+    _scoped(db_session, round_pk, _user)
     rows = service.round_results(db_session=db_session, round_pk=round_pk, after=after,
                                  limit=max(1, min(limit, 5000)))
     return [StaffResultRead(**r) for r in rows]
@@ -210,6 +228,7 @@ def results(round_pk: int, _user: DistrictStaff, db_session: DbSession, after: s
 @router.get("/rounds/{round_pk}/package", response_model=NotaryPackage, responses=responses(401, 403, 404))
 def package(round_pk: int, _user: Verifier, db_session: DbSession) -> NotaryPackage:
     """Everything needed to verify the round: freeze statement, contributions, bundle, keys."""
+    _scoped(db_session, round_pk, _user)
     row = service.get_or_raise(db_session=db_session, round_pk=round_pk)
     contributions = [ContributionRead.model_validate(c, from_attributes=True)
                      for c in service.contributions_of(db_session=db_session, round_pk=round_pk)]
