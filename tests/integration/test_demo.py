@@ -173,3 +173,21 @@ def test_a_season_with_rounds_nobody_is_left_for_still_publishes_and_closes(tmp_
     results = list((root / "publication" / "results").rglob("*.json"))
     assert results
     assert all(json.loads(p.read_text("utf-8"))["final"] is True for p in results)
+
+
+def test_paiwei_verify_accepts_every_published_bundle_with_both_keys(demo_root: Path) -> None:
+    """The rounds issue: every bundle of the season through the `paiwei verify` command."""
+    folder = demo_root / "publication"
+    keys = json.loads((folder / "keys.json").read_bytes())["keys"]
+    assert set(keys) == {"district", "notary"}
+    bundles = [str(folder / e["bundle"]) for e in read_index(folder)["rounds"] if "bundle" in e]
+    assert bundles
+    args = ["verify", *bundles, "--json"]
+    for name, key in keys.items():
+        args += ["--key", f"{name}={key}"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(reports) == len(bundles)
+    assert all(r["valid"] and not r["rehearsal"] for r in reports)
+    assert {r["path"] for r in reports} == set(bundles)
