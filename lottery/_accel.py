@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-import numpy as np  # optional accelerator: imported only through lottery._engine.numpy_or_none
+# Optional accelerator: this module is imported only by lottery._engine.accelerator(), which
+# falls back to the plain-Python engines when NumPy is missing (tests block it to prove that).
+import numpy as np
 import numpy.typing as npt
 
 from lottery._mechanisms import Mechanism, Placement

@@ -70,7 +70,8 @@ def encoder(*, accelerate: bool) -> Callable[[Any], bytes]:
     """
     if accelerate:
         try:
-            import orjson  # noqa: PLC0415  optional accelerator
+            # Optional accelerator: without orjson the standard library gives the same bytes.
+            import orjson  # noqa: PLC0415
 
             option = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
