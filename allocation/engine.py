@@ -577,23 +577,6 @@ def _group_sizes(groups: IntArray) -> IntArray:
     return np.repeat(sizes, sizes)
 
 
-def _ticket_ranks(tickets: Sequence[bytes]) -> IntArray:
-    """Position in (ticket, id) order; members are id-sorted and the sort is stable."""
-    n = len(tickets)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    words = np.frombuffer(b"".join(tickets), dtype=">u8").reshape(n, 4)
-    # Tickets are 256-bit hashes: their first 64 bits already differ (a tie has odds of
-    # about n²/2⁶⁵). Sort on them alone and fall back to all four words on a tie.
-    order = np.argsort(words[:, 0], kind="stable")
-    first = words[order, 0]
-    if np.any(first[1:] == first[:-1]):
-        order = np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
-    ranks = np.empty(n, dtype=np.int64)
-    ranks[order] = np.arange(n, dtype=np.int64)
-    return ranks
-
-
 def _sort_pairs(school: IntArray, step: IntArray, prio: IntArray, ticket: IntArray) -> IntArray:
     """The order of ``np.lexsort((ticket, prio, step, school))``, by one int64 key when it fits.
 
@@ -620,6 +603,7 @@ def _pairs(
     placed: IntArray,
     rank: IntArray,
     tickets: Sequence[bytes],
+    applicant_ids: Sequence[str],
     mechanism: Mechanism,
 ) -> dict[str, IntArray]:
     m = inputs.members.size
@@ -631,7 +615,7 @@ def _pairs(
     owner, k = owner[applied], k[applied]
     school = inputs.choice[applied]
     prio = inputs.priority[applied]
-    tr = _ticket_ranks(tickets)
+    tr = np.asarray(lottery.rank_tickets(tickets, applicant_ids), dtype=np.int64)
     step = k if mechanism is Mechanism.PREFERENCE_FIRST else np.zeros_like(k)
     order = _sort_pairs(school, step, prio, tr[owner])
     owner, k, school, prio, step = owner[order], k[order], school[order], prio[order], step[order]
@@ -798,6 +782,7 @@ def run_plan(
                 placed=placed,
                 rank=rank,
                 tickets=outcome.tickets,
+                applicant_ids=outcome.table.applicant_ids,
                 mechanism=spec.mechanism,
             )
             results = tuple(

@@ -6,7 +6,7 @@ orjson and NumPy are optional accelerators that never change an answer.
 
 from lottery._canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_json, check_domain
 from lottery._draw import FORMAT, REHEARSAL_PREFIX, DrawOutcome, FrozenInputs, freeze, run_draw
-from lottery._engine import place
+from lottery._engine import place, rank_tickets
 from lottery._errors import InvalidBundle
 from lottery._inputs import input_root
 from lottery._mechanisms import Mechanism, Placement
@@ -52,6 +52,7 @@ __all__ = [
     "place",
     "private_key_pem",
     "public_key_hex",
+    "rank_tickets",
     "run_draw",
     "school_columns",
     "school_results",

@@ -21,6 +21,18 @@ def accelerator(accelerate: bool) -> ModuleType | None:
     return _accel
 
 
+def rank_tickets(
+    tickets: Sequence[bytes], applicant_ids: Sequence[str], *, accelerate: bool = True
+) -> Sequence[int]:
+    """Each applicant's position (0 first) in the protocol's lottery order: by ticket bytes,
+    ties by id bytes. A NumPy array on the accelerated path, a list otherwise."""
+    fast = accelerator(accelerate)
+    if fast is not None:
+        ranks: Sequence[int] = fast.ticket_ranks(tickets, applicant_ids)
+        return ranks
+    return _tickets.ticket_ranks(tickets, applicant_ids)
+
+
 def place(
     mechanism: Mechanism,
     table: DrawTable,
@@ -30,9 +42,8 @@ def place(
 ) -> Placement:
     """Run ``mechanism`` over the table with the given tickets (one per applicant, in table order)."""
     fast = accelerator(accelerate)
+    ranks = rank_tickets(tickets, table.applicant_ids, accelerate=accelerate)
     if fast is not None:
-        ranks = fast.ticket_ranks(tickets, table.applicant_ids)
         placement: Placement = fast.assign(mechanism, table, ranks)
         return placement
-    plain_ranks = _tickets.ticket_ranks(tickets, table.applicant_ids)
-    return _mechanisms.assign_plain(mechanism, table, plain_ranks)
+    return _mechanisms.assign_plain(mechanism, table, ranks)

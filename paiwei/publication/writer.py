@@ -250,17 +250,23 @@ def _publish(
         )
     keys_doc = {"format": KEYS_FORMAT, "keys": dict(sorted(all_keys.items()))}
     changed |= _write(folder / "keys.json", dump(keys_doc), sync=sync)
-    new_index = {
-        "format": PUBLICATION_FORMAT,
-        "season": season.to_json(),
-        "rounds": rounds,
-        "keys": dict(sorted(all_keys.items())),
-        "final": set(done) == set(season.rounds),
-        "results": "results/<h[:2]>/<h>.json, h as season.result_key.scheme says",
-    }
+    new_index = _index_doc(season, rounds, all_keys, done)
     # The index goes last: a round is published once the index lists it.
     changed |= _write(folder / "index.json", dump(new_index), sync=sync)
     return changed
+
+
+def _index_doc(
+    season: Season, rounds: list[dict[str, Any]], keys: Mapping[str, str], done: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "format": PUBLICATION_FORMAT,
+        "season": season.to_json(),
+        "rounds": rounds,
+        "keys": dict(sorted(keys.items())),
+        "final": set(done) == set(season.rounds),
+        "results": "results/<h[:2]>/<h>.json, h as season.result_key.scheme says",
+    }
 
 
 def _write(path: Path, data: bytes, *, sync: bool) -> bool:
@@ -324,14 +330,7 @@ def publish_empty_round(folder: Path, *, season: Season, round_id: str, reason: 
     rounds.append(entry)
     all_keys: dict[str, str] = dict(index["keys"]) if index else {}
     done = [*published, round_id]
-    new_index = {
-        "format": PUBLICATION_FORMAT,
-        "season": season.to_json(),
-        "rounds": rounds,
-        "keys": dict(sorted(all_keys.items())),
-        "final": set(done) == set(season.rounds),
-        "results": "results/<h[:2]>/<h>.json, h as season.result_key.scheme says",
-    }
+    new_index = _index_doc(season, rounds, all_keys, done)
     changed = False
     if new_index["final"]:
         # The season closed on rounds without a draw: the result files written with the

@@ -297,15 +297,17 @@ def test_rehearsal_contribution_is_a_tagged_framed_hash() -> None:
 
 
 def test_pair_order_and_ticket_ranks_match_the_plain_lexsort() -> None:
-    """The packed-key sort and the first-word ticket sort give exactly lexsort's order.
+    """The packed-key sort and the lottery order the engine takes from ``lottery.rank_tickets``
+    give exactly lexsort's order (round members are id-sorted, so id ties follow index).
 
-    Ties on the first 64 bits of a ticket (forced here) take the four-word path.
+    Ties on the first 64 bits of a ticket (forced here) take the exact path.
     """
     import numpy as np  # noqa: PLC0415
     from hypothesis import given, settings  # noqa: PLC0415
     from hypothesis import strategies as st  # noqa: PLC0415
 
-    from allocation.engine import _sort_pairs, _ticket_ranks  # noqa: PLC0415
+    import lottery  # noqa: PLC0415
+    from allocation.engine import _sort_pairs  # noqa: PLC0415
 
     @settings(max_examples=60, deadline=None)
     @given(
@@ -322,7 +324,8 @@ def test_pair_order_and_ticket_ranks_match_the_plain_lexsort() -> None:
     )
     def check(rows: list[tuple[int, int, int, bytes, bool]]) -> None:
         tickets = [t if not same else bytes(8) + t[8:] for _, _, _, t, same in rows]
-        tr = _ticket_ranks(tickets)
+        ids = [f"A{i:04d}" for i in range(len(tickets))]  # id-sorted, as round members are
+        tr = np.asarray(lottery.rank_tickets(tickets, ids), dtype=np.int64)
         if tickets:
             words = np.frombuffer(b"".join(tickets), dtype=">u8").reshape(len(tickets), 4)
             want = np.empty(len(tickets), dtype=np.int64)
