@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from anyio import to_thread
 from fastapi import FastAPI
 
 from api import problems
+from api.middleware import BodyLimit, SecurityHeaders
 from paiwei.accounts.views import router as accounts_router
 from paiwei.audit.views import router as audit_router
 from paiwei.captcha.views import router as captcha_router
@@ -18,17 +24,31 @@ from paiwei.sms.sender import SmsSender, sender_from_settings
 from paiwei.sms.views import router as sms_router
 from paiwei.windows.views import router as windows_router
 
+UPLOAD_PREFIXES = ("/api/plans/",)
+
 
 def create_app(settings: Settings, *, clock: Clock = system_clock,
                sms_sender: SmsSender | None = None) -> FastAPI:
     """Build the app. The schema must exist (``paiwei serve`` runs the migrations first)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes and dependencies run on this many threads; the pool below holds as
+        # many connections, so a thread never waits on the pool for a connection that
+        # another waiting thread holds (the results-day wedge).
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        yield
+
     app = FastAPI(
-        title="paiwei intake API",
+        title="paiwei API",
         version="0.1.0",
-        description="北京市义务教育入学服务平台（非本市户籍适龄儿童）注册、详细信息录入与审核。"
+        description="北京市义务教育入学服务平台（非本市户籍适龄儿童）注册、详细信息录入、审核与派位。"
         " Errors are application/problem+json (RFC 9457) with a stable `code`.",
+        lifespan=lifespan,
     )
-    engine = make_engine(settings.database_url, echo=settings.database_echo)
+    engine = make_engine(settings.database_url, echo=settings.database_echo,
+                         pool_size=settings.threads, max_overflow=settings.database_pool_overflow,
+                         pool_timeout=settings.database_pool_timeout_seconds)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
@@ -38,4 +58,18 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     for router in (captcha_router, sms_router, intake_router, accounts_router, review_router,
                    audit_router, windows_router, choices_router, rounds_router):
         app.include_router(router, prefix="/api")
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
+                       upload_prefixes=UPLOAD_PREFIXES, too_large=problems.too_large)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi  # noqa: PLC0415
+
+            app.openapi_schema = problems.document_common_problems(get_openapi(
+                title=app.title, version=app.version, description=app.description,
+                routes=app.routes))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -1,20 +1,17 @@
-"""Request dependencies: the database session, the clock, the SMS sender, the user.
-
-Role checks live here, never in route bodies: each route declares the roles it admits
-with one of the ``...User`` annotations, and unsafe methods also check the CSRF token.
+"""Request dependencies: the database session, the clock, the SMS sender, the client's
+address and the logged-in user. Who may call a route, over what, is declared with
+``api.scope.access`` (role, scope and CSRF checks), never checked in route bodies.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from paiwei.accounts.models import Role
 from paiwei.accounts.service import AuthUser, authenticate
 from paiwei.intake.errors import IntakeError
 from paiwei.settings import Settings
@@ -50,8 +47,19 @@ def get_sender(request: Request) -> SmsSender:
     return sender
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_ip(request: Request, settings: AppSettings) -> str:
+    """The client's address for throttling. ``X-Forwarded-For`` is believed only when the
+    connection comes from a proxy listed in ``PAIWEI_TRUSTED_PROXIES`` (default: none), and
+    then the address is the last one the trusted proxies did not add."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = settings.trusted_proxies
+    if peer not in trusted:
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+    for address in reversed(forwarded):
+        if address not in trusted:
+            return address[:45]
+    return peer
 
 
 DbSession = Annotated[Session, Depends(get_db)]
@@ -67,34 +75,3 @@ def current_user(request: Request, db_session: DbSession, settings: AppSettings,
     if user is None:
         raise IntakeError("not_authenticated")
     return user
-
-
-def require_roles(*roles: Role) -> Callable[..., Awaitable[AuthUser]]:
-    allowed = frozenset(roles)
-
-    async def dependency(request: Request,
-                         user: Annotated[AuthUser, Depends(current_user)]) -> AuthUser:
-        if user.role not in allowed:
-            raise IntakeError("forbidden")
-        if request.method not in SAFE_METHODS:
-            # Synchronizer token: the X-CSRF-Token header (API) or a csrf_token form field
-            # (HTML forms); SameSite=Strict on the cookie is a second line of defence.
-            token = request.headers.get(CSRF_HEADER)
-            if token is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
-                value = (await request.form()).get(CSRF_FORM_FIELD)
-                token = value if isinstance(value, str) else None
-            if token is None or not hmac.compare_digest(token, user.csrf_token):
-                raise IntakeError("csrf_failed")
-        return user
-
-    dependency.__name__ = "require_" + "_or_".join(sorted(allowed))
-    return dependency
-
-
-AnyUser = Annotated[AuthUser, Depends(require_roles(*Role))]
-ParentUser = Annotated[AuthUser, Depends(require_roles(Role.PARENT))]
-ReviewerUser = Annotated[AuthUser, Depends(require_roles(Role.STREET_REVIEWER, Role.DISTRICT_STAFF))]
-StreetReviewer = Annotated[AuthUser, Depends(require_roles(Role.STREET_REVIEWER))]
-DistrictStaff = Annotated[AuthUser, Depends(require_roles(Role.DISTRICT_STAFF))]
-AuditReader = Annotated[AuthUser, Depends(require_roles(Role.AUDITOR, Role.NOTARY, Role.DISTRICT_STAFF))]
-OutboxReader = Annotated[AuthUser, Depends(require_roles(Role.DISTRICT_STAFF, Role.AUDITOR))]

@@ -50,7 +50,8 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem responses a route may give."""
     described = {
         400: "请求格式不正确", 401: "未登录或登录失败", 403: "无权限或 CSRF 校验失败",
-        404: "未找到", 409: "与已有记录冲突", 422: "填写的信息不符合规则", 429: "操作过于频繁",
+        404: "未找到", 405: "不支持该请求方法", 409: "与已有记录冲突", 413: "提交的内容过大",
+        422: "填写的信息不符合规则", 429: "操作过于频繁", 503: "外部服务暂时不可用",
     }
     return {
         s: {"model": Problem, "description": described.get(s, "错误"),
@@ -87,12 +88,36 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):  # pragma: no cover
         raise exc
-    code = {401: "not_authenticated", 403: "forbidden", 404: "not_found"}.get(exc.status_code)
+    code = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+            413: "body_too_large"}.get(exc.status_code)
     if code is None:
         return JSONResponse({"type": "about:blank", "title": str(exc.detail), "status": exc.status_code,
                              "code": f"http_{exc.status_code}"}, status_code=exc.status_code,
                             media_type=MEDIA_TYPE)
-    return problem_response(code, status=exc.status_code)
+    return problem_response(code, status=exc.status_code,
+                            headers=dict(exc.headers) if exc.headers else None)
+
+
+COMMON_STATUSES = (405, 413, 422)
+"""Answers any route may give: a method it lacks, a body over the limit, a malformed
+parameter or body. Added to every operation of the OpenAPI document."""
+
+
+def document_common_problems(spec: dict[str, Any]) -> dict[str, Any]:
+    """Add the problem responses every route may give to each operation of ``spec``."""
+    common = responses(*COMMON_STATUSES)
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for status, entry in common.items():
+                answers = operation.setdefault("responses", {})
+                if str(status) not in answers:
+                    answers[str(status)] = {"description": entry["description"],
+                                            "content": entry["content"]}
+    return spec
+
+
+def too_large() -> JSONResponse:
+    return problem_response("body_too_large")
 
 
 def install(app: FastAPI) -> None:

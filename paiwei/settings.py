@@ -12,8 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-not-for-production"  # noqa: S105 - refused in production
 
 Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC datetime."""
@@ -31,6 +33,25 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite:///./var/paiwei.sqlite3"
     database_echo: bool = False
+
+    # Server secret for keyed hashes (HMAC-SHA256) of SMS codes and captcha answers, so a
+    # reader of the database cannot invert them. Production refuses the development value.
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+
+    # Serving: worker processes (uvicorn), and per process the threads that run sync
+    # routes; the database pool holds one connection per thread so that no request waits
+    # on the pool while holding another (the results-day wedge).
+    workers: int = 1
+    threads: int = 40
+    database_pool_overflow: int = 10
+    database_pool_timeout_seconds: float = 10.0
+
+    # Request bodies larger than this are refused with 413 before they are read whole.
+    max_body_bytes: int = 64 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024  # school plan uploads (CSV/XLSX)
+
+    # Proxies whose X-Forwarded-For is believed (exact addresses). Default: none.
+    trusted_proxies: frozenset[str] = frozenset()
 
     # Password hashing: scrypt (RFC 7914) from the standard library. N=2**15, r=8 uses
     # 128*N*r = 32 MiB per hash, the OWASP-recommended minimum. Tests lower N to 2**10
@@ -68,6 +89,19 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = 4 * 3600
     session_cookie_name: str = "paiwei_session"
     cookie_secure: bool = True
+
+    @model_validator(mode="after")
+    def _production_is_configured(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.get_secret_value() == DEVELOPMENT_SECRET or \
+                    len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("production needs PAIWEI_SECRET_KEY (32 characters or more)")
+            if self.sms_backend == "outbox":
+                raise ValueError("production needs an SMS gateway (PAIWEI_SMS_BACKEND=http): "
+                                 "the outbox is a development backend")
+            if not self.cookie_secure:
+                raise ValueError("production needs secure cookies (PAIWEI_COOKIE_SECURE=true)")
+        return self
 
     def account_prefix(self, now: datetime) -> str:
         year = self.intake_year if self.intake_year is not None else now.year

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import AnyUser, AppSettings, ClientIp, DbSession, Now, ParentUser, Sender
+from api.deps import AppSettings, ClientIp, DbSession, Now, Sender
 from api.problems import responses
+from api.scope import AnyUser, ParentUser, Public
 from paiwei.accounts import service
 from paiwei.accounts.schemas import (
     AccountCodeCreate,
@@ -20,7 +21,8 @@ from paiwei.accounts.schemas import (
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/accounts/login", response_model=SessionRead, responses=responses(401, 403, 422, 429))
+@router.post("/accounts/login", response_model=SessionRead, responses=responses(401, 403, 422, 429),
+             dependencies=[Public])
 def login(*, body: LoginCreate, response: Response, db_session: DbSession, settings: AppSettings,
           ip: ClientIp, now: Now) -> SessionRead:
     """Log in with the account number (or the child's ID number), password and captcha.
@@ -50,7 +52,7 @@ def me(user: AnyUser) -> MeRead:
 
 
 @router.post("/accounts/password-reset/code", status_code=202, response_model=MessageRead,
-             responses=responses(422, 429))
+             responses=responses(422, 429, 503), dependencies=[Public])
 def reset_code(body: ResetCodeCreate, db_session: DbSession, settings: AppSettings, sender: Sender,
                now: Now) -> MessageRead:
     """忘记密码: the 8-digit number or the ID number, and the registered mobile."""
@@ -59,7 +61,8 @@ def reset_code(body: ResetCodeCreate, db_session: DbSession, settings: AppSettin
     return MessageRead(message="短信验证码已发送至注册手机号")
 
 
-@router.post("/accounts/password-reset", response_model=MessageRead, responses=responses(422))
+@router.post("/accounts/password-reset", response_model=MessageRead, responses=responses(422),
+             dependencies=[Public])
 def reset(body: ResetCreate, db_session: DbSession, settings: AppSettings, now: Now) -> MessageRead:
     service.reset_password(db_session=db_session, settings=settings, login=body.login,
                            mobile=body.mobile, sms_code=body.sms_code, captcha_id=body.captcha_id,
@@ -69,7 +72,7 @@ def reset(body: ResetCreate, db_session: DbSession, settings: AppSettings, now: 
 
 
 @router.post("/accounts/me/sms-codes", status_code=202, response_model=MessageRead,
-             responses=responses(401, 403, 429))
+             responses=responses(401, 403, 429, 503))
 def account_code(*, body: AccountCodeCreate, user: ParentUser, db_session: DbSession,
                  settings: AppSettings, sender: Sender, now: Now) -> MessageRead:
     """获取验证码 for 修改密码 or 撤销账号; again only after 180 seconds."""

@@ -1,15 +1,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.deps import AuditReader, DbSession
+from api.deps import DbSession
+from api.params import After, Limit
 from api.problems import responses
+from api.scope import Scope, access
+from paiwei.accounts.models import Role
+from paiwei.accounts.service import AuthUser
 from paiwei.audit import service
 
 router = APIRouter(tags=["audit"])
+
+# The log is one chain over every district: its events are read by roles meant to span
+# districts (auditors, notaries); district staff may check that it verifies.
+ChainChecker = Annotated[AuthUser, access({Role.AUDITOR: Scope.ALL, Role.NOTARY: Scope.ALL,
+                                           Role.DISTRICT_STAFF: Scope.ALL})]
+EventReader = Annotated[AuthUser, access({Role.AUDITOR: Scope.ALL, Role.NOTARY: Scope.ALL})]
 
 
 class AuditVerifyRead(BaseModel):
@@ -33,7 +44,7 @@ class AuditEventRead(BaseModel):
 
 
 @router.get("/audit/verify", response_model=AuditVerifyRead, responses=responses(401, 403))
-def verify(_user: AuditReader, db_session: DbSession) -> AuditVerifyRead:
+def verify(_user: ChainChecker, db_session: DbSession) -> AuditVerifyRead:
     try:
         count = service.verify(db_session=db_session)
     except service.AuditChainError as exc:
@@ -42,7 +53,8 @@ def verify(_user: AuditReader, db_session: DbSession) -> AuditVerifyRead:
 
 
 @router.get("/audit/events", response_model=list[AuditEventRead], responses=responses(401, 403))
-def events(_user: AuditReader, db_session: DbSession, subject: str | None = None,
-           after: int = 0, limit: int = 100) -> list[AuditEventRead]:
-    rows = service.events(db_session=db_session, subject=subject, after=after, limit=min(limit, 1000))
+def events(_user: EventReader, db_session: DbSession,
+           subject: Annotated[str | None, Query(max_length=40)] = None,
+           after: After = 0, limit: Limit = 100) -> list[AuditEventRead]:
+    rows = service.events(db_session=db_session, subject=subject, after=after, limit=limit)
     return [AuditEventRead.model_validate(r, from_attributes=True) for r in rows]

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from api.deps import AppSettings, DbSession, Now
 from api.problems import responses
+from api.scope import Public
 from paiwei.captcha import service
 
 router = APIRouter(tags=["captcha"])
@@ -18,7 +19,7 @@ class CaptchaRead(BaseModel):
     expires_at: datetime
 
 
-@router.post("/captchas", status_code=201, response_model=CaptchaRead)
+@router.post("/captchas", status_code=201, response_model=CaptchaRead, dependencies=[Public])
 def new_captcha(db_session: DbSession, settings: AppSettings, now: Now) -> CaptchaRead:
     """A new image captcha (换一张). The answer is only in the image."""
     issued = service.issue(db_session=db_session, settings=settings, now=now)
@@ -27,7 +28,7 @@ def new_captcha(db_session: DbSession, settings: AppSettings, now: Now) -> Captc
 
 
 @router.get("/captchas/{captcha_id}.png", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}, **responses(422)})
+            responses={200: {"content": {"image/png": {}}}, **responses(422)}, dependencies=[Public])
 def captcha_image(captcha_id: str, db_session: DbSession, now: Now) -> Response:
     png = service.render_png(db_session=db_session, captcha_id=captcha_id, now=now)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

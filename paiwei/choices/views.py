@@ -4,8 +4,10 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 
-from api.deps import DbSession, DistrictStaff, Now, ParentUser
+from api.deps import DbSession, Now
+from api.params import YearQuery
 from api.problems import responses
+from api.scope import DistrictStaff, ParentUser
 from paiwei.choices import service
 from paiwei.choices.schemas import (
     ChoiceOptionsRead,
@@ -54,7 +56,7 @@ def receipt(kind: Kind, user: ParentUser, db_session: DbSession, now: Now,
 
 
 @router.get("/choices/counts", response_model=CountsRead, responses=responses(401, 403, 404, 409))
-def counts(kind: WindowKind, year: int, user: DistrictStaff, db_session: DbSession, now: Now) -> CountsRead:
+def counts(kind: WindowKind, year: YearQuery, user: DistrictStaff, db_session: DbSession, now: Now) -> CountsRead:
     """Applicants per school and per zone so far (oversubscription forecast)."""
     return service.counts(db_session=db_session, district=user.district or "", year=year, kind=kind,
                           now=now)
@@ -63,7 +65,7 @@ def counts(kind: WindowKind, year: int, user: DistrictStaff, db_session: DbSessi
 @router.get("/choices/counts.csv", response_class=Response, responses={
     200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM"},
     **responses(401, 403, 404, 409)})
-def counts_csv(kind: WindowKind, year: int, user: DistrictStaff, db_session: DbSession, now: Now) -> Response:
+def counts_csv(kind: WindowKind, year: YearQuery, user: DistrictStaff, db_session: DbSession, now: Now) -> Response:
     """The per-school counts as CSV."""
     read = service.counts(db_session=db_session, district=user.district or "", year=year, kind=kind,
                           now=now)

@@ -53,6 +53,14 @@ def district_slug(code: str) -> str | None:
     return slugs.get(code)
 
 
+def district_code(name: str) -> str | None:
+    """The district code for a code or a policy slug (``chaoyang`` -> ``110105``), else None."""
+    if name in codes("districts"):
+        return name
+    raw = resources.files(__package__).joinpath("districts.json").read_text(encoding="utf-8")
+    return next((str(i["code"]) for i in json.loads(raw)["items"] if i["slug"] == name), None)
+
+
 def streets_of(district: str) -> tuple[tuple[str, str], ...]:
     """Streets and areas of a district; data exists for Chaoyang (the policy's district)."""
     return items("chaoyang_streets") if district == CHAOYANG else ()

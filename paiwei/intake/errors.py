@@ -54,6 +54,9 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "reset_mismatch": (422, "账号（或证件号码）与注册手机号不匹配"),
     "not_authenticated": (401, "请先登录"),
     "forbidden": (403, "您没有权限进行此操作"),
+    "body_too_large": (413, "提交的内容过大"),
+    "method_not_allowed": (405, "不支持该请求方法"),
+    "sms_unavailable": (503, "短信服务暂时不可用，请稍后再试"),
     "csrf_failed": (403, "页面已过期，请刷新后重试"),
     # detailed information and review
     "basic_info_immutable": (409, "注册账号时填写的基本信息不能修改"),

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from api.deps import AppSettings, DbSession, Now, ParentUser, Sender
+from fastapi import APIRouter, Path
+
+from api.deps import AppSettings, DbSession, Now, Sender
 from api.problems import responses
+from api.scope import ParentUser, Public
 from paiwei import data
 from paiwei.intake import service
 from paiwei.intake.errors import IntakeError
@@ -21,15 +24,17 @@ from paiwei.intake.schemas import (
 router = APIRouter(tags=["intake"])
 
 
-@router.get("/enumerations/{name}", response_model=list[EnumerationItem], responses=responses(404))
-def enumeration(name: str) -> list[EnumerationItem]:
+@router.get("/enumerations/{name}", response_model=list[EnumerationItem], responses=responses(404),
+            dependencies=[Public])
+def enumeration(name: Annotated[str, Path(max_length=32)]) -> list[EnumerationItem]:
     """Choices for the forms: districts, chaoyang_streets, ethnic_groups, provinces, …"""
     if name not in data.ENUMERATIONS:
         raise IntakeError("not_found", field="name")
     return [EnumerationItem(code=c, name=n) for c, n in data.items(name)]
 
 
-@router.post("/intake/notices", status_code=201, response_model=NoticeRead, responses=responses(422))
+@router.post("/intake/notices", status_code=201, response_model=NoticeRead, responses=responses(422),
+             dependencies=[Public])
 def open_notice(body: NoticeCreate, db_session: DbSession, settings: AppSettings, now: Now) -> NoticeRead:
     """Show the guardian notice; agreement is accepted 10 seconds later at the earliest."""
     ticket = service.open_notice(db_session=db_session, district=body.district, now=now)
@@ -38,7 +43,7 @@ def open_notice(body: NoticeCreate, db_session: DbSession, settings: AppSettings
 
 
 @router.post("/intake/registrations", status_code=201, response_model=RegistrationRead,
-             responses=responses(409, 422))
+             responses=responses(409, 422, 503), dependencies=[Public])
 def register(body: RegistrationCreate, db_session: DbSession, settings: AppSettings, sender: Sender,
              now: Now) -> RegistrationRead:
     """账号注册 (figure 6). The account number is returned and sent by SMS."""

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import SecretStr
 
-from api.deps import DbSession, DistrictStaff, Now, ParentUser, require_roles
+from api.deps import DbSession, Now
+from api.locate import district_place, result_place, round_place
+from api.params import DistrictName, Pseudonym, RoundPk, Year
 from api.problems import responses
+from api.scope import DistrictStaff, ParentUser, Public, Scope, access
 from lottery import load_private_key
+from paiwei import data as data_of
 from paiwei.accounts.models import Role
 from paiwei.accounts.service import AuthUser
 from paiwei.audit.service import Actor
@@ -38,22 +42,21 @@ from paiwei.rounds.schemas import (
 
 router = APIRouter(tags=["rounds"])
 
-CeremonyUser = Annotated[AuthUser, Depends(require_roles(Role.DISTRICT_STAFF, Role.NOTARY))]
-Notary = Annotated[AuthUser, Depends(require_roles(Role.NOTARY))]
-Verifier = Annotated[AuthUser, Depends(require_roles(Role.NOTARY, Role.AUDITOR, Role.DISTRICT_STAFF))]
-MAX_PLAN_BYTES = 10 * 1024 * 1024
+_OWN = Scope.OWN_DISTRICT
+# Notaries and auditors are not tied to a district; district staff act on their own only.
+RoundStaff = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN}, locate=round_place)]
+CeremonyUser = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN, Role.NOTARY: Scope.ALL},
+                                          locate=round_place)]
+Notary = Annotated[AuthUser, access({Role.NOTARY: Scope.ALL}, locate=round_place)]
+Verifier = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN, Role.NOTARY: Scope.ALL,
+                                       Role.AUDITOR: Scope.ALL}, locate=round_place)]
+ResultReader = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN, Role.NOTARY: Scope.ALL,
+                                           Role.AUDITOR: Scope.ALL}, locate=result_place)]
+PlanImporter = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN}, locate=district_place)]
 
 
 def _actor(user: AuthUser) -> Actor:
     return Actor(user.id, user.role)
-
-
-def _scoped(db_session: Any, round_pk: int, user: AuthUser) -> None:
-    """District staff act only on their own district's rounds (notaries and auditors
-    are not tied to a district). Raises RoundError (round_not_found, out_of_district)."""
-    if user.role == Role.DISTRICT_STAFF:
-        row = service.get_or_raise(db_session=db_session, round_pk=round_pk)
-        service.require_district(district=row.district, staff_district=user.district)
 
 
 def _read(row: Round) -> RoundRead:
@@ -76,7 +79,8 @@ PLAN_BODY = {"requestBody": {"required": True, "content": {
 
 @router.post("/plans/{year}", status_code=201, response_model=PlanRead,
              responses=responses(400, 401, 403, 409, 422), openapi_extra=PLAN_BODY)
-async def import_plan(year: int, district: str, fmt: str, request: Request, user: DistrictStaff,  # noqa: PLR0917
+async def import_plan(year: Year, district: DistrictName, fmt: Annotated[str, Query(max_length=8)],  # noqa: PLR0917
+                      request: Request, user: PlanImporter,
                       db_session: DbSession, now: Now) -> PlanRead | Any:
     """导入学校招生计划 (CSV or XLSX as the request body; ``fmt`` csv|xlsx). A file with any bad
     row imports nothing: the answer lists every problem (422, ``errors``)."""
@@ -86,9 +90,7 @@ async def import_plan(year: int, district: str, fmt: str, request: Request, user
 
     if fmt not in FORMATS:
         raise RoundError("plan_invalid", detail=f"fmt must be one of {sorted(FORMATS)}")
-    data = await request.body()
-    if len(data) > MAX_PLAN_BYTES:
-        raise RoundError("plan_invalid", detail="the file is larger than 10 MiB")
+    data = await request.body()  # its size is bounded by the body-size middleware
     try:
         plan = parse_plan(data, fmt, source=f"upload.{fmt}")
     except PlanInvalid as exc:
@@ -97,7 +99,8 @@ async def import_plan(year: int, district: str, fmt: str, request: Request, user
         return JSONResponse({"type": TYPE_BASE + err.code, "title": err.title, "status": err.status,
                              "code": err.code, "detail": err.detail, "issues": issues},
                             status_code=err.status, media_type=MEDIA_TYPE)
-    row = service.import_plan(db_session=db_session, actor=_actor(user), district=district, year=year,
+    slug = data_of.district_slug(user.district or "") or ""  # plans carry the policy's name
+    row = service.import_plan(db_session=db_session, actor=_actor(user), district=slug, year=year,
                               plan=plan, now=now)
     return PlanRead(district=row.district, year=row.year, schools=len(row.schools), zones=len(row.zones),
                     source=row.source, source_sha256=row.source_sha256, imported_at=row.imported_at)
@@ -117,38 +120,34 @@ def create(body: RoundCreate, user: DistrictStaff, db_session: DbSession, now: N
 
 
 @router.get("/rounds/{round_pk}", response_model=RoundRead, responses=responses(401, 403, 404))
-def status(round_pk: int, _user: Verifier, db_session: DbSession) -> RoundRead:
-    _scoped(db_session, round_pk, _user)
+def status(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> RoundRead:
     return _read(service.get_or_raise(db_session=db_session, round_pk=round_pk))
 
 
 @router.put("/rounds/{round_pk}/inputs", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
-def stage_inputs(round_pk: int, body: ScenarioIn, user: DistrictStaff, db_session: DbSession,
+def stage_inputs(round_pk: RoundPk, body: ScenarioIn, user: RoundStaff, db_session: DbSession,
                  now: Now) -> RoundRead:
-    _scoped(db_session, round_pk, user)
     return _read(service.stage_inputs(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                                       scenario=body.scenario, now=now))
 
 
 @router.post("/rounds/{round_pk}/commitments", status_code=201, response_model=ContributionRead,
              responses=responses(401, 403, 404, 409, 422))
-def commit(round_pk: int, body: CommitmentIn, user: CeremonyUser, db_session: DbSession,
+def commit(round_pk: RoundPk, body: CommitmentIn, user: CeremonyUser, db_session: DbSession,
            now: Now) -> ContributionRead:
-    _scoped(db_session, round_pk, user)
     row = service.record_commitment(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                                     contributor=body.contributor, commitment=body.commitment, now=now)
     return ContributionRead.model_validate(row, from_attributes=True)
 
 
 @router.post("/rounds/{round_pk}/freeze", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
-def freeze(round_pk: int, body: KeyIn, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
-    _scoped(db_session, round_pk, user)
+def freeze(round_pk: RoundPk, body: KeyIn, user: RoundStaff, db_session: DbSession, now: Now) -> RoundRead:
     return _read(service.freeze(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                                 district_key=_key(body.pem, body.passphrase), now=now))
 
 
-@router.get("/rounds/{round_pk}/freeze-statement", responses=responses(404, 409))
-def freeze_statement(round_pk: int, db_session: DbSession) -> dict[str, Any]:
+@router.get("/rounds/{round_pk}/freeze-statement", responses=responses(404, 409), dependencies=[Public])
+def freeze_statement(round_pk: RoundPk, db_session: DbSession) -> dict[str, Any]:
     """The signed freeze statement (public: anyone may fetch it once the round is frozen)."""
     row = service.get_or_raise(db_session=db_session, round_pk=round_pk)
     if row.freeze_statement is None:
@@ -159,9 +158,8 @@ def freeze_statement(round_pk: int, db_session: DbSession) -> dict[str, Any]:
 
 @router.post("/rounds/{round_pk}/reveals", response_model=ContributionRead,
              responses=responses(401, 403, 404, 409, 422))
-def reveal(round_pk: int, body: RevealIn, user: CeremonyUser, db_session: DbSession,
+def reveal(round_pk: RoundPk, body: RevealIn, user: CeremonyUser, db_session: DbSession,
            now: Now) -> ContributionRead:
-    _scoped(db_session, round_pk, user)
     row = service.reveal(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                          contributor=body.contributor, nonce=body.nonce, value=body.value, now=now)
     return ContributionRead.model_validate(row, from_attributes=True)
@@ -169,7 +167,7 @@ def reveal(round_pk: int, body: RevealIn, user: CeremonyUser, db_session: DbSess
 
 @router.post("/rounds/{round_pk}/contributions", status_code=201, response_model=ContributionRead,
              responses=responses(401, 403, 404, 409, 422))
-def contribute(round_pk: int, body: ContributionIn, user: Notary, db_session: DbSession,
+def contribute(round_pk: RoundPk, body: ContributionIn, user: Notary, db_session: DbSession,
                now: Now) -> ContributionRead:
     """An after-freeze contribution: the notary's live draw, a public beacon value."""
     row = service.contribute(db_session=db_session, actor=_actor(user), round_pk=round_pk,
@@ -179,7 +177,7 @@ def contribute(round_pk: int, body: ContributionIn, user: Notary, db_session: Db
 
 @router.post("/rounds/{round_pk}/waivers", response_model=ContributionRead,
              responses=responses(401, 403, 404, 409, 422))
-def waive(round_pk: int, body: WaiveIn, user: Notary, db_session: DbSession, now: Now) -> ContributionRead:
+def waive(round_pk: RoundPk, body: WaiveIn, user: Notary, db_session: DbSession, now: Now) -> ContributionRead:
     row = service.waive(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                         contributor=body.contributor, reason=body.reason, now=now)
     return ContributionRead.model_validate(row, from_attributes=True)
@@ -187,27 +185,24 @@ def waive(round_pk: int, body: WaiveIn, user: Notary, db_session: DbSession, now
 
 @router.post("/rounds/{round_pk}/close-ceremony", response_model=RoundRead,
              responses=responses(401, 403, 404, 409))
-def close_ceremony(round_pk: int, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
-    _scoped(db_session, round_pk, user)
+def close_ceremony(round_pk: RoundPk, user: RoundStaff, db_session: DbSession, now: Now) -> RoundRead:
     return _read(service.close_ceremony(db_session=db_session, actor=_actor(user), round_pk=round_pk, now=now))
 
 
 @router.post("/rounds/{round_pk}/run", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
-def run(round_pk: int, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
-    _scoped(db_session, round_pk, user)
+def run(round_pk: RoundPk, user: RoundStaff, db_session: DbSession, now: Now) -> RoundRead:
     return _read(service.run(db_session=db_session, actor=_actor(user), round_pk=round_pk, now=now))
 
 
 @router.post("/rounds/{round_pk}/sign", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
-def sign(round_pk: int, body: KeyIn, user: DistrictStaff, db_session: DbSession, now: Now) -> RoundRead:
-    _scoped(db_session, round_pk, user)
+def sign(round_pk: RoundPk, body: KeyIn, user: RoundStaff, db_session: DbSession, now: Now) -> RoundRead:
     return _read(service.sign(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                               district_key=_key(body.pem, body.passphrase), now=now))
 
 
 @router.post("/rounds/{round_pk}/countersign", response_model=RoundRead,
              responses=responses(401, 403, 404, 409, 422))
-def countersign(round_pk: int, body: CountersignIn, user: Notary, db_session: DbSession, now: Now) -> RoundRead:
+def countersign(round_pk: RoundPk, body: CountersignIn, user: Notary, db_session: DbSession, now: Now) -> RoundRead:
     """The notary countersigns; the round is published once the bundle verifies."""
     key = _key(body.pem, body.passphrase) if body.pem is not None else None
     return _read(service.countersign(db_session=db_session, actor=_actor(user), round_pk=round_pk,
@@ -216,19 +211,18 @@ def countersign(round_pk: int, body: CountersignIn, user: Notary, db_session: Db
 
 @router.get("/rounds/{round_pk}/results", response_model=list[StaffResultRead],
             responses=responses(401, 403, 404))
-def results(round_pk: int, _user: DistrictStaff, db_session: DbSession, after: str = "",
-            limit: int = 1000) -> list[StaffResultRead]:
+def results(round_pk: RoundPk, _user: RoundStaff, db_session: DbSession,
+            after: Annotated[str, Query(max_length=40)] = "",
+            limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> list[StaffResultRead]:
     """Staff: the full result of a drawn round, page by page (by applicant id)."""
-    _scoped(db_session, round_pk, _user)
     rows = service.round_results(db_session=db_session, round_pk=round_pk, after=after,
-                                 limit=max(1, min(limit, 5000)))
+                                 limit=limit)
     return [StaffResultRead(**r) for r in rows]
 
 
 @router.get("/rounds/{round_pk}/package", response_model=NotaryPackage, responses=responses(401, 403, 404))
-def package(round_pk: int, _user: Verifier, db_session: DbSession) -> NotaryPackage:
+def package(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> NotaryPackage:
     """Everything needed to verify the round: freeze statement, contributions, bundle, keys."""
-    _scoped(db_session, round_pk, _user)
     row = service.get_or_raise(db_session=db_session, round_pk=round_pk)
     contributions = [ContributionRead.model_validate(c, from_attributes=True)
                      for c in service.contributions_of(db_session=db_session, round_pk=round_pk)]
@@ -245,6 +239,6 @@ def my_result(user: ParentUser, db_session: DbSession) -> ResultRead:
 
 
 @router.get("/results/{applicant}", response_model=ResultRead, responses=responses(401, 403, 404))
-def staff_result(applicant: str, _user: Verifier, db_session: DbSession) -> ResultRead:
+def staff_result(applicant: Pseudonym, _user: ResultReader, db_session: DbSession) -> ResultRead:
     """Staff and notaries: one applicant's result, including drawn rounds not yet published."""
     return ResultRead(**service.result_for(db_session=db_session, applicant=applicant, published_only=False))
