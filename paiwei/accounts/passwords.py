@@ -16,7 +16,9 @@ import re
 
 from paiwei.intake.errors import IntakeError
 
-_POLICY = re.compile(r"^(?=.*\d)(?=.*[a-z])(?=.*[A-Z])[\x21-\x7e]{8,20}$")
+# \Z, not $: "$" also matches before a final newline, so "Abcdef12\n" passed the CLI
+# and could then never log in.
+_POLICY = re.compile(r"(?=.*\d)(?=.*[a-z])(?=.*[A-Z])[\x21-\x7e]{8,20}\Z")
 
 
 def check_policy(password: str) -> None:
@@ -24,7 +26,7 @@ def check_policy(password: str) -> None:
 
     Raises ``IntakeError('password_policy')``.
     """
-    if not _POLICY.match(password):
+    if not _POLICY.match(password):  # anchored at the start by match(), at the end by \Z
         raise IntakeError("password_policy", field="password")
 
 

@@ -7,7 +7,9 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Secret = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# Passwords are taken exactly as typed (never stripped): the one policy check
+# (``passwords.check_policy``) refuses whitespace, for the API and the CLI alike.
+Secret = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=64)]
 
 
 class _In(BaseModel):

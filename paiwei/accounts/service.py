@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from paiwei.accounts.models import LoginAttempt, MobileQuota, Role, User, WebSession
@@ -25,6 +25,7 @@ from paiwei.accounts.passwords import (
 )
 from paiwei.audit import service as audit
 from paiwei.captcha import service as captcha
+from paiwei.db.base import UTCDateTime
 from paiwei.intake import identity
 from paiwei.intake.errors import IntakeError
 from paiwei.intake.models import Applicant
@@ -81,34 +82,27 @@ def login(*, db_session: Session, settings: Settings, login: str, password: str,
     Raises ``IntakeError``: ``captcha_invalid``, ``ip_throttled``, ``account_locked``,
     ``login_failed``, ``account_cancelled``.
     """
-    captcha.check(db_session=db_session, captcha_id=captcha_id, answer=captcha_answer, now=now)
-    window = now - timedelta(seconds=settings.login_ip_window_seconds)
-    recent = db_session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.ip == ip, LoginAttempt.at > window)
-    )
-    if (recent or 0) >= settings.login_ip_max_failures:
-        raise IntakeError("ip_throttled")
+    captcha.check(db_session=db_session, settings=settings, captcha_id=captcha_id, answer=captcha_answer, now=now)
+    # Both limits are taken before the password is checked, each committed at once, so
+    # that concurrent attempts cannot all pass a count read before any of them was counted.
+    attempt = _reserve_address(db_session, settings, ip, now)
     user = find_user(db_session=db_session, login=login)
     if user is None:
         verify_password(DUMMY_HASH_PASSWORD, _hash_pw(settings, "x"))  # same cost as a real check
-        db_session.add(LoginAttempt(ip=ip, at=now))
-        db_session.commit()
         raise IntakeError("login_failed")
-    if user.locked_until is not None and user.locked_until > now:
-        raise IntakeError("account_locked")
+    failures = _reserve_password_check(db_session, settings, user.id, now)
     if not verify_password(password, user.password_hash):
-        user.failed_logins += 1
-        locked = user.failed_logins >= settings.login_max_failures
+        locked = failures >= settings.login_max_failures
         if locked:
-            user.locked_until = now + timedelta(seconds=settings.login_lockout_seconds)
-            user.failed_logins = 0
-        db_session.add(LoginAttempt(ip=ip, at=now))
-        db_session.commit()
+            db_session.execute(update(User).where(User.id == user.id).values(
+                locked_until=literal(now + timedelta(seconds=settings.login_lockout_seconds),
+                                     UTCDateTime())))
+            db_session.commit()
         raise IntakeError("account_locked" if locked else "login_failed")
     if user.status != "active":
         raise IntakeError("account_cancelled")
-    user.failed_logins = 0
-    user.locked_until = None
+    db_session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
+    db_session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt))  # not a failure
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     expires = now + timedelta(seconds=settings.session_ttl_seconds)
@@ -118,6 +112,42 @@ def login(*, db_session: Session, settings: Settings, login: str, password: str,
     db_session.commit()
     log.info("login ok user_id=%s role=%s", user.id, user.role)
     return NewSession(token=token, csrf_token=csrf, role=Role(user.role), expires_at=expires)
+
+
+def _reserve_address(db_session: Session, settings: Settings, ip: str, now: datetime) -> int:
+    """Record the attempt from ``ip`` (committed), then count: the k-th of concurrent
+    attempts sees at least k, so at most the limit pass. Raises ``ip_throttled``."""
+    attempt = LoginAttempt(ip=ip, at=now)
+    db_session.add(attempt)
+    db_session.commit()
+    window = now - timedelta(seconds=settings.login_ip_window_seconds)
+    recent = db_session.scalar(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.ip == ip, LoginAttempt.at > window)
+    )
+    if (recent or 0) > settings.login_ip_max_failures:
+        db_session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt.id))
+        db_session.commit()
+        raise IntakeError("ip_throttled")
+    return attempt.id
+
+
+def _reserve_password_check(db_session: Session, settings: Settings, user_id: int, now: datetime) -> int:
+    """Take one of the account's password checks: an atomic UPDATE that passes only while
+    the account is not locked and has checks left (a lock that has run out starts a new
+    count). Returns the failures so far, this one included. Raises ``account_locked``."""
+    lapsed = User.locked_until.is_not(None)  # under the WHERE below: a lock that has run out
+    taken = db_session.execute(
+        update(User).where(
+            User.id == user_id,
+            or_(User.locked_until.is_(None), User.locked_until <= now),
+            or_(User.failed_logins < settings.login_max_failures, lapsed))
+        .values(failed_logins=case((lapsed, 1), else_=User.failed_logins + 1), locked_until=None)
+        .returning(User.failed_logins).execution_options(synchronize_session=False)
+    ).scalar()
+    db_session.commit()
+    if taken is None:
+        raise IntakeError("account_locked")
+    return int(taken)
 
 
 def authenticate(*, db_session: Session, token: str | None, now: datetime) -> AuthUser | None:
@@ -173,9 +203,9 @@ def reset_password(*, db_session: Session, settings: Settings, login: str, mobil
                    sms_code: str, captcha_id: str, captcha_answer: str, new_password: str,
                    new_password_confirm: str, now: datetime) -> None:
     """Forgotten password, step 2: captcha + SMS code, then a new password (manual §六 3)."""
-    captcha.check(db_session=db_session, captcha_id=captcha_id, answer=captcha_answer, now=now)
+    captcha.check(db_session=db_session, settings=settings, captcha_id=captcha_id, answer=captcha_answer, now=now)
     user = _user_with_mobile(db_session, login, mobile)
-    sms.consume_code(db_session=db_session, mobile=mobile, purpose="reset_password",
+    sms.consume_code(db_session=db_session, settings=settings, mobile=mobile, purpose="reset_password",
                      code=sms_code, now=now)
     user.password_hash = _new_password(settings, new_password, new_password_confirm)
     user.failed_logins = 0
@@ -203,7 +233,7 @@ def change_password(*, db_session: Session, settings: Settings, user_id: int, ne
     if user is None or user.mobile is None:
         raise IntakeError("forbidden")
     new_hash = _new_password(settings, new_password, new_password_confirm)
-    sms.consume_code(db_session=db_session, mobile=user.mobile, purpose="change_password",
+    sms.consume_code(db_session=db_session, settings=settings, mobile=user.mobile, purpose="change_password",
                      code=sms_code, now=now)
     user.password_hash = new_hash
     audit.append(db_session=db_session, actor=audit.Actor(user.id, user.role),
@@ -211,12 +241,13 @@ def change_password(*, db_session: Session, settings: Settings, user_id: int, ne
     db_session.commit()
 
 
-def cancel_account(*, db_session: Session, user_id: int, sms_code: str, now: datetime) -> None:
+def cancel_account(*, db_session: Session, settings: Settings, user_id: int, sms_code: str,
+                   now: datetime) -> None:
     """撤销账号: login is refused afterwards; the records stay for audit (manual §七 (二))."""
     user = db_session.get(User, user_id)
     if user is None or user.mobile is None or user.status != "active":
         raise IntakeError("forbidden")
-    sms.consume_code(db_session=db_session, mobile=user.mobile, purpose="cancel_account",
+    sms.consume_code(db_session=db_session, settings=settings, mobile=user.mobile, purpose="cancel_account",
                      code=sms_code, now=now)
     user.status = "cancelled"
     user.cancelled_at = now

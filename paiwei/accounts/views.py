@@ -94,6 +94,6 @@ def change_password(body: PasswordChange, user: ParentUser, db_session: DbSessio
 @router.post("/accounts/me/cancel", response_model=MessageRead, responses=responses(401, 403, 422))
 def cancel(*, body: CancelCreate, user: ParentUser, response: Response, db_session: DbSession,
            settings: AppSettings, now: Now) -> MessageRead:
-    service.cancel_account(db_session=db_session, user_id=user.id, sms_code=body.sms_code, now=now)
+    service.cancel_account(db_session=db_session, settings=settings, user_id=user.id, sms_code=body.sms_code, now=now)
     response.delete_cookie(settings.session_cookie_name, path="/")
     return MessageRead(message="撤销成功")

@@ -76,7 +76,8 @@ def verify(*, db_session: Session) -> int:
 
     Checks, in order: (1) sequence numbers run 1, 2, 3, … without gaps; (2) each event's
     ``prev_hash`` is the previous event's hash (genesis: 64 zeros); (3) each stored hash
-    equals the recomputed one; (4) the head records the last event.
+    equals the recomputed one; (4) the head records the last event (so an emptied or
+    shortened log fails: the head refuses to move backwards).
     """
     prev = GENESIS
     count = 0
@@ -95,6 +96,33 @@ def verify(*, db_session: Session) -> int:
             raise AuditChainError(f"event {event.seq}: content does not match its hash")
         prev = event.hash
     head = db_session.get(AuditHead, 1)  # step 4
-    if count and (head is None or head.last_seq != count or head.last_hash != prev):
-        raise AuditChainError(f"audit head does not record the last event {count}")
+    if head is None:
+        raise AuditChainError("the audit head is missing")
+    if head.last_seq != count or head.last_hash != prev:
+        # Also an emptied log: the head (which refuses to move backwards) still names the
+        # last event ever recorded.
+        raise AuditChainError(f"the audit head records event {head.last_seq}, the log ends at {count}")
     return count
+
+
+def head(*, db_session: Session) -> dict[str, int | str]:
+    """The chain's tip as published in freeze statements: ``{"seq": n, "hash": hex}``."""
+    row = db_session.get(AuditHead, 1)
+    if row is None:
+        return {"seq": 0, "hash": GENESIS}
+    return {"seq": row.last_seq, "hash": row.last_hash}
+
+
+def check_published_head(*, db_session: Session, seq: int, digest: str) -> None:
+    """The log must still hold event ``seq`` with hash ``digest`` (a head published in a
+    signed freeze statement): history before a published head cannot be rewritten
+    unseen. Raises ``AuditChainError``."""
+    if seq == 0:
+        if digest != GENESIS:
+            raise AuditChainError("a published head of event 0 must be the genesis hash")
+        return
+    event = db_session.get(AuditEvent, seq)
+    if event is None:
+        raise AuditChainError(f"published head {seq}: the event is missing from the log")
+    if event.hash != digest:
+        raise AuditChainError(f"published head {seq}: the log's event has another hash")

@@ -1,7 +1,13 @@
-"""Captcha use cases. ``check`` is called inside other use cases' transactions."""
+"""Captcha use cases. ``check`` is called inside other use cases' transactions.
+
+The answer is never stored: it is derived from the captcha's random id with HMAC under the
+server secret (``PAIWEI_SECRET_KEY``), so a reader of the database, or of a backup, cannot
+read answers, and the image is drawn from the same derivation when it is asked for.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -26,13 +32,21 @@ class IssuedCaptcha:
     expires_at: datetime
 
 
+def answer_for(settings: Settings, captcha_id: str) -> str:
+    """The answer of a captcha: HMAC-SHA256 of its id under the server secret, read as
+    ``captcha_length`` characters of the alphabet (the demo and tests read it the same way)."""
+    digest = hmac.new(settings.secret_key.get_secret_value().encode(), b"captcha|" + captcha_id.encode(),
+                      hashlib.sha256).digest()
+    return "".join(ALPHABET[b % len(ALPHABET)] for b in digest[: settings.captcha_length])
+
+
 def issue(*, db_session: Session, settings: Settings, now: datetime) -> IssuedCaptcha:
     """Create a captcha and commit it. The answer goes to the image, never to the client."""
     db_session.execute(delete(Captcha).where(Captcha.expires_at < now - timedelta(hours=1)))
-    answer = "".join(secrets.choice(ALPHABET) for _ in range(settings.captcha_length))
+    captcha_id = secrets.token_urlsafe(32)
+    answer = answer_for(settings, captcha_id)
     row = Captcha(
-        id=secrets.token_urlsafe(32),
-        answer=answer,
+        id=captcha_id,
         created_at=now,
         expires_at=now + timedelta(seconds=settings.captcha_ttl_seconds),
     )
@@ -41,15 +55,16 @@ def issue(*, db_session: Session, settings: Settings, now: datetime) -> IssuedCa
     return IssuedCaptcha(id=row.id, answer=answer, expires_at=row.expires_at)
 
 
-def render_png(*, db_session: Session, captcha_id: str, now: datetime) -> bytes:
+def render_png(*, db_session: Session, settings: Settings, captcha_id: str, now: datetime) -> bytes:
     """The image of a live captcha. Raises ``IntakeError('captcha_invalid')``."""
     row = db_session.get(Captcha, captcha_id)
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise IntakeError("captcha_invalid")
-    return ImageCaptcha(width=160, height=60).generate(row.answer).getvalue()
+    return ImageCaptcha(width=160, height=60).generate(answer_for(settings, captcha_id)).getvalue()
 
 
-def check(*, db_session: Session, captcha_id: str | None, answer: str | None, now: datetime) -> None:
+def check(*, db_session: Session, settings: Settings, captcha_id: str | None, answer: str | None,
+          now: datetime) -> None:
     """Consume the captcha (whatever the answer: one guess per image) and compare.
 
     Call it first in a use case, before any other write: it commits the consumption at
@@ -62,7 +77,7 @@ def check(*, db_session: Session, captcha_id: str | None, answer: str | None, no
     row = db_session.get(Captcha, captcha_id)
     if row is None:
         raise IntakeError("captcha_invalid", field="captcha_answer")
-    expected = row.answer
+    expected = answer_for(settings, captcha_id)
     claimed = db_session.execute(
         update(Captcha)
         .where(Captcha.id == captcha_id, Captcha.used_at.is_(None), Captcha.expires_at > now)

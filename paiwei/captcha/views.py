@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel
 
 from api.deps import AppSettings, DbSession, Now
@@ -29,6 +30,7 @@ def new_captcha(db_session: DbSession, settings: AppSettings, now: Now) -> Captc
 
 @router.get("/captchas/{captcha_id}.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}, **responses(422)}, dependencies=[Public])
-def captcha_image(captcha_id: str, db_session: DbSession, now: Now) -> Response:
-    png = service.render_png(db_session=db_session, captcha_id=captcha_id, now=now)
+def captcha_image(captcha_id: Annotated[str, Path(max_length=43)], db_session: DbSession,
+                  settings: AppSettings, now: Now) -> Response:
+    png = service.render_png(db_session=db_session, settings=settings, captcha_id=captcha_id, now=now)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -22,6 +22,7 @@ ENUMERATIONS = (
     "work_natures",
     "id_types",
     "nationalities",
+    "care_categories",
 )
 
 BEIJING_PROVINCE_CODE = "11"

@@ -8,10 +8,34 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+from paiwei.accounts.schemas import Secret
+from paiwei.db.limits import column_length
+from paiwei.intake.models import Applicant, NoticeView
+
+
+def _text(limit: int) -> object:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=limit)
+
+
+# Each string is bounded by the column it is stored in (a longer one would be a 500 on
+# PostgreSQL); tests/unit/intake/test_schema_limits.py checks every field against its column.
+Text = Annotated[str, _text(column_length(Applicant.actual_address))]
+ShortText = Annotated[str, _text(column_length(Applicant.child_name))]
+Code = Annotated[str, _text(32)]
+Token = Annotated[str, _text(column_length(NoticeView.token))]
+District = Annotated[str, _text(column_length(Applicant.district))]
+Street = Annotated[str, _text(column_length(Applicant.actual_street))]
+Province = Annotated[str, _text(column_length(Applicant.hukou_province))]
+Nationality = Annotated[str, _text(column_length(Applicant.child_nationality))]
+Kind = Annotated[str, _text(column_length(Applicant.hukou_type))]
+IdNumber = Annotated[str, _text(column_length(Applicant.child_id_number))]
+Ethnicity = Annotated[str, _text(column_length(Applicant.ethnicity))]
+Dwelling = Annotated[str, _text(column_length(Applicant.dwelling_type))]
+Mobile = Annotated[str, _text(column_length(Applicant.guardian_mobile))]
+Sex = Annotated[str, _text(column_length(Applicant.child_sex))]
+CertificateNo = Annotated[str, _text(column_length(Applicant.property_certificate_no))]
+Category = Annotated[str, _text(32)]
+MAX_CATEGORIES = 8
 
 
 class _In(BaseModel):
@@ -19,7 +43,7 @@ class _In(BaseModel):
 
 
 class NoticeCreate(_In):
-    district: Code = Field(description="入学区代码，如 110105（朝阳区）")
+    district: District = Field(description="入学区代码，如 110105（朝阳区）")
 
 
 class NoticeRead(BaseModel):
@@ -32,23 +56,23 @@ class NoticeRead(BaseModel):
 class RegistrationCreate(_In):
     """Figure 6. Every field is starred (required)."""
 
-    district: Code = Field(description="入学区（确定所在区）")
+    district: District = Field(description="入学区（确定所在区）")
     notice_token: Token
     notice_agreed: bool = Field(description="我已认真阅读并同意该条款")
     privacy_agreed: bool = Field(description="我已阅读并同意《个人信息保护政策》")
-    child_nationality: Code = Field(description="适龄儿童国籍，如 CHN")
-    hukou_province: Code = Field(description="适龄儿童户籍所在省/自治区/特别行政区代码")
-    hukou_district: Code | None = Field(default=None, description="户籍在北京市时：所在区代码")
-    residence_district: Code = Field(description="适龄儿童居住地：北京市的区代码")
+    child_nationality: Nationality = Field(description="适龄儿童国籍，如 CHN")
+    hukou_province: Province = Field(description="适龄儿童户籍所在省/自治区/特别行政区代码")
+    hukou_district: District | None = Field(default=None, description="户籍在北京市时：所在区代码")
+    residence_district: District = Field(description="适龄儿童居住地：北京市的区代码")
     child_name: ShortText
-    child_sex: Code = Field(description="M 男 / F 女")
+    child_sex: Sex = Field(description="M 男 / F 女")
     child_birth_date: Code = Field(description="出生日期，格式 YYYY-MM-DD")
-    child_id_type: Code
-    child_id_number: Code
+    child_id_type: Kind
+    child_id_number: IdNumber
     guardian_name: ShortText = Field(description="监护人（一）姓名")
-    guardian_mobile: Code = Field(description="监护人（一）手机号")
-    password: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    password_confirm: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    guardian_mobile: Mobile = Field(description="监护人（一）手机号")
+    password: Secret
+    password_confirm: Secret
     captcha_id: Token
     captcha_answer: Code
     sms_code: Code
@@ -60,13 +84,13 @@ class RegistrationRead(BaseModel):
 
 
 class PropertyIn(_In):
-    certificate_no: Code
+    certificate_no: CertificateNo
     certificate_date: Code = Field(description="发证日期 YYYY-MM-DD")
     address: Text
 
 
 class RentalIn(_In):
-    registration_no: Code = Field(description="北京市住房租赁监管平台登记备案编号")
+    registration_no: CertificateNo = Field(description="北京市住房租赁监管平台登记备案编号")
     registration_date: Code = Field(description="登记备案日期 YYYY-MM-DD")
 
 
@@ -74,39 +98,39 @@ class ChildDetailsIn(_In):
     """适龄儿童基本信息. The registered fields may be repeated but not changed."""
 
     name: ShortText | None = None
-    id_type: Code | None = None
-    id_number: Code | None = None
+    id_type: Kind | None = None
+    id_number: IdNumber | None = None
     birth_date: Code | None = None
-    sex: Code | None = None
-    nationality: Code | None = None
-    hukou_province: Code | None = None
+    sex: Sex | None = None
+    nationality: Nationality | None = None
+    hukou_province: Province | None = None
     hukou_address: Text
-    hukou_type: Code
-    ethnicity: Code
+    hukou_type: Kind
+    ethnicity: Ethnicity
     address: Text
 
 
 class ResidenceIn(_In):
-    district: Code
-    street: Code
+    district: District
+    street: Street
     address: Text
-    dwelling_type: Code
+    dwelling_type: Dwelling
     property: PropertyIn | None = None
     rental: RentalIn | None = None
 
 
 class GuardianIn(_In):
     name: ShortText
-    relation: Code
-    nationality: Code
-    hukou_province: Code
-    id_type: Code
-    id_number: Code
-    education: Code
-    phone: Code
-    work_nature: Code
+    relation: Kind
+    nationality: Nationality
+    hukou_province: Province
+    id_type: Kind
+    id_number: IdNumber
+    education: Kind
+    phone: Mobile
+    work_nature: Kind
     employer: Text
-    employer_district: Code
+    employer_district: District
     social_insurance_months: int = Field(ge=0, le=600, description="在本区缴纳社会保险月数")
 
 
@@ -114,7 +138,8 @@ class DetailsCreate(_In):
     child: ChildDetailsIn
     residence: ResidenceIn
     guardians: list[GuardianIn] = Field(description="一至两位法定监护人")
-    categories: list[Code] = Field(default_factory=list, description="照顾类别，如 台胞子女")
+    categories: list[Category] = Field(default_factory=list, max_length=MAX_CATEGORIES,
+                                       description="照顾类别（代码见 /api/enumerations/care_categories），如 taiwan 台籍学生")
 
 
 class GuardianRead(BaseModel):

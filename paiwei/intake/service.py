@@ -179,12 +179,12 @@ def register(*, db_session: Session, settings: Settings, sender: SmsSender,
     ``id_already_registered``, ``mobile_quota_exceeded``.
     """
     r = registration_in
-    captcha.check(db_session=db_session, captcha_id=r.captcha_id, answer=r.captcha_answer, now=now)
+    captcha.check(db_session=db_session, settings=settings, captcha_id=r.captcha_id, answer=r.captcha_answer, now=now)
     notice = db_session.get(NoticeView, r.notice_token)
     c = _check_registration(r, notice, settings, now)
 
     # Rule 7: the SMS code, single use.
-    sms.consume_code(db_session=db_session, mobile=c.mobile, purpose="register", code=r.sms_code, now=now)
+    sms.consume_code(db_session=db_session, settings=settings, mobile=c.mobile, purpose="register", code=r.sms_code, now=now)
     db_session.execute(
         update(NoticeView).where(NoticeView.token == c.notice.token).values(used_at=now)
         .execution_options(synchronize_session=False)
@@ -323,6 +323,10 @@ def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCrea
     res = d.residence
     prop_date, rent_date = _checked_dwelling(res)
     guardians = _checked_guardians(d)
+    for position, category in enumerate(d.categories):
+        _choice("care_categories", category, field=f"categories.{position}")
+    if len(set(d.categories)) != len(d.categories):
+        raise IntakeError("invalid_choice", field="categories")
 
     before = applicant.status
     applicant.hukou_address = d.child.hukou_address
@@ -338,7 +342,7 @@ def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCrea
     applicant.property_address = res.property.address if res.property else None
     applicant.rental_registration_no = res.rental.registration_no if res.rental else None
     applicant.rental_registration_date = rent_date
-    applicant.categories = list(d.categories)
+    applicant.categories = sorted(d.categories)
     applicant.guardians.clear()
     db_session.flush()
     applicant.guardians.extend(guardians)

@@ -150,7 +150,8 @@ class RoundPublication:
     ``bundle`` is the signed draw bundle; ``schools`` one summary per school (see
     docs/publication.md); ``entries`` the round entry of every applicant who took part
     (without ``verify``, which the writer adds); ``outcomes`` every applicant of the
-    season with their status once this round is published (keys OUTCOME_KEYS).
+    season with their status once this round is published (keys OUTCOME_KEYS);
+    ``freeze_statement`` the district's signed freeze statement, when there is one.
     """
 
     round: str
@@ -162,6 +163,8 @@ class RoundPublication:
     schools: Sequence[Mapping[str, Any]]
     entries: Mapping[str, Mapping[str, Any]]
     outcomes: Mapping[str, Mapping[str, Any]]
+    freeze_statement: Mapping[str, Any] | None = None
+    """The signed freeze statement (with the audit log's head), published beside the bundle."""
 
 
 def result_key(season_id: str, salt: bytes, applicant_id: str) -> str:

@@ -8,6 +8,8 @@
     rounds/<round>/schools.json     per school: seats, applied, admitted, direct/drawn, cut-off
     rounds/<round>/keys.json        the keys that signed this round's bundle
     rounds/<round>/round.json       what identifies the round's publication (hashes of the above)
+    rounds/<round>/freeze-statement.json  the district's signed freeze statement (input root,
+                                    commitments, the audit log's head), when the round has one
     results/<h[:2]>/<h>.json        one applicant's result, h = result_key(season, salt, id)
 
 A round's folder is written once, in one rename, and never changes: publishing it
@@ -83,6 +85,7 @@ def _round_files(
     schools = dump({"format": SCHOOLS_FORMAT, "round": pub.round, "schools": list(pub.schools)})
     key_file = dump({"format": KEYS_FORMAT, "keys": dict(sorted(keys.items()))})
     entries = canonical_json({aid: dict(e) for aid, e in pub.entries.items()})
+    statement = dump(dict(pub.freeze_statement)) if pub.freeze_statement is not None else None
     meta = dump(
         {
             "format": ROUND_FORMAT,
@@ -98,14 +101,19 @@ def _round_files(
             # Binds the per-applicant entries to this round without listing anyone.
             "entries_sha256": hashlib.sha256(entries).hexdigest(),
             "participants": len(pub.entries),
+            **({"freeze_statement_sha256": hashlib.sha256(statement).hexdigest()}
+               if statement is not None else {}),
         }
     )
-    return {
+    files = {
         "bundle.json": bundle,
         "schools.json": schools,
         "keys.json": key_file,
         "round.json": meta,
     }
+    if statement is not None:
+        files["freeze-statement.json"] = statement
+    return files
 
 
 def _check_publication(season: Season, pub: RoundPublication, keys: Mapping[str, str]) -> None:

@@ -531,6 +531,10 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, district_k
         "inputs_sha256": row.inputs_sha256, "schools": len(frozen.schools),
         "applicants": len(frozen.applicants), "commitments": commitments,
         "frozen_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        # The audit chain's tip, signed with the statement and published: rewriting the
+        # log's history before it is detected by anyone holding the public folder
+        # (`paiwei audit verify --against`).
+        "audit_head": audit.head(db_session=db_session),
     }
     signature = district_key.sign(tagged_hash(FREEZE_TAG, canonical_json(statement)))
     signed = {**statement, "signature": {"signer": DISTRICT,
@@ -841,7 +845,9 @@ def publication_of(*, db_session: Session, row: Round) -> RoundPublication:
                             section=str(allocation.get("section", "")), draw_id=row.draw_id,
                             mechanism=str(bundle.get("mechanism")), bundle=bundle,
                             schools=json.loads(row.schools_report or "[]"), entries=entries,
-                            outcomes=outcomes)
+                            outcomes=outcomes,
+                            freeze_statement=json.loads(row.freeze_statement)
+                            if row.freeze_statement else None)
 
 
 # --- result lookup ------------------------------------------------------------------------

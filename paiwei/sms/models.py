@@ -24,8 +24,23 @@ class SmsCode(Base):
     failed_attempts: Mapped[int] = mapped_column(default=0)
 
 
+class SmsCounter(Base):
+    """Throttles of one number, changed only by conditional ``UPDATE``s so that they hold
+    under concurrent requests: per purpose the time of the last code (180 s apart), and
+    under purpose ``*`` the number of codes in the current 24-hour window (the daily cap)."""
+
+    __tablename__ = "sms_counters"
+
+    mobile: Mapped[str] = mapped_column(String(11), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_at: Mapped[datetime | None]
+    window_start: Mapped[datetime | None]
+    count: Mapped[int] = mapped_column(default=0)
+
+
 class SmsOutbox(Base):
-    """Messages to send. The default sender stores them here (visible to staff, demo)."""
+    """Messages to send. The outbox sender (development and demo only: production settings
+    refuse it) stores them here; no route returns them."""
 
     __tablename__ = "sms_outbox"
 

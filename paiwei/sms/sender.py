@@ -9,6 +9,7 @@ from typing import Protocol
 import httpx
 from sqlalchemy.orm import Session
 
+from paiwei.intake.errors import IntakeError
 from paiwei.settings import Settings
 from paiwei.sms.models import SmsOutbox
 
@@ -34,8 +35,8 @@ class OutboxSender:
 class HttpGatewaySender:
     """Posts to an HTTP SMS gateway (``PAIWEI_SMS_GATEWAY_URL``), bearer-token auth.
 
-    The outbox row is written too (status ``sent`` or ``failed``) so staff can see what
-    went out; the gateway call happens before commit, so a failed call fails the use case.
+    The outbox row is written too (status ``sent``) as the record of what went out; the
+    gateway call happens before commit, so a failed call fails the use case.
     """
 
     def __init__(self, *, url: str, token: str | None, timeout: float,
@@ -45,13 +46,18 @@ class HttpGatewaySender:
         self._client = client or httpx.Client(timeout=timeout)
 
     def send(self, *, db_session: Session, mobile: str, body: str, now: datetime) -> None:
+        """Raises ``IntakeError('sms_unavailable')`` (503) when the gateway fails, refuses or
+        does not answer in time: the use case then fails and nothing of it is kept."""
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
-        response = self._client.post(self._url, json={"mobile": mobile, "text": body}, headers=headers)
-        ok = response.is_success
+        try:
+            response = self._client.post(self._url, json={"mobile": mobile, "text": body}, headers=headers)
+        except httpx.HTTPError as exc:
+            log.warning("sms gateway unreachable: %s", type(exc).__name__)
+            raise IntakeError("sms_unavailable") from None
         log.info("sms gateway answered status=%s", response.status_code)
-        db_session.add(SmsOutbox(mobile=mobile, body=body, created_at=now,
-                                 sent_at=now if ok else None, status="sent" if ok else "failed"))
-        response.raise_for_status()
+        if not response.is_success:
+            raise IntakeError("sms_unavailable")
+        db_session.add(SmsOutbox(mobile=mobile, body=body, created_at=now, sent_at=now, status="sent"))
 
 
 def sender_from_settings(settings: Settings) -> SmsSender:

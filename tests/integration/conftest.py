@@ -89,6 +89,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield url
     engine = make_engine(url)
     with engine.begin() as conn:
+        # The audit tables refuse TRUNCATE; the test database's owner resets them between
+        # tests with triggers off for this transaction only.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text(f"TRUNCATE {', '.join(all_tables(engine))} RESTART IDENTITY CASCADE"))
         conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
                      {"h": "0" * 64})

@@ -196,7 +196,7 @@ def test_street_reviewer_is_scoped_to_their_street(intake: Intake, parent: str) 
     _as_staff(intake, "other-street")
     assert intake.client.get("/api/review/applicants").json() == []
     response = intake.client.post(f"/api/review/applicants/{pseudonym}/material-approval")
-    assert _code(response, 403) == "out_of_scope"
+    assert _code(response, 403) == "out_of_street"
 
 
 def test_district_cannot_verify_before_street_material_review(intake: Intake, parent: str) -> None:

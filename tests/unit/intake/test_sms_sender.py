@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from paiwei.intake.errors import IntakeError
 from paiwei.settings import Settings
 from paiwei.sms.models import SmsOutbox
 from paiwei.sms.sender import HttpGatewaySender, OutboxSender, sender_from_settings
@@ -52,11 +53,24 @@ def test_gateway_posts_the_message_with_the_token_and_records_it() -> None:
     assert [(r.status, r.sent_at) for r in session.added if isinstance(r, SmsOutbox)] == [("sent", NOW)]
 
 
-def test_gateway_failure_fails_the_use_case() -> None:
+def test_gateway_failure_fails_the_use_case_with_a_503_problem() -> None:
     sender = HttpGatewaySender(url="https://sms.example/send", token=None, timeout=1,
                                client=httpx.Client(transport=httpx.MockTransport(
                                    lambda request: httpx.Response(503))))
     session = FakeSession()
-    with pytest.raises(httpx.HTTPStatusError):
+    with pytest.raises(IntakeError) as caught:
         sender.send(db_session=session, mobile="13900000001", body="x", now=NOW)  # type: ignore[arg-type]
-    assert session.added[0].status == "failed"
+    assert (caught.value.code, caught.value.status) == ("sms_unavailable", 503)
+    assert session.added == []
+
+
+@pytest.mark.parametrize("failure", [httpx.ConnectTimeout, httpx.ReadTimeout, httpx.ConnectError])
+def test_gateway_timeout_or_refusal_is_a_503_problem(failure: type[httpx.HTTPError]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise failure("no answer", request=request)
+
+    sender = HttpGatewaySender(url="https://sms.example/send", token=None, timeout=1,
+                               client=httpx.Client(transport=httpx.MockTransport(handler)))
+    with pytest.raises(IntakeError) as caught:
+        sender.send(db_session=FakeSession(), mobile="13900000001", body="x", now=NOW)  # type: ignore[arg-type]
+    assert caught.value.code == "sms_unavailable"
