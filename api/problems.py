@@ -88,8 +88,8 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):  # pragma: no cover
         raise exc
-    code = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-            413: "body_too_large"}.get(exc.status_code)
+    code = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 413: "body_too_large"}.get(exc.status_code)
     if code is None:
         return JSONResponse({"type": "about:blank", "title": str(exc.detail), "status": exc.status_code,
                              "code": f"http_{exc.status_code}"}, status_code=exc.status_code,
@@ -98,21 +98,28 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
                             headers=dict(exc.headers) if exc.headers else None)
 
 
-COMMON_STATUSES = (405, 413, 422)
-"""Answers any route may give: a method it lacks, a body over the limit, a malformed
-parameter or body. Added to every operation of the OpenAPI document."""
+COMMON_STATUSES = (400, 405, 413, 422)
+"""Answers any route may give: an unreadable body (not UTF-8, not JSON), a method it
+lacks, a body over the limit, a malformed parameter or body. Added to every operation of
+the OpenAPI document."""
 
 
 def document_common_problems(spec: dict[str, Any]) -> dict[str, Any]:
     """Add the problem responses every route may give to each operation of ``spec``."""
     common = responses(*COMMON_STATUSES)
+    problem_content = common[422]["content"]
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
+            answers = operation.setdefault("responses", {})
             for status, entry in common.items():
-                answers = operation.setdefault("responses", {})
                 if str(status) not in answers:
                     answers[str(status)] = {"description": entry["description"],
                                             "content": entry["content"]}
+            for status, entry in answers.items():
+                if status[:1] in "45":  # every error is problem+json (FastAPI's 422 says JSON)
+                    entry["content"] = problem_content
+    spec.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+    spec.get("components", {}).get("schemas", {}).pop("ValidationError", None)
     return spec
 
 

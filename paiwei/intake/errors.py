@@ -55,6 +55,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "not_authenticated": (401, "请先登录"),
     "forbidden": (403, "您没有权限进行此操作"),
     "body_too_large": (413, "提交的内容过大"),
+    "bad_request": (400, "请求格式不正确，无法读取提交的内容"),
     "method_not_allowed": (405, "不支持该请求方法"),
     "sms_unavailable": (503, "短信服务暂时不可用，请稍后再试"),
     "csrf_failed": (403, "页面已过期，请刷新后重试"),
