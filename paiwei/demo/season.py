@@ -38,6 +38,7 @@ from lottery import generate_key, private_key_pem, public_key_hex
 from paiwei.accounts.models import Role
 from paiwei.accounts.service import create_staff
 from paiwei.audit import service as audit
+from paiwei.audit.published import published_heads
 from paiwei.choices import rules
 from paiwei.choices import service as choices
 from paiwei.cli._common import write_private
@@ -456,6 +457,9 @@ class Season:
                 app.state.engine.dispose()
             with self.sessions() as s:
                 events = audit.verify(db_session=s)
+                # The log still holds every audit head the published freeze statements name.
+                for head in published_heads(folder):
+                    audit.check_published_head(db_session=s, seq=head.seq, digest=head.hash)
         finally:
             engine.dispose()
         return SeasonResult(self.db_path, folder, keys_dir, trusted, tuple(self.families),
