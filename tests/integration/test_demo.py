@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -191,3 +192,25 @@ def test_paiwei_verify_accepts_every_published_bundle_with_both_keys(demo_root: 
     assert len(reports) == len(bundles)
     assert all(r["valid"] and not r["rehearsal"] for r in reports)
     assert {r["path"] for r in reports} == set(bundles)
+
+
+def test_audit_verify_against_the_published_heads(demo_root: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: every freeze statement in the folder names an audit head the log still holds;
+    a statement whose head was altered is refused by name."""
+    folder = demo_root / "publication"
+    statements = sorted(folder.glob("rounds/*/freeze-statement.json"))
+    assert statements
+    monkeypatch.setenv("PAIWEI_DATABASE_URL", f"sqlite:///{demo_root / 'paiwei.sqlite3'}")
+    ok = CliRunner().invoke(app, ["audit", "verify", "--against", str(folder)])
+    assert ok.exit_code == 0, ok.output
+    assert f"published heads OK: {len(statements)} freeze statements" in ok.stdout
+    altered = tmp_path / "publication"
+    shutil.copytree(folder, altered)
+    target = altered / statements[0].relative_to(folder)
+    statement = json.loads(target.read_bytes())
+    statement["audit_head"]["seq"] += 1
+    target.write_text(json.dumps(statement), encoding="utf-8")
+    refused = CliRunner().invoke(app, ["audit", "verify", "--against", str(altered)])
+    assert refused.exit_code == 2
+    assert statements[0].relative_to(folder).as_posix() in refused.stderr
