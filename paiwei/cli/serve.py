@@ -24,4 +24,7 @@ def serve_command(
     settings = Settings()
     if migrate:
         upgrade_to_head(settings.database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 and
+    # let each failed login claim a new address; the app believes it only from
+    # PAIWEI_TRUSTED_PROXIES (api.deps.client_ip).
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)

@@ -421,3 +421,41 @@ def test_login_lock_expires(intake: Intake) -> None:
     assert codes == ["login_failed"] * 4 + ["account_locked"] * 2
     intake.clock.advance(timedelta(minutes=16).total_seconds())
     assert intake.login(account).status_code == 200
+
+
+def test_paiwei_serve_does_not_believe_forwarded_addresses(tmp_path: Path) -> None:
+    """Defect 6 as found: against `paiwei serve`, each failed login claimed a new address."""
+    import socket  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    import httpx  # noqa: PLC0415
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PAIWEI_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3",
+           "PAIWEI_LOGIN_IP_MAX_FAILURES": "2", "PAIWEI_COOKIE_SECURE": "false",
+           "PAIWEI_SCRYPT_LOG2_N": "10", "PAIWEI_ENVIRONMENT": "test"}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("paiwei")), "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/api"
+    try:
+        for _ in range(300):  # bounded wait for start-up (migrations first)
+            try:
+                httpx.get(f"{base}/enumerations/districts", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        codes = []
+        for i in range(4):
+            captcha_id = httpx.post(f"{base}/captchas", timeout=5).json()["captcha_id"]
+            answer = captcha.answer_for(Settings(), captcha_id)
+            response = httpx.post(f"{base}/accounts/login", timeout=10,
+                                  headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                                  json={"login": "nobody", "password": "Wrong-pass1",
+                                        "captcha_id": captcha_id, "captcha_answer": answer})
+            codes.append(response.json()["code"])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert codes == ["login_failed", "login_failed", "ip_throttled", "ip_throttled"]
