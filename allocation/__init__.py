@@ -7,7 +7,16 @@ draw made with :mod:`lottery`.
 
 from allocation._errors import AllocationError, AllocationInputError, PolicyError, ScenarioError
 from allocation.compare import compare_round
-from allocation.eligibility import RULES, Routing, Rule, Target, route
+from allocation.eligibility import (
+    ADDRESS_DECISIONS,
+    RULES,
+    UNMET,
+    Address,
+    Routing,
+    Rule,
+    Target,
+    route,
+)
 from allocation.engine import (
     REHEARSAL_CONTRIBUTION_RULE,
     REHEARSAL_CONTRIBUTION_TAG,
@@ -39,6 +48,7 @@ from allocation.policy import (
 from allocation.reporter import Reporter
 from allocation.scenario import (
     SCENARIO_FORMAT,
+    SCENARIO_FORMATS,
     Applicants,
     Scenario,
     School,
@@ -49,11 +59,15 @@ from allocation.scenario import (
 )
 
 __all__ = [
+    "ADDRESS_DECISIONS",
     "READING_SPECS",
     "REHEARSAL_CONTRIBUTION_RULE",
     "REHEARSAL_CONTRIBUTION_TAG",
     "RULES",
     "SCENARIO_FORMAT",
+    "SCENARIO_FORMATS",
+    "UNMET",
+    "Address",
     "AllocationError",
     "AllocationInputError",
     "AllocationResult",

@@ -92,7 +92,7 @@ class SchoolRound:
     listed: int
     applied: int
     admitted: int
-    mode: str  # "direct" | "drawn" (under the reading of §四（一）5)
+    mode: str  # "direct" | "drawn" (under the reading of §四（一）5) | "no-seats"
     cutoff_priority: int | None
     cutoff_ticket: str | None
 
@@ -397,7 +397,10 @@ class _Builder:
             # round's school_kinds (policy file) name them; the shipped plan names none, as
             # §四（二）1（4）、2（4）place by application and the child's disability, not by draw.
             cl = a.choices["zone"]
-            rows = self.sorted_rows(free & (rt.zone >= 0) & (cl.lengths > 0))
+            # §四（一）1: a child whose used address keeps it out of the zone's draw has
+            # target DISTRICT with its zone kept (the district round places it near home).
+            in_zone = (rt.zone >= 0) & (rt.target != Target.DISTRICT)
+            rows = self.sorted_rows(free & in_zone & (cl.lengths > 0))
             zos = self.zone_of_school
             ok_kind = np.zeros(len(self.schools), dtype=np.bool_)
             ok_kind[schools] = True
@@ -873,7 +876,12 @@ def _object_column(values: Sequence[str]) -> npt.NDArray[np.object_]:
 
 
 def _mode(policy: Policy, applied: int, seats: int) -> str:
-    """Direct or drawn, under the reading of §四（一）5 for applicants equal to seats."""
+    """Direct or drawn, under the reading of §四（一）5 for applicants equal to seats.
+
+    A school with no seats left admits nobody and draws nothing: ``no-seats``.
+    """
+    if seats == 0:
+        return "no-seats"
     if applied < seats or (applied == seats and policy.readings.equal_counts_as_direct):
         return "direct"
     return "drawn"

@@ -18,14 +18,15 @@ import numpy as np
 import numpy.typing as npt
 
 from allocation._gc import collector_paused
-from allocation.eligibility import RULES, Rule
+from allocation.eligibility import RULES, UNMET, R, Rule
 from allocation.engine import AllocationResult, Outcome, RoundRecord
 from allocation.policy import RoundKind
-from allocation.scenario import BoolArray, IntArray
+from allocation.scenario import IntArray
 from lottery import Mechanism
 
 _T = TypeVar("_T")
 
+MODES = ("direct", "drawn", "no-seats")  # a school's mode in a round (at a step)
 TICKET_SHOWN = 12  # hex digits of a ticket shown to parents
 ROW_BLOCK = 4096  # explanations built together (one lookup builds its block)
 
@@ -40,7 +41,7 @@ class Attempt:
     choice: int  # 1-based position in the round's list
     step: int | None  # preference-first: the step (1-based); None under deferred acceptance
     admitted: bool
-    mode: str  # the school's mode in the round: "direct" | "drawn"
+    mode: str  # the school's mode in the round: "direct" | "drawn" | "no-seats"
     priority: int
     position: int  # 1-based, among those competing (at that step)
     competitors: int
@@ -102,6 +103,8 @@ class Explanation:
     zone: str | None
     rounds: tuple[RoundExplanation, ...]
     text: str
+    address: Rule  # §四（一）1: the decision on the address (every applicant)
+    unmet: tuple[Rule, ...]  # every condition found not met, in the order of the text
 
     def to_json(self) -> dict[str, Any]:
         def rule(r: Rule) -> dict[str, str]:
@@ -113,6 +116,8 @@ class Explanation:
             "eligibility": rule(self.eligibility),
             "route": rule(self.route),
             "priority": rule(self.priority),
+            "address": rule(self.address),
+            "unmet": [rule(r) for r in self.unmet],
             "zone": self.zone,
             "rounds": [r.to_json() for r in self.rounds],
             "text": self.text,
@@ -169,7 +174,7 @@ class _RoundColumns:
 
     order: IntArray  # pair indices
     starts: IntArray  # per member: first entry in ``order`` (members + 1)
-    direct: BoolArray  # per pair: the school admitted directly (at that step)
+    mode: IntArray  # per pair: MODES index of the school (at that step)
     classes: npt.NDArray[np.object_]  # per member: priority class (one per child), None at end
     tickets: npt.NDArray[np.object_]  # per member: ticket hex, None at the end
     shorts: npt.NDArray[np.object_]  # per member: ticket as shown to parents, None at the end
@@ -218,13 +223,15 @@ class Explainer:
         starts = np.searchsorted(r.pair_member[order], np.arange(members + 1))
         count, seats = r.pair_count, r.pair_seats
         if r.spec.mechanism is Mechanism.PREFERENCE_FIRST:
-            # whether the school drew at that step (§四（一）5 reading for equal counts)
+            # whether the school drew at that step (§四（一）5 reading for equal counts);
+            # with no seats left it admits nobody and draws nothing
             equal_direct = self.result.policy.readings.equal_counts_as_direct
             direct = (count < seats) | ((count == seats) & equal_direct)
+            mode = np.where(seats == 0, 2, np.where(direct, 0, 1))
         else:
             by_id = {sr.school: sr.mode for sr in r.results}
-            direct_at = [by_id[self._school_ids[j]] == "direct" for j in r.schools.tolist()]
-            direct = np.asarray(direct_at, dtype=np.bool_)[r.pair_school]
+            mode_at = [MODES.index(by_id[self._school_ids[j]]) for j in r.schools.tolist()]
+            mode = np.asarray(mode_at, dtype=np.int64)[r.pair_school]
         # one priority class per child within a round (the engine builds them so)
         member_class = np.zeros(members, dtype=np.int64)
         member_class[r.pair_member] = r.pair_priority
@@ -232,7 +239,7 @@ class Explainer:
         return _RoundColumns(
             order=order,
             starts=starts,
-            direct=direct,
+            mode=mode.astype(np.int64),
             classes=_table(member_class.tolist(), none=True),
             tickets=_table(hexes, none=True),
             shorts=_table([_short(t) for t in hexes], none=True),
@@ -266,7 +273,7 @@ class Explainer:
         school = r.schools[local]
         choice0 = r.pair_choice[p]
         choice = (choice0 + 1).tolist()
-        direct = cols.direct[p]
+        mode = cols.mode[p]
         admitted_col = r.placed[owner] == local
         cut = r.pair_cut_member[p]
         position = r.pair_position[p].tolist()
@@ -281,7 +288,7 @@ class Explainer:
                 choice,
                 choice if pf else [None] * len(choice),
                 admitted_col.tolist(),
-                [("drawn", "direct")[d] for d in direct.tolist()],
+                [MODES[m] for m in mode.tolist()],
                 r.pair_priority[p].tolist(),
                 position,
                 competitors,
@@ -294,7 +301,7 @@ class Explainer:
             r,
             cols.heads,
             (local, choice0),
-            np.where(admitted_col, np.where(direct, 0, 1), 2),
+            np.where(admitted_col, np.where(mode == 0, 0, 1), np.where(mode == 2, 3, 2)),
             (position, competitors, seats),
             _take(cols.shorts, cut),
         )
@@ -335,11 +342,14 @@ class Explainer:
         """Each attempt's sentence for parents, from the pair columns of a block.
 
         ``outcome`` per pair: 0 admitted directly, 1 admitted by the draw, 2 not
-        admitted. The part before the child's own position (school, choice or step,
+        admitted, 3 not admitted as no seat was left (no draw). The part before the child's own position (school, choice or step,
         seats and demand) is the same at one (school, choice): formatted once each.
         """
         pf = r.spec.mechanism is Mechanism.PREFERENCE_FIRST
         district = r.spec.kind is RoundKind.DISTRICT
+        # §四（二）1（1）、2（1）②: the single-school and nine-year rounds admit the
+        # children the school serves; they list no choice of the family's
+        assigned = r.spec.kind in (RoundKind.SINGLE_SCHOOL, RoundKind.NINE_YEAR)
         this_step = "本轮" if pf else ""
         position, competitors, seats = columns
         local, choice0 = where
@@ -352,6 +362,8 @@ class Explainer:
             c = key[1] + 1
             if pf:
                 place, offer = f"第{c}轮（第{c}志愿）{name}", f"剩余学位{seats[k]}个"
+            elif assigned:
+                place, offer = f"对口学校{name}", f"学位{seats[k]}个"
             elif district:
                 zone = self._school_zones[j] or "区内"
                 place, offer = f"区教委安排第{c}所：{zone}片区{name}", f"学位{seats[k]}个"
@@ -364,6 +376,8 @@ class Explainer:
             else f"{heads[key]}随机派位，您按类别和派位号排第{p}位，录取；{this_step}最后录取派位号{c or '无'}。"
             if o == 1
             else f"{heads[key]}您按类别和派位号排第{p}位，未录取；{this_step}最后录取派位号{c or '无'}。"
+            if o == 2
+            else f"{heads[key]}已无剩余学位，未录取（不派位）。"
             for key, o, p, c in zip(keys, outcome.tolist(), position, cut_text, strict=True)
         ]
 
@@ -401,12 +415,14 @@ class Explainer:
         )
         codes = (rt.eligibility_rule[lo:hi], rt.route_rule[lo:hi], rt.priority_rule[lo:hi])
         zone = _take(self._zone_table, rt.zone[lo:hi])
+        address = rt.address_rule[lo:hi].tolist()
+        unmet = rt.unmet[lo:hi].tolist()
         # The lines before the rounds depend on (eligible, rules, zone) only, the result
         # line on (school, round): a few hundred distinct texts, each formatted once.
         heads = self._heads
         texts = []
         for key, rs, s, k in zip(
-            zip(eligible.tolist(), *(c.tolist() for c in codes), zone, strict=True),
+            zip(eligible.tolist(), *(c.tolist() for c in codes), zone, address, unmet, strict=True),
             rounds,
             school.tolist(),
             round_index.tolist(),
@@ -431,8 +447,15 @@ class Explainer:
                 zone,
                 map(tuple, rounds),
                 texts,
+                _take(self._rule_table, rt.address_rule[lo:hi]),
+                [self._unmet(u) for u in unmet],
             )
         )
+
+    def _unmet(self, bits: int) -> tuple[Rule, ...]:
+        if not bits:
+            return ()
+        return tuple(RULES[r] for k, r in enumerate(UNMET) if bits >> k & 1)
 
     def explain_row(self, i: int) -> Explanation:
         """Row ``i``'s explanation; rows are built a block at a time and kept."""
@@ -466,16 +489,31 @@ class Explainer:
         return iter(self.explain_all())
 
 
-def _head_lines(
-    eligible: bool, elig_code: int, route_code: int, prio_code: int, zone: str | None
+def _head_lines(  # noqa: PLR0917  one cache key, spread
+    eligible: bool,
+    elig_code: int,
+    route_code: int,
+    prio_code: int,
+    zone: str | None,
+    address_code: int = R.ADDRESS_NONE,
+    unmet: int = 0,
 ) -> str:
-    """The explanation's lines before the rounds: eligibility, route and zone, class."""
+    """The explanation's lines before the rounds: eligibility (and every unmet condition),
+    the address decision (§四（一）1), route and zone, class."""
     elig, rte, prio = RULES[elig_code], RULES[route_code], RULES[prio_code]
+    others = [RULES[r] for k, r in enumerate(UNMET) if unmet >> k & 1 and r != elig_code]
+    also = "".join(f"\n另：{o.text}（{o.section}）。" for o in others)
     if not eligible:
-        return f"资格：不符合本区登记入学条件——{elig.text}（{elig.section}）。未参加派位。"
-    lines = [f"资格：符合本区登记入学条件——{elig.text}（{elig.section}）。"]
-    where = f"服务片区{zone}" if zone is not None else "无对应服务片区"
-    lines.append(f"途径：{rte.text}（{rte.section}）；{where}。")
+        return f"资格：不符合本区登记入学条件——{elig.text}（{elig.section}）。未参加派位。{also}"
+    lines = [f"资格：符合本区登记入学条件——{elig.text}（{elig.section}）。{also}"]
+    if address_code != R.ADDRESS_NONE:
+        addr = RULES[address_code]
+        lines.append(f"地址：{addr.text}（{addr.section}）。")
+    if route_code == R.NINE_YEAR_SECTION:
+        lines.append(f"途径：{rte.text}（{rte.section}）。")
+    else:
+        where = f"服务片区{zone}" if zone is not None else "无对应服务片区"
+        lines.append(f"途径：{rte.text}（{rte.section}）；{where}。")
     if prio.code != "ordinary":
         lines.append(f"类别：{prio.text}（{prio.section}）。")
     return "\n".join(lines)

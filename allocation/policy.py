@@ -148,6 +148,30 @@ READING_SPECS: Mapping[str, ReadingSpec] = MappingProxyType(
                 "还是户籍也须在同一学校服务范围内（人户一致）？",
             ),
             ReadingSpec(
+                "address_used_range",
+                ("catchment-school", "zone"),
+                "catchment-school",
+                "§四（一）1",
+                "“只提供实际居住地址服务范围内的一个入学学位”：单校划片地址已用过时，服务范围只是那一所学校"
+                "（可参加所在片区多校统筹派位），还是整个片区（由区教委统筹安排）？",
+            ),
+            ReadingSpec(
+                "rented_address_recorded",
+                (True, False),
+                True,
+                "§四（一）1",
+                "地址记录管理的括注为“凭房屋所有权证或不动产权证书”：租住地址是否同样适用"
+                "“六年（三年）内一个学位”的限制？",
+            ),
+            ReadingSpec(
+                "social_insurance_place",
+                ("in-district", "beijing"),
+                "in-district",
+                "§三（一）1（3）",
+                "“在朝阳区合法稳定就业满3年（凭劳动合同和北京市社会保险个人权益记录）”：社会保险须在本区缴纳，"
+                "还是本市的社会保险个人权益记录即可？",
+            ),
+            ReadingSpec(
                 "junior_group_order",
                 ("group-1-first", "parent-ordered"),
                 "group-1-first",
@@ -173,6 +197,9 @@ class Readings:
     junior_group_order: str
     non_local_route: str
     single_school_basis: str
+    address_used_range: str
+    rented_address_recorded: bool
+    social_insurance_place: str
 
     @staticmethod
     def defaults() -> Readings:

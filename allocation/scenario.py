@@ -42,11 +42,29 @@ from allocation._dates import NO_DATE, format_date, parse_date
 from allocation._errors import ScenarioError, pointer_token
 from allocation.policy import CATEGORIES, Policy, SchoolKind, Stage, policy_from_mapping
 
-SCENARIO_FORMAT = "paiwei-scenario/1"
+SCENARIO_FORMAT_V1 = "paiwei-scenario/1"
+SCENARIO_FORMAT = "paiwei-scenario/2"
+SCENARIO_FORMATS = (SCENARIO_FORMAT_V1, SCENARIO_FORMAT)
 
 HUKOU_KINDS = ("chaoyang", "beijing", "other")
 RESIDENCE_KINDS = ("owned", "rented", "none")
-REVIEW_OUTCOMES = ("not-required", "approved", "rejected")
+REVIEW_OUTCOMES = ("not-required", "approved", "rejected", "not-submitted")  # last: v2 only
+# --- paiwei-scenario/2 (each an index or a bit into these tuples) ---
+REVIEW_FINDINGS = (  # §四（一）4 联动审核 findings; bit i = REVIEW_FINDINGS[i]
+    "empty-hukou",  # 空挂户
+    "passage-room",  # 过道房
+    "basement",  # 地下室
+    "garage",  # 车库房
+    "not-actual-residence",  # 不符合实际居住
+    "material-not-submitted",  # 未按规定提交审核材料
+)
+PLACES = ("in-district", "other-beijing", "outside-beijing")  # employment, social insurance
+RECORD_PLACES = ("in-district", "other-beijing", "other-province", "unstated")  # junior 学籍
+CERT_HOLDERS = ("parent", "other-guardian", "relative", "other")
+CERT_TYPES = ("ownership-certificate", "real-estate-certificate", "other")
+GUARDIAN_RELATIONS = ("father", "mother", "other-guardian")
+USE_BY = ("unknown", "sibling", "other-household")
+MAX_GUARDIANS = 2
 CATEGORY_BITS: Mapping[str, int] = {
     name: 1 << i
     for i, name in enumerate(
@@ -128,6 +146,7 @@ class Applicants:
     school_zone: IntArray  # zone index or -1
     returned: BoolArray
     choices: Mapping[str, ChoiceList]
+    details: Details | None = None  # paiwei-scenario/2 columns; None: version 1
 
     @property
     def size(self) -> int:
@@ -139,6 +158,35 @@ class Applicants:
 
 
 @dataclass(frozen=True, slots=True)
+class Details:
+    """The conditions ``paiwei-scenario/2`` can state, as columns (row i of ``Applicants``).
+
+    A version-1 scenario has none: :func:`details_of` gives the columns that say what
+    version 1 assumed (no findings; a continuous sole tenancy; the one employment
+    date as a guardian employed in the district with a contract and social insurance
+    there; a certificate of a parent, of an accepted type, for the address itself;
+    the school record place unstated; every address use by an unknown household and
+    not itself exempt). Guardian columns have ``MAX_GUARDIANS`` columns; -1 / 0 none.
+    """
+
+    findings: IntArray  # bit mask over REVIEW_FINDINGS
+    rental_continuous: BoolArray
+    rental_sole: BoolArray
+    guardians: IntArray  # number of guardians stated (0: the v1 employment_start applies)
+    guardian_relation: IntArray  # (n, 2) index into GUARDIAN_RELATIONS, -1 none
+    employment_place: IntArray  # (n, 2) index into PLACES, -1 not employed / unknown
+    employment_start: IntArray  # (n, 2) day ordinal, 0 none
+    labour_contract: BoolArray  # (n, 2)
+    insurance_place: IntArray  # (n, 2) index into PLACES, -1 none
+    cert_holder: IntArray  # index into CERT_HOLDERS
+    cert_type: IntArray  # index into CERT_TYPES
+    cert_address: tuple[str, ...]  # the address the certificate is for ("" = the residence)
+    record_place: IntArray  # index into RECORD_PLACES
+    use_by: tuple[tuple[str, ...], ...]  # per applicant, per address use (Applicants.address_uses)
+    use_exempt: tuple[tuple[bool, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     district: str
     year: int
@@ -147,6 +195,7 @@ class Scenario:
     zones: tuple[Zone, ...]
     applicants: Applicants
     policy: Mapping[str, Any] = field(default_factory=dict)  # {"path": ...} or {"embedded": {...}}
+    version: int = 1  # the scenario format version it was read in (and is written in)
 
     def school_index(self) -> dict[str, int]:
         return {s.id: i for i, s in enumerate(self.schools)}
@@ -237,6 +286,16 @@ APPLICANT_KEYS = (
     "school_zone",
     "returned",
     "choices",
+)
+APPLICANT_KEYS_V2 = (*APPLICANT_KEYS, "review_findings", "guardians", "school_record_place")
+RESIDENCE_KEYS = ("kind", "address", "zone", "certificate_date", "rental_start", "registered")
+RESIDENCE_KEYS_V2 = (*RESIDENCE_KEYS, "continuous", "sole_tenancy", "certificate")
+GUARDIAN_KEYS = (
+    "relation",
+    "employment_place",
+    "employment_start",
+    "labour_contract",
+    "social_insurance_place",
 )
 
 
@@ -359,8 +418,9 @@ def scenario_from_mapping(data: Any) -> Scenario:
         ("format", "district", "year", "stage", "policy", "schools", "zones", "applicants", "note"),
         ("format", "district", "year", "stage", "schools", "zones", "applicants"),
     )
-    if type(data["format"]) is not str or data["format"] != SCENARIO_FORMAT:
-        raise _fail(f"format must be {SCENARIO_FORMAT!r}", "/format")
+    if type(data["format"]) is not str or data["format"] not in SCENARIO_FORMATS:
+        raise _fail(f"format must be one of {list(SCENARIO_FORMATS)!r}", "/format")
+    version = SCENARIO_FORMATS.index(data["format"]) + 1
     if type(data["stage"]) is not str or data["stage"] not in _STAGE_NAMES:
         raise _fail("stage must be 'primary' or 'junior'", "/stage")
     stage = Stage(data["stage"])
@@ -379,7 +439,7 @@ def scenario_from_mapping(data: Any) -> Scenario:
     schools = tuple(_school(r, f"/schools/{i}") for i, r in enumerate(data["schools"]))
     zones = tuple(_zone(r, f"/zones/{i}") for i, r in enumerate(data["zones"]))
     _check_links(schools, zones)
-    applicants = _applicants(data["applicants"], schools, zones, stage)
+    applicants = _applicants(data["applicants"], schools, zones, stage, version)
     return Scenario(
         district=_text(data["district"], "/district"),
         year=_int(data["year"], "/year", 1900),
@@ -388,11 +448,16 @@ def scenario_from_mapping(data: Any) -> Scenario:
         zones=zones,
         applicants=applicants,
         policy=policy,
+        version=version,
     )
 
 
 def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the record format
-    records: list[Any], schools: tuple[School, ...], zones: tuple[Zone, ...], stage: Stage
+    records: list[Any],
+    schools: tuple[School, ...],
+    zones: tuple[Zone, ...],
+    stage: Stage,
+    version: int = 1,
 ) -> Applicants:
     n = len(records)
     sidx = {s.id: i for i, s in enumerate(schools)}
@@ -425,6 +490,8 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
         )
     }
     lists: dict[str, tuple[list[int], list[int]]] = {name: ([0], []) for name in CHOICE_LISTS}
+    v2 = version >= 2
+    det: dict[str, list[Any]] = {k: [] for k in Details.__slots__}
     ids: list[str] = []
     seen: set[str] = set()
 
@@ -437,7 +504,9 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
 
     for i, raw in enumerate(records):
         here = f"/applicants/{i}"
-        rec = _obj(raw, here, APPLICANT_KEYS, ("id", "hukou", "residence"))
+        rec = _obj(
+            raw, here, APPLICANT_KEYS_V2 if v2 else APPLICANT_KEYS, ("id", "hukou", "residence")
+        )
         aid = _text(rec["id"], f"{here}/id")
         if aid in seen:
             raise _fail("duplicate applicant id", f"{here}/id")
@@ -453,7 +522,7 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
         res = _obj(
             rec["residence"],
             f"{here}/residence",
-            ("kind", "address", "zone", "certificate_date", "rental_start", "registered"),
+            RESIDENCE_KEYS_V2 if v2 else RESIDENCE_KEYS,
             ("kind",),
         )
         rkind = _enum(res["kind"], RESIDENCE_KINDS, f"{here}/residence/kind")
@@ -466,18 +535,46 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
         else:
             cols["address"].append("")
         cols["residence_zone"].append(zone_of(res.get("zone"), f"{here}/residence/zone"))
+        holder, ctype, caddr = 0, 1, ""
         if rkind == 0:
-            if "certificate_date" not in res:
+            cert = res.get("certificate")
+            if cert is not None and "certificate_date" in res:
+                raise _fail("give certificate or certificate_date, not both", f"{here}/residence")
+            if cert is not None:
+                cw = f"{here}/residence/certificate"
+                cert = _obj(
+                    cert, cw, ("holder", "type", "date", "address"), ("holder", "type", "date")
+                )
+                holder = _enum(cert["holder"], CERT_HOLDERS, f"{cw}/holder")
+                ctype = _enum(cert["type"], CERT_TYPES, f"{cw}/type")
+                cols["certificate"].append(_date(cert["date"], f"{cw}/date"))
+                if "address" in cert:
+                    caddr = _text(cert["address"], f"{cw}/address")
+            elif "certificate_date" not in res:
                 raise _fail(
                     "an owned residence needs its certificate_date",
                     f"{here}/residence",
                     "§四（一）2",
                 )
-            cols["certificate"].append(
-                _date(res["certificate_date"], f"{here}/residence/certificate_date")
-            )
+            else:
+                cols["certificate"].append(
+                    _date(res["certificate_date"], f"{here}/residence/certificate_date")
+                )
         else:
+            if "certificate" in res or "certificate_date" in res:
+                raise _fail("only an owned residence has a certificate", f"{here}/residence")
             cols["certificate"].append(NO_DATE)
+        det["cert_holder"].append(holder)
+        det["cert_type"].append(ctype)
+        det["cert_address"].append(caddr)
+        det["rental_continuous"].append(
+            _bool(res.get("continuous", True), f"{here}/residence/continuous")
+        )
+        det["rental_sole"].append(
+            _bool(res.get("sole_tenancy", True), f"{here}/residence/sole_tenancy")
+        )
+        if rkind != 1 and ("continuous" in res or "sole_tenancy" in res):
+            raise _fail("only a rented residence has tenancy conditions", f"{here}/residence")
         if rkind == 1:
             if "rental_start" not in res:
                 raise _fail(
@@ -507,13 +604,21 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
         cols["employment_start"].append(
             NO_DATE if emp is None else _date(emp, f"{here}/employment_start")
         )
+        _guardians(rec.get("guardians"), f"{here}/guardians", det, cols["employment_start"][-1])
         cols["review"].append(
             _enum(
                 rec.get("non_local_review", "not-required"),
-                REVIEW_OUTCOMES,
+                REVIEW_OUTCOMES if v2 else REVIEW_OUTCOMES[:3],
                 f"{here}/non_local_review",
             )
         )
+        found = rec.get("review_findings", [])
+        if not isinstance(found, list):
+            raise _fail("must be a list", f"{here}/review_findings")
+        bits = 0
+        for k, f in enumerate(found):
+            bits |= 1 << _enum(f, REVIEW_FINDINGS, f"{here}/review_findings/{k}")
+        det["findings"].append(bits)
         cols["treated_as_local"].append(
             _bool(rec.get("treated_as_local", False), f"{here}/treated_as_local")
         )
@@ -533,8 +638,13 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
         if not isinstance(uses_raw, list):
             raise _fail("must be a list", f"{here}/address_uses")
         uses: list[tuple[int, str]] = []
+        by: list[str] = []
+        exempt: list[bool] = []
+        use_keys = ("year", "stage", "by", "exempt") if v2 else ("year", "stage")
         for k, use_raw in enumerate(uses_raw):
-            u = _obj(use_raw, f"{here}/address_uses/{k}", ("year", "stage"), ("year", "stage"))
+            u = _obj(use_raw, f"{here}/address_uses/{k}", use_keys, ("year", "stage"))
+            by.append(USE_BY[_enum(u.get("by", "unknown"), USE_BY, f"{here}/address_uses/{k}/by")])
+            exempt.append(_bool(u.get("exempt", False), f"{here}/address_uses/{k}/exempt"))
             st = Stage(
                 ("primary", "junior")[
                     _enum(u["stage"], ("primary", "junior"), f"{here}/address_uses/{k}/stage")
@@ -542,6 +652,8 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
             )
             uses.append((_int(u["year"], f"{here}/address_uses/{k}/year", 1900), st.value))
         cols["address_uses"].append(tuple(uses))
+        det["use_by"].append(tuple(by))
+        det["use_exempt"].append(tuple(exempt))
         cols["last_use_primary"].append(max((y for y, s in uses if s == "primary"), default=0))
         cols["last_use_junior"].append(max((y for y, s in uses if s == "junior"), default=0))
         sor = rec.get("school_of_record")
@@ -549,6 +661,18 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
             # A school of record outside the district is allowed: it simply is not ours.
             sor = _text(sor, f"{here}/school_of_record")
         cols["school_of_record"].append(sidx.get(sor, -1) if sor is not None else -1)
+        place = _enum(
+            rec.get("school_record_place", "unstated"),
+            RECORD_PLACES,
+            f"{here}/school_record_place",
+        )
+        if place in (1, 2) and sor is not None and sor in sidx:
+            raise _fail(
+                "a school of record in the scenario is in the district",
+                f"{here}/school_record_place",
+                "§三（一）2",
+            )
+        det["record_place"].append(place)
         cols["school_zone"].append(zone_of(rec.get("school_zone"), f"{here}/school_zone"))
         cols["returned"].append(_bool(rec.get("returned", False), f"{here}/returned"))
         choices = _obj(rec.get("choices", {}), f"{here}/choices", CHOICE_LISTS)
@@ -594,6 +718,27 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
     def barr(name: str) -> BoolArray:
         return np.asarray(cols[name], dtype=np.bool_)
 
+    details = None
+    if v2:
+        details = Details(
+            findings=arr_of(det["findings"]),
+            rental_continuous=np.asarray(det["rental_continuous"], dtype=np.bool_),
+            rental_sole=np.asarray(det["rental_sole"], dtype=np.bool_),
+            guardians=arr_of(det["guardians"]),
+            guardian_relation=arr_of(det["guardian_relation"]).reshape(-1, MAX_GUARDIANS),
+            employment_place=arr_of(det["employment_place"]).reshape(-1, MAX_GUARDIANS),
+            employment_start=arr_of(det["employment_start"]).reshape(-1, MAX_GUARDIANS),
+            labour_contract=np.asarray(det["labour_contract"], dtype=np.bool_).reshape(
+                -1, MAX_GUARDIANS
+            ),
+            insurance_place=arr_of(det["insurance_place"]).reshape(-1, MAX_GUARDIANS),
+            cert_holder=arr_of(det["cert_holder"]),
+            cert_type=arr_of(det["cert_type"]),
+            cert_address=tuple(det["cert_address"]),
+            record_place=arr_of(det["record_place"]),
+            use_by=tuple(det["use_by"]),
+            use_exempt=tuple(det["use_exempt"]),
+        )
     return Applicants(
         ids=tuple(ids),
         birth=arr("birth"),
@@ -622,6 +767,85 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
             name: ChoiceList(np.asarray(o, dtype=np.int64), np.asarray(f, dtype=np.int64))
             for name, (o, f) in lists.items()
         },
+        details=details,
+    )
+
+
+def arr_of(values: list[int]) -> IntArray:
+    return np.asarray(values, dtype=np.int64)
+
+
+def _guardians(raw: Any, where: str, det: dict[str, list[Any]], emp: int) -> None:
+    """Each guardian's employment and social insurance (§三（一）1（3））, into ``det``.
+
+    Without ``guardians``, a record's ``employment_start`` (version 1's one field) stands
+    for a guardian employed in the district since then, with a labour contract and
+    social insurance there: what version 1 meant by it.
+    """
+    rel, place, start, contract, ins = [-1] * 2, [-1] * 2, [NO_DATE] * 2, [False] * 2, [-1] * 2
+    count = 0
+    has_emp = emp != NO_DATE
+    if raw is None and has_emp:
+        rel[0], place[0], start[0], contract[0], ins[0] = 2, 0, emp, True, 0
+    if raw is not None:
+        if not isinstance(raw, list) or len(raw) > MAX_GUARDIANS:
+            raise _fail(f"must be a list of at most {MAX_GUARDIANS} guardians", where)
+        if has_emp:
+            raise _fail("give guardians or employment_start, not both", where)
+        for k, g_raw in enumerate(raw):
+            gw = f"{where}/{k}"
+            g = _obj(g_raw, gw, GUARDIAN_KEYS, ("relation",))
+            rel[k] = _enum(g["relation"], GUARDIAN_RELATIONS, f"{gw}/relation")
+            if g.get("employment_place") is not None:
+                place[k] = _enum(g["employment_place"], PLACES, f"{gw}/employment_place")
+            if g.get("employment_start") is not None:
+                start[k] = _date(g["employment_start"], f"{gw}/employment_start")
+            contract[k] = _bool(g.get("labour_contract", False), f"{gw}/labour_contract")
+            if g.get("social_insurance_place") is not None:
+                ins[k] = _enum(g["social_insurance_place"], PLACES, f"{gw}/social_insurance_place")
+        count = len(raw)
+    det["guardians"].append(count)
+    det["guardian_relation"].extend(rel)
+    det["employment_place"].extend(place)
+    det["employment_start"].extend(start)
+    det["labour_contract"].extend(contract)
+    det["insurance_place"].extend(ins)
+
+
+def details_of(applicants: Applicants) -> Details:
+    """The v2 condition columns; for a version-1 scenario, those version 1 assumed."""
+    if applicants.details is not None:
+        return applicants.details
+    n = applicants.size
+    emp = applicants.employment_start
+    has = emp != NO_DATE
+    two = (n, MAX_GUARDIANS)
+    rel = np.full(two, -1, dtype=np.int64)
+    place = np.full(two, -1, dtype=np.int64)
+    start = np.zeros(two, dtype=np.int64)
+    contract = np.zeros(two, dtype=np.bool_)
+    ins = np.full(two, -1, dtype=np.int64)
+    rel[has, 0] = GUARDIAN_RELATIONS.index("other-guardian")
+    place[has, 0] = 0
+    start[:, 0] = emp
+    contract[has, 0] = True
+    ins[has, 0] = 0
+    return Details(
+        findings=np.zeros(n, dtype=np.int64),
+        rental_continuous=np.ones(n, dtype=np.bool_),
+        rental_sole=np.ones(n, dtype=np.bool_),
+        guardians=np.zeros(n, dtype=np.int64),
+        guardian_relation=rel,
+        employment_place=place,
+        employment_start=start,
+        labour_contract=contract,
+        insurance_place=ins,
+        cert_holder=np.zeros(n, dtype=np.int64),
+        cert_type=np.ones(n, dtype=np.int64),
+        cert_address=("",) * n,
+        record_place=np.full(n, RECORD_PLACES.index("unstated"), dtype=np.int64),
+        use_by=tuple(("unknown",) * len(u) for u in applicants.address_uses),
+        use_exempt=tuple((False,) * len(u) for u in applicants.address_uses),
     )
 
 
@@ -705,6 +929,8 @@ def applicant_to_mapping(scenario: Scenario, i: int) -> dict[str, Any]:
     if a.school_zone[i] >= 0:
         out["school_zone"] = zones[int(a.school_zone[i])].id
     out["returned"] = bool(a.returned[i])
+    if scenario.version >= 2 and a.details is not None:
+        _details_to_mapping(a.details, i, out)
     out["choices"] = {
         name: [sids[int(j)] for j in a.choices[name].of(i)]
         for name in CHOICE_LISTS
@@ -713,10 +939,54 @@ def applicant_to_mapping(scenario: Scenario, i: int) -> dict[str, Any]:
     return out
 
 
+def _details_to_mapping(d: Details, i: int, out: dict[str, Any]) -> None:
+    """Row ``i``'s version-2 fields into ``out`` (the applicant's mapping)."""
+    out["review_findings"] = [
+        f for k, f in enumerate(REVIEW_FINDINGS) if int(d.findings[i]) >> k & 1
+    ]
+    res = out["residence"]
+    if res["kind"] == "owned":
+        cert: dict[str, Any] = {
+            "holder": CERT_HOLDERS[int(d.cert_holder[i])],
+            "type": CERT_TYPES[int(d.cert_type[i])],
+            "date": res.pop("certificate_date"),
+        }
+        if d.cert_address[i]:
+            cert["address"] = d.cert_address[i]
+        res["certificate"] = cert
+    if res["kind"] == "rented":
+        res["continuous"] = bool(d.rental_continuous[i])
+        res["sole_tenancy"] = bool(d.rental_sole[i])
+    if d.guardians[i] > 0:
+        out["employment_start"] = None
+        guardians = []
+        for k in range(int(d.guardians[i])):
+            place, start, ins = (
+                int(d.employment_place[i, k]),
+                int(d.employment_start[i, k]),
+                int(d.insurance_place[i, k]),
+            )
+            guardians.append(
+                {
+                    "relation": GUARDIAN_RELATIONS[int(d.guardian_relation[i, k])],
+                    "employment_place": PLACES[place] if place >= 0 else None,
+                    "employment_start": format_date(start) if start != NO_DATE else None,
+                    "labour_contract": bool(d.labour_contract[i, k]),
+                    "social_insurance_place": PLACES[ins] if ins >= 0 else None,
+                }
+            )
+        out["guardians"] = guardians
+    out["address_uses"] = [
+        {**u, "by": b, "exempt": e}
+        for u, b, e in zip(out["address_uses"], d.use_by[i], d.use_exempt[i], strict=True)
+    ]
+    out["school_record_place"] = RECORD_PLACES[int(d.record_place[i])]
+
+
 def scenario_to_mapping(scenario: Scenario) -> dict[str, Any]:
     """The scenario as a plain JSON-able mapping; ``scenario_from_mapping`` reads it back."""
     out: dict[str, Any] = {
-        "format": SCENARIO_FORMAT,
+        "format": SCENARIO_FORMATS[scenario.version - 1],
         "district": scenario.district,
         "year": scenario.year,
         "stage": scenario.stage.value,

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import lottery
 from allocation import (
+    ADDRESS_DECISIONS,
     REHEARSAL_CONTRIBUTION_RULE,
     AllocationResult,
     Explainer,
@@ -107,6 +108,7 @@ def applicant_record(result: AllocationResult, i: int, explanation: Explanation)
     sc = result.scenario
     school = int(rt.school[i])
     home = int(rt.home_zone[i])
+    nine = int(rt.nine_year[i])
     rounds = []
     for r in explanation.rounds:
         won = next((a for a in r.attempts if a.admitted), None)
@@ -134,7 +136,13 @@ def applicant_record(result: AllocationResult, i: int, explanation: Explanation)
             "school": sc.schools[school].id if school >= 0 else None,
             "zone": explanation.zone,
             "home_zone": sc.zones[home].id if home >= 0 else None,
+            "nine_year_school": sc.schools[nine].id if nine >= 0 else None,
         },
+        "address": {
+            **_rule(explanation.address),
+            "decision": ADDRESS_DECISIONS[int(rt.address[i])],
+        },
+        "unmet": [_rule(r) for r in explanation.unmet],
         "priority": {**_rule(explanation.priority), "class": int(rt.priority[i])},
         "outcome": explanation.outcome.to_json(),
         "rounds": rounds,

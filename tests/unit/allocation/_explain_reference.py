@@ -2,7 +2,9 @@
 
 The columnar :class:`allocation.Explainer` must give exactly the same explanations;
 tests/unit/allocation/test_explain.py compares the two on the golden cases and a
-generated district. Kept verbatim apart from the class name; not used elsewhere.
+generated district. Kept verbatim apart from the class name and the additions of issue
+18 (the address line, every unmet condition, the nine-year route, the single-school and
+nine-year rounds' "对口学校", schools with no seats left); not used elsewhere.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class ReferenceExplainer:
         r = self.result.rounds[ri]
         applied, seats = int(r.pair_count[p]), int(r.pair_seats[p])
         equal_direct = self.result.policy.readings.equal_counts_as_direct
+        if seats == 0:
+            return "no-seats"
         return "direct" if applied < seats or (applied == seats and equal_direct) else "drawn"
 
     def _round(self, ri: int, r: RoundRecord, m: int) -> RoundExplanation:
@@ -126,14 +130,22 @@ class ReferenceExplainer:
             RULES[int(rt.priority_rule[i])],
         )
         lines = []
+        unmet = rt.unmet_rules(i)
+        also = "".join(f"\n另：{o.text}（{o.section}）。" for o in unmet if o != elig)
+        address = RULES[int(rt.address_rule[i])]
         if not rt.eligible[i]:
             lines.append(
-                f"资格：不符合本区登记入学条件——{elig.text}（{elig.section}）。未参加派位。"
+                f"资格：不符合本区登记入学条件——{elig.text}（{elig.section}）。未参加派位。{also}"
             )
         else:
-            lines.append(f"资格：符合本区登记入学条件——{elig.text}（{elig.section}）。")
-            where = f"服务片区{zone}" if zone is not None else "无对应服务片区"
-            lines.append(f"途径：{rte.text}（{rte.section}）；{where}。")
+            lines.append(f"资格：符合本区登记入学条件——{elig.text}（{elig.section}）。{also}")
+            if address.code != "address-none":
+                lines.append(f"地址：{address.text}（{address.section}）。")
+            if rte.code == "nine-year-section":
+                lines.append(f"途径：{rte.text}（{rte.section}）。")
+            else:
+                where = f"服务片区{zone}" if zone is not None else "无对应服务片区"
+                lines.append(f"途径：{rte.text}（{rte.section}）；{where}。")
             if prio.code != "ordinary":
                 lines.append(f"类别：{prio.text}（{prio.section}）。")
             lines.extend(r.text for r in rounds)
@@ -156,6 +168,8 @@ class ReferenceExplainer:
             zone=zone,
             rounds=tuple(rounds),
             text="\n".join(lines),
+            address=address,
+            unmet=unmet,
         )
 
     def explain(self, applicant: str) -> Explanation:
@@ -171,6 +185,7 @@ class ReferenceExplainer:
 def _round_text(r: RoundRecord, attempts: list[Attempt], pf: bool) -> str:
     title = f"【{r.spec.title}】"
     district = r.spec.kind is RoundKind.DISTRICT
+    assigned = r.spec.kind in (RoundKind.SINGLE_SCHOOL, RoundKind.NINE_YEAR)
     parts = []
     for a in attempts:
         name = f"{a.school_name}（{a.school}）"
@@ -180,7 +195,7 @@ def _round_text(r: RoundRecord, attempts: list[Attempt], pf: bool) -> str:
             else (
                 f"区教委安排第{a.choice}所：{a.zone or '区内'}片区{name}"
                 if district
-                else f"第{a.choice}志愿{name}"
+                else (f"对口学校{name}" if assigned else f"第{a.choice}志愿{name}")
             )
         )
         seats = f"剩余学位{a.seats}个" if pf else f"学位{a.seats}个"
@@ -190,6 +205,10 @@ def _round_text(r: RoundRecord, attempts: list[Attempt], pf: bool) -> str:
             parts.append(
                 f"{head}：{seats}，{a.competitors}人申请，随机派位，您按类别和派位号排第{a.position}位，"
                 f"录取；{'本轮' if pf else ''}最后录取派位号{_short(a.cutoff_ticket)}。"
+            )
+        elif a.mode == "no-seats":
+            parts.append(
+                f"{head}：{seats}，{a.competitors}人申请，已无剩余学位，未录取（不派位）。"
             )
         else:
             parts.append(

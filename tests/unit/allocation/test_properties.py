@@ -73,7 +73,9 @@ def test_every_school_whose_applicants_fit_admits_them_all(
     res = run(data, seed)
     for r in res.rounds:
         for sr in r.results:
-            if sr.applied <= sr.seats:
+            if sr.seats == 0:  # nothing to admit, nothing drawn
+                assert sr.admitted == 0 and sr.mode == "no-seats", (r.spec.id, sr.school)
+            elif sr.applied <= sr.seats:
                 assert sr.admitted == sr.applied, (r.spec.id, sr.school)
                 assert sr.mode == "direct"
             else:
