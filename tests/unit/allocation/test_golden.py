@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from allocation import (
+    ADDRESS_DECISIONS,
     RULES,
+    Explainer,
     rehearsal_contributions,
     run_plan,
     scenario_from_mapping,
@@ -69,10 +71,15 @@ def test_golden_case(path: Path) -> None:
         policy, scenario, rehearsal_contributions(bytes.fromhex(data["seed"])), rehearsal=True
     )
     codes = [r.code for r in RULES]
+    explainer = Explainer(result)
     for aid, want in data["expected"].items():
         if aid == "@schools":
             got = Counter(s for s in result.assignment().values() if s is not None)
             assert dict(got) == want, f"{data['rule']}: seats filled"
+            continue
+        if aid == "@modes":  # "round/school" -> the school's mode in that round
+            modes = {f"{sr.round}/{sr.school}": sr.mode for sr in result.school_rounds()}
+            assert {k: modes.get(k) for k in want} == want, f"{data['rule']}: modes"
             continue
         out = result.outcome(aid)
         i = result.row_of(aid)
@@ -92,10 +99,49 @@ def test_golden_case(path: Path) -> None:
             assert codes[int(result.routing.route_rule[i])] == want["route"], where
         if "priority" in want:
             assert codes[int(result.routing.priority_rule[i])] == want["priority"], where
+        rt = result.routing
+        if "address" in want:
+            assert ADDRESS_DECISIONS[int(rt.address[i])] == want["address"], where
+        if "address_rule" in want:
+            assert codes[int(rt.address_rule[i])] == want["address_rule"], where
+        if "unmet" in want:
+            assert [r.code for r in rt.unmet_rules(i)] == want["unmet"], where
+        if "nine_year" in want:
+            nine = int(rt.nine_year[i])
+            assert (scenario.schools[nine].id if nine >= 0 else None) == want["nine_year"], where
+        text = explainer.explain(aid).text
+        for part in want.get("text_has", []):
+            assert part in text, f"{where}: {part!r} not in the explanation"
+        for part in want.get("text_lacks", []):
+            assert part not in text, f"{where}: {part!r} in the explanation"
         if "mode" in want:
             rnd = next(r for r in result.rounds if r.spec.id == out.round)
             sr = next(s for s in rnd.results if s.school == out.school)
             assert sr.mode == want["mode"], where
+
+
+def _codes_in_cases() -> set[str]:
+    out: set[str] = set()
+    for p in CASES:
+        for aid, want in json.loads(p.read_text(encoding="utf-8"))["expected"].items():
+            if aid.startswith("@"):
+                continue
+            for key in ("eligibility", "route", "priority", "address_rule"):
+                if key in want:
+                    out.add(want[key])
+            out.update(want.get("unmet", []))
+    return out
+
+
+def test_every_reason_code_has_a_golden_case() -> None:
+    """Every rule code the engine can decide with is the expected code of some golden case."""
+    missing = sorted({r.code for r in RULES} - _codes_in_cases())
+    assert not missing, f"rule codes without a golden case: {missing}"
+
+
+def test_golden_cases_name_only_real_codes() -> None:
+    unknown = sorted(_codes_in_cases() - {r.code for r in RULES})
+    assert not unknown, unknown
 
 
 # Readings whose other value is flipped by a test outside the golden cases, and why.
