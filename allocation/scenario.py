@@ -561,7 +561,7 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
                     _date(res["certificate_date"], f"{here}/residence/certificate_date")
                 )
         else:
-            if "certificate" in res or "certificate_date" in res:
+            if v2 and ("certificate" in res or "certificate_date" in res):
                 raise _fail("only an owned residence has a certificate", f"{here}/residence")
             cols["certificate"].append(NO_DATE)
         det["cert_holder"].append(holder)

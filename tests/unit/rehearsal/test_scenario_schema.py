@@ -67,7 +67,7 @@ def _delete(path: str) -> Mutation:
 
 # Structural faults: both the schema and the loader reject them.
 BOTH_REJECT = {
-    "wrong format": _set("format", "paiwei-scenario/2"),
+    "wrong format": _set("format", "paiwei-scenario/3"),
     "missing applicants": _delete("applicants"),
     "unknown top-level key": _set("colour", "red"),
     "seats as text": _set("schools/0/seats", "2"),
@@ -110,4 +110,110 @@ def test_reference_faults_pass_the_schema_and_fail_the_loader(mutate: Mutation) 
     mutate(data)
     assert list(VALIDATOR.iter_errors(data)) == []
     with pytest.raises(ScenarioError):
+        scenario_from_mapping(data)
+
+
+def _v2(*mutations: Mutation) -> Mutation:
+    """The same scenario in format version 2, then ``mutations``."""
+
+    def mutate(d: dict[str, Any]) -> None:
+        d["format"] = "paiwei-scenario/2"
+        for m in mutations:
+            m(d)
+
+    return mutate
+
+
+def _v2_guardians(guardians: Any) -> Mutation:
+    return _v2(
+        _set("applicants/0/employment_start", None), _set("applicants/0/guardians", guardians)
+    )
+
+
+GOOD_GUARDIAN = {
+    "relation": "mother",
+    "employment_place": "in-district",
+    "employment_start": "2020-01-01",
+    "labour_contract": True,
+    "social_insurance_place": "in-district",
+}
+
+# Version-2 fields: accepted by both in version 2 ...
+V2_ACCEPTED = {
+    "findings": _v2(_set("applicants/0/review_findings", ["empty-hukou", "garage"])),
+    "guardians": _v2_guardians([GOOD_GUARDIAN, {**GOOD_GUARDIAN, "relation": "father"}]),
+    "certificate": _v2(
+        _delete("applicants/0/residence/certificate_date"),
+        _set(
+            "applicants/0/residence/certificate",
+            {"holder": "relative", "type": "other", "date": "2016-01-01", "address": "a9"},
+        ),
+    ),
+    "use by whom": _v2(
+        _set("applicants/0/address_uses", [{"year": 2020, "stage": "primary", "by": "sibling"}])
+    ),
+    "not submitted": _v2(_set("applicants/0/non_local_review", "not-submitted")),
+    "school record place": _v2(_set("applicants/0/school_record_place", "other-province")),
+}
+
+
+@pytest.mark.parametrize("mutate", V2_ACCEPTED.values(), ids=V2_ACCEPTED.keys())
+def test_version_2_fields_are_accepted_by_schema_and_loader(mutate: Mutation) -> None:
+    data = copy.deepcopy(scenario())
+    mutate(data)
+    assert list(VALIDATOR.iter_errors(data)) == []
+    assert scenario_from_mapping(data).version == 2
+
+
+# ... and rejected by both in version 1, or when malformed.
+V2_REJECTED = {
+    "findings in version 1": _set("applicants/0/review_findings", ["garage"]),
+    "not-submitted in version 1": _set("applicants/0/non_local_review", "not-submitted"),
+    "use by whom in version 1": _set(
+        "applicants/0/address_uses", [{"year": 2020, "stage": "primary", "by": "sibling"}]
+    ),
+    "unknown finding": _v2(_set("applicants/0/review_findings", ["noisy"])),
+    "three guardians": _v2_guardians([GOOD_GUARDIAN] * 3),
+    "guardian without relation": _v2_guardians([{"labour_contract": True}]),
+    "guardian employed on the moon": _v2_guardians([{**GOOD_GUARDIAN, "employment_place": "moon"}]),
+    "guardians and employment_start": _v2(
+        _set("applicants/0/employment_start", "2020-01-01"),
+        _set("applicants/0/guardians", [GOOD_GUARDIAN]),
+    ),
+    "certificate and certificate_date": _v2(
+        _set(
+            "applicants/0/residence/certificate",
+            {"holder": "parent", "type": "other", "date": "2016-01-01"},
+        )
+    ),
+    "unknown certificate holder": _v2(
+        _delete("applicants/0/residence/certificate_date"),
+        _set(
+            "applicants/0/residence/certificate",
+            {"holder": "neighbour", "type": "other", "date": "2016-01-01"},
+        ),
+    ),
+    "tenancy condition on an owned home": _v2(_set("applicants/0/residence/continuous", False)),
+    "unknown school record place": _v2(_set("applicants/0/school_record_place", "abroad")),
+}
+
+
+@pytest.mark.parametrize("mutate", V2_REJECTED.values(), ids=V2_REJECTED.keys())
+def test_version_2_faults_are_rejected_by_schema_and_loader(mutate: Mutation) -> None:
+    data = copy.deepcopy(scenario())
+    mutate(data)
+    assert list(VALIDATOR.iter_errors(data)), "schema accepted it"
+    with pytest.raises(ScenarioError):
+        scenario_from_mapping(data)
+
+
+def test_a_school_record_elsewhere_cannot_name_a_district_school() -> None:
+    """Beyond the schema: a school_of_record of the scenario is in the district."""
+    data = copy.deepcopy(scenario())
+    _v2(
+        _set("applicants/0/school_of_record", "P1"),
+        _set("applicants/0/school_record_place", "other-province"),
+    )(data)
+    assert list(VALIDATOR.iter_errors(data)) == []
+    with pytest.raises(ScenarioError, match="in the district"):
         scenario_from_mapping(data)
