@@ -97,6 +97,22 @@ def _case_params() -> list[Any]:
     return out
 
 
+def _check_row_v2(row: dict[str, Any], want: dict[str, Any], where: str) -> None:
+    """applicants.json carries the §四（一）1 decision and every unmet condition (format 2)."""
+    if "address" in want:
+        assert row["address"]["decision"] == want["address"], f"{where} address"
+    if "address_rule" in want:
+        assert row["address"]["code"] == want["address_rule"], f"{where} address"
+    if "unmet" in want:
+        assert [r["code"] for r in row["unmet"]] == want["unmet"], f"{where} unmet"
+    if "nine_year" in want:
+        assert row["route"]["nine_year_school"] == want["nine_year"], where
+    for part in want.get("text_has", []):
+        assert part in row["explanation"], f"{where} {part}"
+    for part in want.get("text_lacks", []):
+        assert part not in row["explanation"], f"{where} {part}"
+
+
 @pytest.mark.parametrize("path", _case_params())
 def test_golden_case_through_rehearse(path: Path, tmp_path: Path) -> None:
     """Same inputs as tests/unit/allocation/test_golden.py, through the file format and the CLI."""
@@ -119,6 +135,11 @@ def test_golden_case_through_rehearse(path: Path, tmp_path: Path) -> None:
             got = Counter(r["outcome"]["school"] for r in rows.values() if r["outcome"]["school"])
             assert dict(got) == want, f"{where}: seats filled"
             continue
+        if aid == "@modes":  # schools.json: each school's mode per round
+            schools = json.loads((tmp_path / "out/schools.json").read_bytes())["schools"]
+            modes = {f"{r['round']}/{s['school']}": r["mode"] for s in schools for r in s["rounds"]}
+            assert {k: modes.get(k) for k in want} == want, f"{where}: modes"
+            continue
         row, out = rows[aid], rows[aid]["outcome"]
         assert out["status"] == want["status"], f"{where} {aid}"
         for key in ("school", "round", "choice"):
@@ -129,6 +150,7 @@ def test_golden_case_through_rehearse(path: Path, tmp_path: Path) -> None:
         for key in ("eligibility", "route", "priority"):
             if key in want:
                 assert row[key]["code"] == want[key], f"{where} {aid} {key}"
+        _check_row_v2(row, want, f"{where} {aid}")
         if "mode" in want:
             placed = next(r for r in row["rounds"] if r["round"] == out["round"])
             assert placed["mode"] == want["mode"], f"{where} {aid} mode"
