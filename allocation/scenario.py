@@ -1,6 +1,6 @@
 """The scenario format: a district's schools, zones and applicants as plain JSON-able data.
 
-One versioned mapping (``"format": "paiwei-scenario/1"``) holds the stage and year,
+One versioned mapping (``"format": "paiwei-scenario/1"`` or ``"paiwei-scenario/2"``) holds the stage and year,
 the policy it runs under (by path or embedded; the shell resolves a path), the
 schools, the zones and the applicants' verified records with their locked choices.
 Applicant and address ids are opaque pseudonyms: nothing personal.
@@ -27,6 +27,24 @@ Applicant record (keys not listed are rejected)::
      "address_uses": [{"year": 2019, "stage": "primary"}],  # earlier uses of this address
      "school_of_record": "P001"?, "school_zone": "JZ1"?, "returned": bool,   # junior high
      "choices": {"private_boarding": [...], "zone": [...], "groups": [...]}}
+
+Version 2 adds, each optional with version 1's meaning as its default (held in
+:class:`Details`; docs/rehearsal.md documents each rule)::
+
+     "review_findings": ["empty-hukou" | "passage-room" | "basement" | "garage"
+                         | "not-actual-residence" | "material-not-submitted"],   # §四（一）4
+     "non_local_review": ... | "not-submitted",
+     "residence": {"kind": "rented", ..., "continuous": bool, "sole_tenancy": bool}
+                | {"kind": "owned", ..., "certificate": {"holder": "parent" | "other-guardian"
+                   | "relative" | "other", "type": "ownership-certificate"
+                   | "real-estate-certificate" | "other", "date": ..., "address": "a17"?}},
+     "guardians": [{"relation": "father" | "mother" | "other-guardian",
+                    "employment_place": "in-district" | "other-beijing" | "outside-beijing" | null,
+                    "employment_start": date | null, "labour_contract": bool,
+                    "social_insurance_place": (as employment_place)}],       # §三（一）1（3）
+     "address_uses": [{"year", "stage", "by": "unknown" | "sibling" | "other-household",
+                       "exempt": bool}],                                     # §四（一）1
+     "school_record_place": "in-district" | "other-beijing" | "other-province" | "unstated"
 """
 
 from __future__ import annotations

@@ -74,3 +74,25 @@ def test_version_1_is_read_with_the_meaning_it_had() -> None:
         scenario_from_mapping(v1)
     )
     assert scenario_to_mapping(scenario_from_mapping(v1))["format"] == "paiwei-scenario/1"
+
+
+def test_a_generated_district_decides_alike_in_both_versions() -> None:
+    from allocation import generate_district  # noqa: PLC0415
+
+    v1 = generate_district(400, 10, seed=5)
+    v2 = {**v1, "format": "paiwei-scenario/2"}
+    policy = shipped_policy()
+    a = route(policy, scenario_from_mapping(v1))
+    b = route(policy, scenario_from_mapping(v2))
+    for name in ("eligible", "eligibility_rule", "route_rule", "target", "school", "zone"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+def test_docs_name_every_rule_code_and_reading() -> None:
+    """docs/rehearsal.md lists every code (outside adapters map them) and the new readings."""
+    from allocation import READING_SPECS  # noqa: PLC0415
+
+    doc = (Path(__file__).parents[3] / "docs/rehearsal.md").read_text(encoding="utf-8")
+    assert not [r.code for r in RULES if f"`{r.code}`" not in doc]
+    for name in ("address_used_range", "rented_address_recorded", "social_insurance_place"):
+        assert name in doc and name in READING_SPECS
