@@ -202,3 +202,58 @@ def test_chinese_names_and_note_are_accepted() -> None:
     data["zones"][0]["name"] = "第一片区"
     sc = scenario_from_mapping(data)
     assert sc.schools[0].name == "第一小学" and sc.zones[0].name == "第一片区"
+
+
+def _primary_v2() -> dict[str, Any]:
+    """Format 2 with each of its fields (tests/cases/make_cases.py helpers)."""
+    from tests.cases.make_cases import D2, guardian, owned, renter2  # noqa: PLC0415
+
+    data = copy.deepcopy(D2)
+    data["applicants"] = [
+        renter2(
+            "c1",
+            tenancy={"continuous": False},
+            guardians=[guardian(), guardian("father", place=None, start=None)],
+            review_findings=["garage"],
+        ),
+        child(
+            "c2",
+            residence=owned("c2", holder="relative", address="a-x"),
+            address_uses=[{"year": 2020, "stage": "primary", "by": "sibling", "exempt": True}],
+            non_local_review="not-submitted",
+        ),
+    ]
+    return data
+
+
+def _junior_v2() -> dict[str, Any]:
+    from tests.cases.make_cases import J2  # noqa: PLC0415
+
+    data = copy.deepcopy(J2)
+    data["applicants"] = [
+        pupil("p1", school_record_place="in-district", hukou={"kind": "other"}),
+        pupil("p2", school_of_record=None, school_record_place="other-province"),
+    ]
+    return data
+
+
+@pytest.mark.parametrize("make", [_primary_v2, _junior_v2], ids=["primary", "junior"])
+def test_one_value_mutations_of_format_2_raise_only_input_errors(make: Any) -> None:
+    """The same for format 2; what reads must also route without error."""
+    from allocation import route, shipped_policy  # noqa: PLC0415
+
+    policy = shipped_policy()
+    base = make()
+    route(policy, scenario_from_mapping(base))
+    for label, data in _mutations(base):
+        try:
+            sc = scenario_from_mapping(data)
+        except ScenarioError as exc:
+            _resolve(data, exc.where)
+            continue
+        except Exception as exc:  # the failure message names the mutation
+            pytest.fail(f"{label}: {type(exc).__name__}: {exc}")
+        try:
+            route(policy, sc)
+        except Exception as exc:
+            pytest.fail(f"{label}: routing: {type(exc).__name__}: {exc}")
