@@ -29,6 +29,7 @@ from allocation import (
     RoundKind,
     SchoolKind,
     Stage,
+    Target,
     route,
     scenario_from_mapping,
     shipped_policy,
@@ -98,7 +99,10 @@ def allowed_schools(*, policy: Policy, year: int, stage: str, schools: Sequence[
     st = Stage(stage)
     eligible = bool(routing.eligible[0])
     zone_index = int(routing.zone[0])
-    zone = scenario.zones[zone_index] if eligible and zone_index >= 0 else None
+    # §四（一）1: a child whose used address keeps it out of the zone's draw (target
+    # district) lists no zone schools; the district round places it.
+    in_draw = int(routing.target[0]) != Target.DISTRICT
+    zone = scenario.zones[zone_index] if eligible and zone_index >= 0 and in_draw else None
     by_id = {s.id: s for s in scenario.schools}
     allowed: dict[str, tuple[str, ...]] = {name: () for name in LISTS}
     if eligible:

@@ -64,6 +64,13 @@ def test_an_owned_home_in_another_zone_lists_that_zones_schools() -> None:
     assert a.eligible and a.zone == "Z2" and a.schools["zone"] == ("P04",)
 
 
+def test_a_used_address_lists_no_zone_schools() -> None:
+    """§四（一）1: a rented home used in 2022 keeps the child out of Z1's draw (district round)."""
+    a = allowed(record(address_uses=[{"year": 2022, "stage": "primary"}]))
+    assert a.eligible and a.zone is None and a.schools["zone"] == ()
+    assert a.schools["private_boarding"] == ("PV1", "BD1")
+
+
 def test_an_ineligible_child_may_choose_nothing() -> None:
     a = allowed(record(birth_date="2018-09-01"))
     assert not a.eligible
