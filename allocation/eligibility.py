@@ -361,6 +361,19 @@ _RULE_LIST: tuple[tuple[str, str, str, str], ...] = (
         "§四（一）1、§四（一）5",
         "该实际居住地址在规定年限内已提供过入学学位，不参加该地址服务范围内的派位，由区教委在片区派位之后统筹安排",
     ),
+    # --- §四（二）1（4）、2（4）: the placement requested for a disabled child ---
+    (
+        "DISABILITY_SPECIAL_SCHOOL",
+        "disability-special-school",
+        "§四（二）1（4）、§四（二）2（4）",
+        "残疾儿童，家长申请进入特殊教育学校：由区教委根据残疾程度安排，不参加随机派位",
+    ),
+    (
+        "DISABILITY_SPECIAL_CLASS",
+        "disability-special-class",
+        "§四（二）1（4）",
+        "残疾儿童，家长申请小学附设特教班：由区教委根据残疾程度安排，不参加随机派位",
+    ),
 )
 
 
@@ -430,13 +443,15 @@ class R(IntEnum):
     ADDRESS_NONE = 60
     ADDRESS_RENTED_NOT_RECORDED = 61
     ADDRESS_USED_DISTRICT = 62
+    DISABILITY_SPECIAL_SCHOOL = 63
+    DISABILITY_SPECIAL_CLASS = 64
 
 
 RULES: tuple[Rule, ...] = tuple(Rule(code, section, text) for _n, code, section, text in _RULE_LIST)
 
 
 class Target(IntEnum):
-    NONE = 0  # not eligible
+    NONE = 0  # not eligible, or placed outside the draws (a special school or class requested)
     SINGLE = 1  # single-school round first, then the zone's allocation
     ZONE = 2  # the zone's allocation (multi-school draw)
     DISTRICT = 3  # the district places the child (no zone, or §四（一）1 keeps it out of the zone)
@@ -866,7 +881,18 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0912, PLR0
     # the nine-year round comes first; target and school stay the route after it
     route_rule[nine] = R.NINE_YEAR_SECTION
     school = np.where(single, zone_school[home_safe], -1)
-    nine_school = np.where(nine & eligible, nine_school, -1)
+    # §四（二）1（4）、2（4）: a special school or a special class is requested, not drawn:
+    # the child takes part in no round and the district arranges the place
+    special = eligible & (d.disability_placement > 0)
+    route_rule[special] = np.where(
+        d.disability_placement[special] == 2,
+        R.DISABILITY_SPECIAL_SCHOOL,
+        R.DISABILITY_SPECIAL_CLASS,
+    )
+    target[special] = Target.NONE
+    zone[special] = -1
+    school[special] = -1
+    nine_school = np.where(nine & eligible & ~special, nine_school, -1)
     target[~eligible] = Target.NONE
     route_rule[~eligible] = R.NOT_ELIGIBLE
 

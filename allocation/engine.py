@@ -321,7 +321,9 @@ class _Builder:
 
     def build(self, spec: RoundSpec, unplaced: Any, seats_left: IntArray) -> _RoundInputs:
         rt, a = self.rt, self.sc.applicants
-        free = rt.eligible & unplaced
+        # target NONE: ineligible, or eligible for a place arranged outside the draws
+        # (§四（二）1（4）a special school or class requested)
+        free = rt.eligible & unplaced & (rt.target != Target.NONE)
         kind = spec.kind
         if kind is RoundKind.APPLICATION:
             schools = self.stage_schools(spec.school_kinds)

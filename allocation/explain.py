@@ -434,6 +434,12 @@ class Explainer:
             if not key[0]:  # not eligible: took part in no round
                 texts.append(head)
                 continue
+            if key[2] in _ARRANGED:  # a special school or class requested: no round
+                section = RULES[key[2]].section
+                texts.append(
+                    f"{head}\n结果：不参加随机派位，由区教委根据残疾程度安排（{section}）。"
+                )
+                continue
             tail = self._results.get((s, k))
             if tail is None:
                 tail = self._results[s, k] = _result_line(res, s, k)
@@ -509,7 +515,7 @@ def _head_lines(  # noqa: PLR0917  one cache key, spread
     if address_code != R.ADDRESS_NONE:
         addr = RULES[address_code]
         lines.append(f"地址：{addr.text}（{addr.section}）。")
-    if route_code == R.NINE_YEAR_SECTION:
+    if route_code == R.NINE_YEAR_SECTION or route_code in _ARRANGED:
         lines.append(f"途径：{rte.text}（{rte.section}）。")
     else:
         where = f"服务片区{zone}" if zone is not None else "无对应服务片区"
@@ -517,6 +523,9 @@ def _head_lines(  # noqa: PLR0917  one cache key, spread
     if prio.code != "ordinary":
         lines.append(f"类别：{prio.text}（{prio.section}）。")
     return "\n".join(lines)
+
+
+_ARRANGED = frozenset((R.DISABILITY_SPECIAL_SCHOOL, R.DISABILITY_SPECIAL_CLASS))
 
 
 def _result_line(res: AllocationResult, school: int, round_index: int) -> str:

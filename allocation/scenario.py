@@ -44,7 +44,8 @@ Version 2 adds, each optional with version 1's meaning as its default (held in
                     "social_insurance_place": (as employment_place)}],       # §三（一）1（3）
      "address_uses": [{"year", "stage", "by": "unknown" | "sibling" | "other-household",
                        "exempt": bool}],                                     # §四（一）1
-     "school_record_place": "in-district" | "other-beijing" | "other-province" | "unstated"
+     "school_record_place": "in-district" | "other-beijing" | "other-province" | "unstated",
+     "disability_placement": "regular-class" | "special-class" | "special-school"  # §四（二）1（4）
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ CERT_HOLDERS = ("parent", "other-guardian", "relative", "other")
 CERT_TYPES = ("ownership-certificate", "real-estate-certificate", "other")
 GUARDIAN_RELATIONS = ("father", "mother", "other-guardian")
 USE_BY = ("unknown", "sibling", "other-household")
+# §四（二）1（4）、2（4）: the placement a disabled child's guardians request
+DISABILITY_PLACEMENTS = ("regular-class", "special-class", "special-school")
 MAX_GUARDIANS = 2
 CATEGORY_BITS: Mapping[str, int] = {
     name: 1 << i
@@ -202,6 +205,7 @@ class Details:
     record_place: IntArray  # index into RECORD_PLACES
     use_by: tuple[tuple[str, ...], ...]  # per applicant, per address use (Applicants.address_uses)
     use_exempt: tuple[tuple[bool, ...], ...]
+    disability_placement: IntArray  # index into DISABILITY_PLACEMENTS (0 for every other child)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +309,13 @@ APPLICANT_KEYS = (
     "returned",
     "choices",
 )
-APPLICANT_KEYS_V2 = (*APPLICANT_KEYS, "review_findings", "guardians", "school_record_place")
+APPLICANT_KEYS_V2 = (
+    *APPLICANT_KEYS,
+    "review_findings",
+    "guardians",
+    "school_record_place",
+    "disability_placement",
+)
 RESIDENCE_KEYS = ("kind", "address", "zone", "certificate_date", "rental_start", "registered")
 RESIDENCE_KEYS_V2 = (*RESIDENCE_KEYS, "continuous", "sole_tenancy", "certificate")
 GUARDIAN_KEYS = (
@@ -691,6 +701,24 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
                 "§三（一）2",
             )
         det["record_place"].append(place)
+        placement = _enum(
+            rec.get("disability_placement", "regular-class"),
+            DISABILITY_PLACEMENTS,
+            f"{here}/disability_placement",
+        )
+        if placement and not mask & CATEGORY_BITS["disabled"]:
+            raise _fail(
+                "a placement is requested for a child of the disabled category only",
+                f"{here}/disability_placement",
+                "§四（二）1（4）",
+            )
+        if placement == 1 and stage is Stage.JUNIOR:
+            raise _fail(
+                "junior high names special schools and regular classes only",
+                f"{here}/disability_placement",
+                "§四（二）2（4）",
+            )
+        det["disability_placement"].append(placement)
         cols["school_zone"].append(zone_of(rec.get("school_zone"), f"{here}/school_zone"))
         cols["returned"].append(_bool(rec.get("returned", False), f"{here}/returned"))
         choices = _obj(rec.get("choices", {}), f"{here}/choices", CHOICE_LISTS)
@@ -756,6 +784,7 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
             record_place=arr_of(det["record_place"]),
             use_by=tuple(det["use_by"]),
             use_exempt=tuple(det["use_exempt"]),
+            disability_placement=arr_of(det["disability_placement"]),
         )
     return Applicants(
         ids=tuple(ids),
@@ -864,6 +893,7 @@ def details_of(applicants: Applicants) -> Details:
         record_place=np.full(n, RECORD_PLACES.index("unstated"), dtype=np.int64),
         use_by=tuple(("unknown",) * len(u) for u in applicants.address_uses),
         use_exempt=tuple((False,) * len(u) for u in applicants.address_uses),
+        disability_placement=np.zeros(n, dtype=np.int64),
     )
 
 
@@ -999,6 +1029,8 @@ def _details_to_mapping(d: Details, i: int, out: dict[str, Any]) -> None:
         for u, b, e in zip(out["address_uses"], d.use_by[i], d.use_exempt[i], strict=True)
     ]
     out["school_record_place"] = RECORD_PLACES[int(d.record_place[i])]
+    if d.disability_placement[i]:
+        out["disability_placement"] = DISABILITY_PLACEMENTS[int(d.disability_placement[i])]
 
 
 def scenario_to_mapping(scenario: Scenario) -> dict[str, Any]:

@@ -1677,6 +1677,49 @@ case(
 )
 
 
+case(
+    "case_disabled_child_requested_special_school_arranged_not_drawn",
+    "§四（二）1（4）",
+    "A disabled child whose guardians request a special school or a special class takes part in no "
+    "draw: the district arranges the place; one requesting a regular class (随班就读) is placed "
+    "first in the zone (§三（三）).",
+    v2(primary_district({"P1": 0, "P2": 1, "P3": 0})),
+    [
+        renter2("c1", categories=["disabled"], disability_placement="special-school"),
+        renter2("c2", categories=["disabled"], disability_placement="special-class"),
+        renter2("c3", categories=["disabled"], disability_placement="regular-class"),
+        renter2("c4"),
+    ],
+    {
+        "c1": {
+            "status": "unplaced",
+            "route": "disability-special-school",
+            "text_has": ["不参加随机派位", "§四（二）1（4）"],
+            "text_lacks": ["区内可用学位不足", "无对应服务片区"],
+        },
+        "c2": {"status": "unplaced", "route": "disability-special-class"},
+        "c3": {"status": "placed", "school": "P2", "priority": "disabled"},
+        "c4": {"status": "placed", "school": "P4", "round": "district"},
+    },
+)
+
+case(
+    "case_junior_disabled_pupil_requested_special_school_arranged_not_drawn",
+    "§四（二）2（4）",
+    "A disabled pupil whose guardians request a special school is arranged by the district, not "
+    "drawn, and the explanation cites the junior section.",
+    J2,
+    [pupil("c1", categories=["disabled"], disability_placement="special-school")],
+    {
+        "c1": {
+            "status": "unplaced",
+            "route": "disability-special-school",
+            "text_has": ["§四（二）2（4）"],
+        }
+    },
+)
+
+
 def main() -> None:
     for old in HERE.glob("case_*.json"):
         old.unlink()

@@ -141,7 +141,11 @@ class ReferenceExplainer:
             lines.append(f"资格：符合本区登记入学条件——{elig.text}（{elig.section}）。{also}")
             if address.code != "address-none":
                 lines.append(f"地址：{address.text}（{address.section}）。")
-            if rte.code == "nine-year-section":
+            if rte.code in (
+                "nine-year-section",
+                "disability-special-school",
+                "disability-special-class",
+            ):
                 lines.append(f"途径：{rte.text}（{rte.section}）。")
             else:
                 where = f"服务片区{zone}" if zone is not None else "无对应服务片区"
@@ -149,7 +153,9 @@ class ReferenceExplainer:
             if prio.code != "ordinary":
                 lines.append(f"类别：{prio.text}（{prio.section}）。")
             lines.extend(r.text for r in rounds)
-            if outcome.status == "placed":
+            if rte.code in ("disability-special-school", "disability-special-class"):
+                lines.append(f"结果：不参加随机派位，由区教委根据残疾程度安排（{rte.section}）。")
+            elif outcome.status == "placed":
                 sch = res.scenario.schools[int(res.school[i])]
                 r = res.rounds[int(res.round_index[i])]
                 lines.append(

@@ -221,6 +221,8 @@ def _primary_v2() -> dict[str, Any]:
             residence=owned("c2", holder="relative", address="a-x"),
             address_uses=[{"year": 2020, "stage": "primary", "by": "sibling", "exempt": True}],
             non_local_review="not-submitted",
+            categories=["disabled"],
+            disability_placement="special-school",
         ),
     ]
     return data

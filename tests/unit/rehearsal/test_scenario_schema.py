@@ -154,6 +154,10 @@ V2_ACCEPTED = {
     ),
     "not submitted": _v2(_set("applicants/0/non_local_review", "not-submitted")),
     "school record place": _v2(_set("applicants/0/school_record_place", "other-province")),
+    "special school": _v2(
+        _set("applicants/0/categories", ["disabled"]),
+        _set("applicants/0/disability_placement", "special-school"),
+    ),
 }
 
 
@@ -195,6 +199,8 @@ V2_REJECTED = {
     ),
     "tenancy condition on an owned home": _v2(_set("applicants/0/residence/continuous", False)),
     "unknown school record place": _v2(_set("applicants/0/school_record_place", "abroad")),
+    "placement in version 1": _set("applicants/0/disability_placement", "special-school"),
+    "unknown placement": _v2(_set("applicants/0/disability_placement", "home-schooling")),
 }
 
 
@@ -216,4 +222,13 @@ def test_a_school_record_elsewhere_cannot_name_a_district_school() -> None:
     )(data)
     assert list(VALIDATOR.iter_errors(data)) == []
     with pytest.raises(ScenarioError, match="in the district"):
+        scenario_from_mapping(data)
+
+
+def test_a_placement_needs_the_disabled_category() -> None:
+    """Beyond the schema: §四（二）1（4） is for disabled children only."""
+    data = copy.deepcopy(scenario())
+    _v2(_set("applicants/0/disability_placement", "special-class"))(data)
+    assert list(VALIDATOR.iter_errors(data)) == []
+    with pytest.raises(ScenarioError, match="disabled"):
         scenario_from_mapping(data)
