@@ -546,14 +546,17 @@ def _years_elapsed_ok(start: IntArray, years: int, reference: int, inclusive: bo
 def _first(codes: IntArray, unmet: IntArray, order: tuple[R, ...]) -> IntArray:
     """Per row, the first rule of ``order`` whose bit is set in ``unmet`` (else ``codes``)."""
     out = codes.copy()
-    for r in reversed(order):
-        hit = (unmet & _BIT[r]) != 0
-        out[hit] = r
+    rows = np.flatnonzero(unmet)
+    if rows.size:
+        bits, picked = unmet[rows], out[rows]
+        for r in reversed(order):
+            picked[(bits & _BIT[r]) != 0] = r
+        out[rows] = picked
     return out
 
 
-def _renting_unmet(policy: Policy, a: Applicants, d: Details) -> IntArray:
-    """§三（一）1（3）: each unmet condition of a rented basis, one bit each.
+def _renting_unmet(policy: Policy, a: Applicants, d: Details, rows: IntArray) -> IntArray:
+    """§三（一）1（3）: each unmet condition of a rented basis, one bit each, for ``rows``.
 
     无房 (the reading no_property_means), 连续, 单独承租, 3 years (the reading
     tenancy_anniversary_inclusive), 登记备案; then 父母或其他监护人至少一方 in
@@ -565,42 +568,42 @@ def _renting_unmet(policy: Policy, a: Applicants, d: Details) -> IntArray:
     incl = rd.tenancy_anniversary_inclusive
     ref = policy.residence_reference
     owns = a.owns_beijing if rd.no_property_means == "none-in-beijing" else a.owns_chaoyang
-    unmet = np.zeros(a.size, dtype=np.int64)
-    unmet[owns] |= _BIT[R.RENTING_OWNS_PROPERTY]
-    unmet[~d.rental_continuous] |= _BIT[R.RENTING_NOT_CONTINUOUS]
-    unmet[~d.rental_sole] |= _BIT[R.RENTING_NOT_SOLE]
-    years_ok = _years_elapsed_ok(a.rental_start, policy.residence_years, ref, incl)
+    unmet = np.zeros(rows.size, dtype=np.int64)
+    unmet[owns[rows]] |= _BIT[R.RENTING_OWNS_PROPERTY]
+    unmet[~d.rental_continuous[rows]] |= _BIT[R.RENTING_NOT_CONTINUOUS]
+    unmet[~d.rental_sole[rows]] |= _BIT[R.RENTING_NOT_SOLE]
+    years_ok = _years_elapsed_ok(a.rental_start[rows], policy.residence_years, ref, incl)
     unmet[~years_ok] |= _BIT[R.RENTING_UNDER_THREE_YEARS]
-    unmet[~a.rental_registered] |= _BIT[R.RENTING_NOT_REGISTERED]
+    unmet[~a.rental_registered[rows]] |= _BIT[R.RENTING_NOT_REGISTERED]
+    place, ins = d.employment_place[rows], d.insurance_place[rows]
     insured = (
-        (d.insurance_place == 0)
-        if rd.social_insurance_place == "in-district"
-        else ((d.insurance_place == 0) | (d.insurance_place == 1))
+        (ins == 0) if rd.social_insurance_place == "in-district" else ((ins == 0) | (ins == 1))
     )
+    start = d.employment_start[rows]
     conds = (
-        (R.EMPLOYMENT_NOT_IN_DISTRICT, d.employment_place == 0),
+        (R.EMPLOYMENT_NOT_IN_DISTRICT, place == 0),
         (
             R.EMPLOYMENT_UNDER_THREE_YEARS,
             np.stack(
                 [
-                    _years_elapsed_ok(d.employment_start[:, k], policy.employment_years, ref, incl)
-                    for k in range(d.employment_start.shape[1])
+                    _years_elapsed_ok(start[:, k], policy.employment_years, ref, incl)
+                    for k in range(start.shape[1])
                 ],
                 axis=1,
             ),
         ),
-        (R.EMPLOYMENT_NO_CONTRACT, d.labour_contract),
+        (R.EMPLOYMENT_NO_CONTRACT, d.labour_contract[rows]),
         (R.SOCIAL_INSURANCE_NOT_IN_DISTRICT, insured),
     )
     # per guardian: the conditions it fails; the best guardian fails the fewest (then earliest)
-    fails = np.zeros(d.employment_place.shape, dtype=np.int64)
+    fails = np.zeros(place.shape, dtype=np.int64)
     for r, ok in conds:
         fails[~ok] |= _BIT[r]
     count = np.zeros(fails.shape, dtype=np.int64)
     for r, _ok in conds:
         count += (fails & _BIT[r]) != 0
     best = np.argmin(count, axis=1)
-    unmet |= fails[np.arange(a.size), best]
+    unmet |= fails[np.arange(rows.size), best]
     return unmet
 
 
@@ -619,9 +622,17 @@ def _address_uses(policy: Policy, scenario: Scenario, d: Details) -> tuple[BoolA
     stage = scenario.stage.value
     window = policy.reuse_years[scenario.stage]
     full = policy.readings.address_window == "full-years-after"
+    allow = policy.family_planning_exemption
+    if d.use_by is None or d.use_exempt is None:
+        # version 1: every use by an unknown household, none marked exempt; the latest
+        # use of the stage decides, in columns
+        last = a.last_use_primary if scenario.stage is Stage.PRIMARY else a.last_use_junior
+        ages = scenario.year - last
+        inside = (last > 0) & ((ages <= window) if full else (ages < window))
+        exempt_all = inside & a.family_planning_exempt if allow else np.zeros(a.size, np.bool_)
+        return inside & ~exempt_all, exempt_all
     blocking = np.zeros(a.size, dtype=np.bool_)
     exempted = np.zeros(a.size, dtype=np.bool_)
-    allow = policy.family_planning_exemption
     for i in np.flatnonzero([bool(u) for u in a.address_uses]).tolist():
         fp = bool(a.family_planning_exempt[i])
         for (year, st), by, ex in zip(a.address_uses[i], d.use_by[i], d.use_exempt[i], strict=True):
@@ -681,11 +692,14 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0912, PLR0
     cert_bits = np.zeros(n, dtype=np.int64)
     cert_bits[owned & (d.cert_holder >= 2)] |= _BIT[R.CERTIFICATE_HOLDER]
     cert_bits[owned & (d.cert_type >= 2)] |= _BIT[R.CERTIFICATE_TYPE]
-    mismatch = np.asarray(
-        [c not in ("", addr) for c, addr in zip(d.cert_address, a.address, strict=True)],
-        dtype=np.bool_,
-    ).reshape(n)
-    cert_bits[owned & mismatch] |= _BIT[R.CERTIFICATE_ADDRESS]
+    if d.cert_address is not None:
+        rows = np.flatnonzero(owned)
+        certified = [d.cert_address[i] for i in rows.tolist()]
+        mismatch = np.asarray(
+            [c not in ("", a.address[i]) for c, i in zip(certified, rows.tolist(), strict=True)],
+            dtype=np.bool_,
+        ).reshape(rows.size)
+        cert_bits[rows[mismatch]] |= _BIT[R.CERTIFICATE_ADDRESS]
     unmet |= cert_bits
     owned_basis = owned & ~bad_home & (cert_bits == 0)
     rented_home = rented & ~bad_home
@@ -699,7 +713,9 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0912, PLR0
         else:
             age_ok = a.birth < policy.birth_cutoff
         age_ok &= a.birth != NO_DATE
-        rent_unmet = np.where(rented, _renting_unmet(policy, a, d), 0)
+        rent_unmet = np.zeros(n, dtype=np.int64)
+        renters = np.flatnonzero(rented & local & ~hukou_basis)  # whose basis the tenancy is
+        rent_unmet[renters] = _renting_unmet(policy, a, d, renters)
         renting_ok = rented_home & (rent_unmet == 0)
         # Decided in reverse order of precedence: the last assignment wins.
         non_local = ~local

@@ -201,10 +201,13 @@ class Details:
     insurance_place: IntArray  # (n, 2) index into PLACES, -1 none
     cert_holder: IntArray  # index into CERT_HOLDERS
     cert_type: IntArray  # index into CERT_TYPES
-    cert_address: tuple[str, ...]  # the address the certificate is for ("" = the residence)
+    # the address the certificate is for ("" = the residence); None: every one "" (version 1)
+    cert_address: tuple[str, ...] | None
     record_place: IntArray  # index into RECORD_PLACES
-    use_by: tuple[tuple[str, ...], ...]  # per applicant, per address use (Applicants.address_uses)
-    use_exempt: tuple[tuple[bool, ...], ...]
+    # per applicant, per address use (Applicants.address_uses); None: every use by an
+    # unknown household and not itself exempt (version 1)
+    use_by: tuple[tuple[str, ...], ...] | None
+    use_exempt: tuple[tuple[bool, ...], ...] | None
     disability_placement: IntArray  # index into DISABILITY_PLACEMENTS (0 for every other child)
 
 
@@ -889,10 +892,10 @@ def details_of(applicants: Applicants) -> Details:
         insurance_place=ins,
         cert_holder=np.zeros(n, dtype=np.int64),
         cert_type=np.ones(n, dtype=np.int64),
-        cert_address=("",) * n,
+        cert_address=None,
         record_place=np.full(n, RECORD_PLACES.index("unstated"), dtype=np.int64),
-        use_by=tuple(("unknown",) * len(u) for u in applicants.address_uses),
-        use_exempt=tuple((False,) * len(u) for u in applicants.address_uses),
+        use_by=None,
+        use_exempt=None,
         disability_placement=np.zeros(n, dtype=np.int64),
     )
 
@@ -999,7 +1002,7 @@ def _details_to_mapping(d: Details, i: int, out: dict[str, Any]) -> None:
             "type": CERT_TYPES[int(d.cert_type[i])],
             "date": res.pop("certificate_date"),
         }
-        if d.cert_address[i]:
+        if d.cert_address is not None and d.cert_address[i]:
             cert["address"] = d.cert_address[i]
         res["certificate"] = cert
     if res["kind"] == "rented":
@@ -1024,10 +1027,11 @@ def _details_to_mapping(d: Details, i: int, out: dict[str, Any]) -> None:
                 }
             )
         out["guardians"] = guardians
-    out["address_uses"] = [
-        {**u, "by": b, "exempt": e}
-        for u, b, e in zip(out["address_uses"], d.use_by[i], d.use_exempt[i], strict=True)
-    ]
+    if d.use_by is not None and d.use_exempt is not None:
+        out["address_uses"] = [
+            {**u, "by": b, "exempt": e}
+            for u, b, e in zip(out["address_uses"], d.use_by[i], d.use_exempt[i], strict=True)
+        ]
     out["school_record_place"] = RECORD_PLACES[int(d.record_place[i])]
     if d.disability_placement[i]:
         out["disability_placement"] = DISABILITY_PLACEMENTS[int(d.disability_placement[i])]
