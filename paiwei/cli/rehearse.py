@@ -34,7 +34,7 @@ from paiwei.rehearsal.compare import comparison_report
 SEED_BYTES_MAX = 64
 _HEX = re.compile(r"^(?:[0-9a-fA-F]{2})+$")
 
-app = typer.Typer(help="Scenario files (paiwei-scenario/1).", no_args_is_help=True)
+app = typer.Typer(help="Scenario files (paiwei-scenario/1 or /2).", no_args_is_help=True)
 
 
 def parse_seed(text: str) -> bytes:
@@ -48,7 +48,7 @@ def parse_seed(text: str) -> bytes:
 
 
 def rehearse_command(
-    scenario: Annotated[Path, typer.Argument(help="scenario file (paiwei-scenario/1 JSON)")],
+    scenario: Annotated[Path, typer.Argument(help="scenario file (paiwei-scenario/1 or /2 JSON)")],
     seed: Annotated[
         str | None,
         typer.Option(

@@ -150,7 +150,7 @@ def create(
     policy: Annotated[str, typer.Option(help="a shipped policy name")] = "chaoyang-2024",
     policy_file: Annotated[Path | None, typer.Option(help="a policy TOML file instead")] = None,
     round_id: Annotated[str | None, typer.Option("--round", help="default: the next round")] = None,
-    scenario: Annotated[Path | None, typer.Option(help="inputs as a paiwei-scenario/1 file; "
+    scenario: Annotated[Path | None, typer.Option(help="inputs as a paiwei-scenario/1 or /2 file; "
                                                   "default: from the database at the freeze")] = None,
 ) -> None:
     """Create the next round (or --round) of the policy's plan for the stage."""
@@ -208,7 +208,7 @@ def status(
 
 
 @app.command("inputs")
-def inputs(ref: RoundArg, scenario: Annotated[Path, typer.Option(help="a paiwei-scenario/1 file")]) -> None:
+def inputs(ref: RoundArg, scenario: Annotated[Path, typer.Option(help="a paiwei-scenario/1 or /2 file")]) -> None:
     """Replace the staged inputs of a round that is not frozen yet."""
     from paiwei.rounds import service  # noqa: PLC0415
 

@@ -13,7 +13,7 @@ class RoundCreate(BaseModel):
     stage: str = "primary"
     round: str | None = Field(None, description="default: the next round of the plan")
     scenario: dict[str, Any] | None = Field(
-        None, description="inputs as a paiwei-scenario/1 mapping; default: built from the database")
+        None, description="inputs as a paiwei-scenario/1 or /2 mapping; default: built from the database")
 
 
 class ScenarioIn(BaseModel):

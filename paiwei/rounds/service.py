@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 import lottery
 from allocation import (
+    SCENARIO_FORMAT,
     AllocationInputError,
     AllocationResult,
     Policy,
@@ -212,7 +213,7 @@ def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: 
            now: datetime) -> Round:
     """Create a round of the policy's plan for ``stage`` (default: the next one).
 
-    ``scenario`` stages the inputs from a scenario mapping (``paiwei-scenario/1``: the
+    ``scenario`` stages the inputs from a scenario mapping (``paiwei-scenario/1`` or ``/2``: the
     verified applicants' records and choices, exported or built elsewhere); without it the
     freeze builds them from the database (the district-year's plan, the verified
     applicants' routing records and their locked choices). Later rounds without a
@@ -353,7 +354,8 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
                 lists.setdefault(rec["id"], {})[kind.partition(".")[2]] = list(rec["choices"])
     applicants = [{**record, "id": pseudonym, "choices": lists.get(pseudonym, {})}
                   for pseudonym, record in records]
-    return {"format": "paiwei-scenario/1", "district": policy.district, "year": policy.year,
+    # the routing records are checked in the current format (choices.rules), so read them in it
+    return {"format": SCENARIO_FORMAT, "district": policy.district, "year": policy.year,
             "stage": stage.value, "schools": schools, "zones": zones, "applicants": applicants}
 
 
