@@ -79,13 +79,16 @@ def test_version_1_is_read_with_the_meaning_it_had() -> None:
 def test_a_generated_district_decides_alike_in_both_versions() -> None:
     from allocation import generate_district  # noqa: PLC0415
 
-    v1 = generate_district(400, 10, seed=5)
+    v1 = generate_district(2000, 20, seed=5)
     v2 = {**v1, "format": "paiwei-scenario/2"}
     policy = shipped_policy()
     a = route(policy, scenario_from_mapping(v1))
     b = route(policy, scenario_from_mapping(v2))
-    for name in ("eligible", "eligibility_rule", "route_rule", "target", "school", "zone"):
+    names = ("eligible", "eligibility_rule", "route_rule", "target", "school", "zone")
+    for name in (*names, "address", "address_rule", "unmet"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    # the generated district has used and exempt addresses: both paths of §四（一）1 ran
+    assert {0, 1, 2, 3} <= set(a.address.tolist())
 
 
 def test_docs_name_every_rule_code_and_reading() -> None:
