@@ -714,7 +714,8 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0912, PLR0
             age_ok = a.birth < policy.birth_cutoff
         age_ok &= a.birth != NO_DATE
         rent_unmet = np.zeros(n, dtype=np.int64)
-        renters = np.flatnonzero(rented & local & ~hukou_basis)  # whose basis the tenancy is
+        # whose basis the tenancy would be (a home the review disqualified is moot)
+        renters = np.flatnonzero(rented_home & local & ~hukou_basis)
         rent_unmet[renters] = _renting_unmet(policy, a, d, renters)
         renting_ok = rented_home & (rent_unmet == 0)
         # Decided in reverse order of precedence: the last assignment wins.

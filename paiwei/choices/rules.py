@@ -34,6 +34,7 @@ from allocation import (
     scenario_from_mapping,
     shipped_policy,
 )
+from allocation.scenario import REVIEW_FINDINGS
 from lottery import CanonicalError, canonical_json
 from paiwei.choices.errors import ChoiceError
 
@@ -69,6 +70,21 @@ def check_catalogue(*, policy: Policy, year: int, stage: str, schools: Any, zone
                                "stage": stage, "schools": schools, "zones": zones, "applicants": []})
     except AllocationInputError as exc:
         raise ChoiceError("catalogue_invalid", detail=str(exc)) from None
+
+
+def routing_input(record: Mapping[str, Any], findings: Sequence[str]) -> dict[str, Any]:
+    """The routing record with the reviewers' findings joined in (§四（一）4).
+
+    The one place the two meet: the routing record as staff recorded it (scenario
+    format), and the findings the street and district reviewers recorded on the
+    applicant; each finding once, in the format's order. Unchanged without findings.
+    """
+    if not findings:
+        return dict(record)
+    listed = record.get("review_findings")
+    have = set(listed) if isinstance(listed, list) else set()
+    joined = [f for f in REVIEW_FINDINGS if f in have or f in findings]
+    return {**record, "review_findings": joined}
 
 
 def allowed_schools(*, policy: Policy, year: int, stage: str, schools: Sequence[Mapping[str, Any]],

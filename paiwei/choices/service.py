@@ -117,8 +117,9 @@ def record_routing(*, db_session: Session, actor: audit.Actor, pseudonym: str, y
     applicant = get_by_pseudonym_or_raise(db_session=db_session, pseudonym=pseudonym)
     policy = _policy_of(db_session, applicant.district, year)
     cat = _catalogue(db_session, applicant.district, year, stage)
-    rules.allowed_schools(policy=policy, year=year, stage=stage, schools=cat.schools,
-                          zones=cat.zones, record=record, pseudonym=pseudonym)
+    rules.allowed_schools(policy=policy, year=year, stage=stage, schools=cat.schools, zones=cat.zones,
+                          record=rules.routing_input(record, applicant.review_findings),
+                          pseudonym=pseudonym)
     row = db_session.scalar(select(RoutingRecord).where(
         RoutingRecord.applicant_id == applicant.id, RoutingRecord.year == year))
     if row is None:
@@ -155,7 +156,8 @@ def _context(db_session: Session, user_id: int) -> _Context:
     policy = _policy_of(db_session, applicant.district, routing.year)
     cat = _catalogue(db_session, applicant.district, routing.year, routing.stage)
     allowed = rules.allowed_schools(policy=policy, year=routing.year, stage=routing.stage,
-                                    schools=cat.schools, zones=cat.zones, record=routing.record,
+                                    schools=cat.schools, zones=cat.zones,
+                                    record=rules.routing_input(routing.record, applicant.review_findings),
                                     pseudonym=applicant.pseudonym)
     return _Context(applicant, routing.year, routing.stage, allowed)
 

@@ -84,6 +84,10 @@ class Applicant(Base):
     rental_registration_no: Mapped[str | None] = mapped_column(String(64))
     rental_registration_date: Mapped[date | None]
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # §四（一）4 joint review findings recorded by the street or district reviewers
+    # (allocation.scenario.REVIEW_FINDINGS codes); they join the routing record wherever
+    # it is routed (paiwei.choices.rules.routing_input)
+    review_findings: Mapped[list[str]] = mapped_column(JSON, default=list)
     details_submitted_at: Mapped[datetime | None]
     return_reason: Mapped[str | None] = mapped_column(String(500))
     verified_at: Mapped[datetime | None]

@@ -167,7 +167,9 @@ def import_choices(*, db_session: Session, actor: audit.Actor, year: int,
             policy = rules.policy_named(_policy_name(db_session, applicant.district, year))
             cat = _catalogue(db_session, applicant.district, year, routing.stage)
             allowed = rules.allowed_schools(policy=policy, year=year, stage=routing.stage,
-                                            schools=cat.schools, zones=cat.zones, record=routing.record,
+                                            schools=cat.schools, zones=cat.zones,
+                                            record=rules.routing_input(routing.record,
+                                                                       applicant.review_findings),
                                             pseudonym=pseudonym)
             for kind, schools in lists.items():
                 if kind not in rules.LISTS or f"{routing.stage}.{kind}" not in windows.KINDS:

@@ -1,14 +1,48 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from allocation.scenario import REVIEW_FINDINGS
+
+# What reviewers see: labels, not codes (§四（一）4 and the material review).
+FINDING_LABELS: dict[str, str] = {
+    "empty-hukou": "空挂户（户籍地无实际居住）",
+    "passage-room": "过道房",
+    "basement": "地下室",
+    "garage": "车库房",
+    "not-actual-residence": "不符合实际居住条件",
+    "material-not-submitted": "未提交审核材料",
+}
+Finding = Literal[
+    "empty-hukou",
+    "passage-room",
+    "basement",
+    "garage",
+    "not-actual-residence",
+    "material-not-submitted",
+]
 
 
 class ReturnCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class FindingsSet(BaseModel):
+    """The joint review's findings on one applicant (replaces any recorded before)."""
+
+    model_config = ConfigDict(extra="forbid")
+    findings: list[Finding] = Field(max_length=len(REVIEW_FINDINGS),
+                                    description="联动审核发现的问题（可为空，表示未发现问题）")
+
+
+class FindingsRead(BaseModel):
+    pseudonym: str
+    findings: list[str]
+    labels: list[str]
 
 
 class ReviewItem(BaseModel):

@@ -22,7 +22,7 @@ from paiwei.intake.errors import IntakeError
 from paiwei.intake.models import STATUS_TEXT, Applicant, Status
 from paiwei.intake.schemas import ApplicantRead
 from paiwei.intake.service import get_by_pseudonym_or_raise, to_read
-from paiwei.review.schemas import ReviewItem, TransitionRead
+from paiwei.review.schemas import FINDING_LABELS, FindingsRead, ReviewItem, TransitionRead
 
 
 def _in_scope(actor: AuthUser, applicant: Applicant) -> bool:
@@ -91,6 +91,28 @@ def verify_identity(*, db_session: Session, actor: AuthUser, pseudonym: str,
     applicant = _load_in_scope(db_session, actor, pseudonym)
     return _transition(db_session, actor, applicant, allowed={Status.ID_PENDING},
                        to=Status.VERIFIED, action="identity_verified", now=now)
+
+
+def record_findings(*, db_session: Session, actor: AuthUser, pseudonym: str, findings: Sequence[str],
+                    now: datetime) -> FindingsRead:
+    """Record the joint review's findings (§四（一）4: 空挂户, 过道房, 地下室, 车库房, not the
+    actual residence; material not submitted), replacing earlier ones. They join the
+    applicant's routing record wherever it is routed, so each decides with its own rule.
+    Street reviewers and district staff in scope, once details are submitted.
+
+    Raises ``out_of_scope``, ``applicant_not_found``, ``invalid_transition`` (no details yet).
+    """
+    applicant = _load_in_scope(db_session, actor, pseudonym)
+    if Status(applicant.status) == Status.REGISTERED:
+        raise IntakeError("invalid_transition")
+    ordered = [f for f in FINDING_LABELS if f in set(findings)]
+    applicant.review_findings = ordered
+    audit.append(db_session=db_session, actor=audit.Actor(actor.id, actor.role),
+                 action="review_findings_recorded", subject=applicant.pseudonym, now=now,
+                 reason=",".join(ordered) or "none")
+    db_session.commit()
+    return FindingsRead(pseudonym=applicant.pseudonym, findings=ordered,
+                        labels=[FINDING_LABELS[f] for f in ordered])
 
 
 def return_application(*, db_session: Session, actor: AuthUser, pseudonym: str, reason: str,

@@ -13,7 +13,13 @@ from paiwei.accounts.models import Role
 from paiwei.accounts.service import AuthUser
 from paiwei.intake.schemas import ApplicantRead
 from paiwei.review import service
-from paiwei.review.schemas import ReturnCreate, ReviewItem, TransitionRead
+from paiwei.review.schemas import (
+    FindingsRead,
+    FindingsSet,
+    ReturnCreate,
+    ReviewItem,
+    TransitionRead,
+)
 
 router = APIRouter(tags=["review"])
 
@@ -60,3 +66,12 @@ def return_application(pseudonym: Pseudonym, body: ReturnCreate, user: Applicant
     """Return to the parent with a reason; they correct and resubmit the details."""
     return service.return_application(db_session=db_session, actor=user, pseudonym=pseudonym,
                                       reason=body.reason, now=now)
+
+
+@router.put("/review/applicants/{pseudonym}/findings", response_model=FindingsRead,
+            responses=responses(401, 403, 404, 409, 422))
+def record_findings(pseudonym: Pseudonym, body: FindingsSet, user: ApplicantReviewer,
+                    db_session: DbSession, now: Now) -> FindingsRead:
+    """Joint review findings (§四（一）4), street office or district staff in scope."""
+    return service.record_findings(db_session=db_session, actor=user, pseudonym=pseudonym,
+                                   findings=body.findings, now=now)

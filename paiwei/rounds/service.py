@@ -56,6 +56,7 @@ from lottery import FrozenInputs, canonical_json, public_key_hex, sign_bundle
 from paiwei import data
 from paiwei.audit import service as audit
 from paiwei.choices.models import RoutingRecord
+from paiwei.choices.rules import routing_input
 from paiwei.intake.models import Applicant, Status
 from paiwei.intake.service import applicant_of_user
 from paiwei.plans import Plan as PlanFile
@@ -333,7 +334,7 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
             raise RoundError("no_inputs", detail=f"no plan imported for {policy.district}/{policy.year}")
         schools, zones = list(catalogue.schools), list(catalogue.zones)
     records = db_session.execute(
-        select(Applicant.pseudonym, RoutingRecord.record)
+        select(Applicant.pseudonym, RoutingRecord.record, Applicant.review_findings)
         .join(RoutingRecord, RoutingRecord.applicant_id == Applicant.id)
         .where(RoutingRecord.year == policy.year, RoutingRecord.stage == stage.value,
                Applicant.status == Status.VERIFIED, Applicant.district.in_(codes))
@@ -352,8 +353,9 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
                 raise RoundError("no_inputs", detail=f"{kind}: {exc.code}") from None
             for rec in frozen:
                 lists.setdefault(rec["id"], {})[kind.partition(".")[2]] = list(rec["choices"])
-    applicants = [{**record, "id": pseudonym, "choices": lists.get(pseudonym, {})}
-                  for pseudonym, record in records]
+    applicants = [{**routing_input(record, findings), "id": pseudonym,
+                   "choices": lists.get(pseudonym, {})}
+                  for pseudonym, record, findings in records]
     # the routing records are checked in the current format (choices.rules), so read them in it
     return {"format": SCENARIO_FORMAT, "district": policy.district, "year": policy.year,
             "stage": stage.value, "schools": schools, "zones": zones, "applicants": applicants}

@@ -103,6 +103,7 @@ def _bodies() -> dict[str, Any]:
     # Well-formed where the route reads a body, so validation does not answer first.
     return {
         "/api/review/applicants/{pseudonym}/return": {"reason": "材料不全"},
+        "/api/review/applicants/{pseudonym}/findings": {"findings": ["garage"]},
         "/api/windows/{window_id}/extension": {"closes_at": "2024-12-31T00:00:00+08:00",
                                                "reason": "系统维护"},
         "/api/rounds/{round_pk}/inputs": {"scenario": {}},

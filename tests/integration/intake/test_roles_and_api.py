@@ -39,6 +39,7 @@ SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/review/applicants/{pseudonym}/material-approval"): {S: STREET_},
     ("POST", "/api/review/applicants/{pseudonym}/verification"): {D: DISTRICT_},
     ("POST", "/api/review/applicants/{pseudonym}/return"): {S: STREET_, D: DISTRICT_},
+    ("PUT", "/api/review/applicants/{pseudonym}/findings"): {S: STREET_, D: DISTRICT_},
     ("GET", "/api/audit/verify"): {A: ALL, N: ALL, D: ALL},
     ("GET", "/api/audit/events"): {A: ALL, N: ALL},
     ("GET", "/api/windows"): {D: DISTRICT_},

@@ -134,3 +134,23 @@ def test_an_altered_receipt_does_not_match() -> None:
     assert not receipt_matches_bundle_record(forged, {"id": "A1", "choices": ["P01"], "priority": {}})
     assert not receipt_matches_bundle_record({"sha256": "x"}, {"id": "A1", "choices": []})
     assert not receipt_matches_bundle_record(receipt, {"id": "A1"})
+
+
+def test_routing_input_joins_the_reviewers_findings_once_in_the_formats_order() -> None:
+    from paiwei.choices.rules import routing_input  # noqa: PLC0415
+
+    rec = record(review_findings=["garage"])
+    joined = routing_input(rec, ["material-not-submitted", "empty-hukou", "garage"])
+    assert joined["review_findings"] == ["empty-hukou", "garage", "material-not-submitted"]
+    assert routing_input(rec, []) == rec and rec["review_findings"] == ["garage"]
+    assert not allowed(routing_input(record(), ["material-not-submitted"])).eligible
+
+
+def test_the_reviewers_see_every_finding_with_a_label() -> None:
+    import typing  # noqa: PLC0415
+
+    from allocation.scenario import REVIEW_FINDINGS  # noqa: PLC0415
+    from paiwei.review.schemas import FINDING_LABELS, Finding  # noqa: PLC0415
+
+    assert tuple(FINDING_LABELS) == REVIEW_FINDINGS == typing.get_args(Finding)
+    assert all(label and label.isascii() is False for label in FINDING_LABELS.values())
