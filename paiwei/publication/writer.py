@@ -5,7 +5,7 @@
     index.json                      season, rounds in order, bundle files and their SHA-256, keys
     keys.json                       the public keys the bundles are signed with
     rounds/<round>/bundle.json      the signed draw bundle (RFC 8785 bytes)
-    rounds/<round>/schools.json     per school: seats, applied, admitted, direct/drawn, cut-off
+    rounds/<round>/schools.json     per school: seats, applied, admitted, direct/drawn/no-seats, cut-off
     rounds/<round>/keys.json        the keys that signed this round's bundle
     rounds/<round>/round.json       what identifies the round's publication (hashes of the above)
     rounds/<round>/freeze-statement.json  the district's signed freeze statement (input root,
