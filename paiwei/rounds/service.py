@@ -895,3 +895,11 @@ def round_results(*, db_session: Session, round_pk: int, after: str = "", limit:
         .order_by(RoundResult.applicant).limit(limit))
     return [{"applicant": r.applicant, "entry": None if r.entry is None else json.loads(r.entry),
              "outcome": json.loads(r.outcome)} for r in rows]
+
+
+def published_seeds(*, db_session: Session, draw_ids: Sequence[str]) -> dict[str, str]:
+    """Draw id -> seed (hex) of the published rounds among ``draw_ids``: public values that
+    let a parent recompute their ticket in the browser."""
+    rows = db_session.execute(select(Round.draw_id, Round.seed).where(
+        Round.draw_id.in_(list(draw_ids)), Round.state == State.PUBLISHED)).all()
+    return {r.draw_id: r.seed for r in rows if r.seed}
