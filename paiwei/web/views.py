@@ -106,6 +106,38 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
+LABELS = {
+    "district": "入学所在区", "child_nationality": "适龄儿童国籍", "hukou_province": "户籍所在地",
+    "hukou_district": "户籍所在区", "residence_district": "适龄儿童居住地", "child_name": "适龄儿童姓名",
+    "child_sex": "适龄儿童性别", "child_birth_date": "适龄儿童出生日期",
+    "child_id_type": "适龄儿童证件类型", "child_id_number": "适龄儿童证件号码",
+    "guardian_name": "监护人（一）姓名", "guardian_mobile": "监护人（一）手机号", "password": "登录密码",
+    "password_confirm": "再次输入登录密码", "captcha_answer": "图片验证码", "sms_code": "手机短信码",
+    "notice_agreed": "监护人须知", "privacy_agreed": "个人信息保护政策", "login": "账号",
+    "mobile": "手机号", "new_password": "新密码", "new_password_confirm": "再次输入新密码",
+    "hukou_address": "户籍所在地详细地址", "hukou_type": "户籍类型", "ethnicity": "民族",
+    "address": "地址", "street": "实际居住地所在乡镇（街道、地区）", "dwelling_type": "住所类型",
+    "certificate_no": "房屋所有权证号", "certificate_date": "发证日期",
+    "registration_no": "登记备案编号", "registration_date": "登记备案日期", "name": "姓名",
+    "relation": "关系", "nationality": "国籍", "id_type": "证件类型", "id_number": "证件号码",
+    "education": "学历", "phone": "联系电话", "work_nature": "工作性质", "employer": "工作单位",
+    "employer_district": "工作单位所属区", "social_insurance_months": "在本区缴纳社会保险月数",
+    "reason": "退回原因", "guardians": "法定监护人",
+}
+
+
+def describe(path: str) -> str:
+    """A field path in words for the error summary: ``guardians.1.phone`` -> 监护人（二）联系电话."""
+    parts = path.split(".")
+    who = ""
+    if parts[0] == "guardians" and len(parts) > 2 and parts[1].isdigit():
+        who = "监护人（一）" if parts[1] == "0" else "监护人（二）"
+    return who + LABELS.get(parts[-1], "")
+
+
+templates.env.globals["describe"] = describe
+
+
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """Pydantic's errors as {field path: Chinese message}; values are never echoed."""
     out: dict[str, str] = {}
