@@ -23,6 +23,7 @@ from paiwei.settings import Clock, Settings, system_clock
 from paiwei.sms.sender import SmsSender, sender_from_settings
 from paiwei.sms.views import router as sms_router
 from paiwei.web import install as install_pages
+from paiwei.web.verify_api import router as verify_router
 from paiwei.windows.views import router as windows_router
 
 UPLOAD_PREFIXES = ("/api/plans/",)
@@ -59,7 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.state.sms_sender = sms_sender or sender_from_settings(settings)
     problems.install(app)
     for router in (captcha_router, sms_router, intake_router, accounts_router, review_router,
-                   audit_router, windows_router, choices_router, rounds_router):
+                   audit_router, windows_router, choices_router, rounds_router, verify_router):
         app.include_router(router, prefix="/api")
     install_pages(app)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)

@@ -94,6 +94,11 @@ def browser_verdict(page: Any, live: Live, tmp: Path, bundle: Any, trusted: dict
                   " document.getElementById('bundle-file').value = ''")
     page.set_input_files("#bundle-file", str(path))
     page.wait_for_function("['VALID', 'INVALID'].includes(document.getElementById('verdict').textContent)")
+    # The reference verifier's answer for the same bytes is shown beside, and agrees.
+    page.wait_for_function("document.getElementById('agreement').dataset.same")
+    assert page.get_attribute("#agreement", "data-same") == "yes", page.text_content("#server-failed-checks")
+    assert page.text_content("#server-verdict") == page.text_content("#verdict")
+    page.evaluate("delete document.getElementById('agreement').dataset.same")
     verdict = page.text_content("#verdict")
     failed = [t.removeprefix("未通过 ") for t in page.locator("#failed-checks li").all_text_contents()]
     report = page.evaluate("document.body.dataset.report ? JSON.parse(document.body.dataset.report) : null")
