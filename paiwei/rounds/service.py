@@ -903,3 +903,50 @@ def published_seeds(*, db_session: Session, draw_ids: Sequence[str]) -> dict[str
     rows = db_session.execute(select(Round.draw_id, Round.seed).where(
         Round.draw_id.in_(list(draw_ids)), Round.state == State.PUBLISHED)).all()
     return {r.draw_id: r.seed for r in rows if r.seed}
+
+
+FROZEN_STATES = (State.FROZEN, State.READY, State.DRAWN, State.SIGNED, State.PUBLISHED)
+
+
+def _leaf(record: Mapping[str, Any]) -> bytes:
+    return tagged_hash("paiwei/v1/leaf", canonical_json(record))
+
+
+def inclusion_proofs(*, db_session: Session, user_id: int) -> list[dict[str, Any]]:
+    """The parent's own record in each frozen round of their district, with what proves it is
+    in the round's published input root: its Merkle audit path (RFC 6962) among the
+    applicants, the schools' root, and the round's signed freeze statement (public at
+    ``GET /api/rounds/{id}/freeze-statement``). A browser recomputes the input root from
+    these and compares it with the statement's, trusting nothing else from the server.
+
+    Rounds in which the applicant takes no part are left out. Reads the frozen inputs and
+    replays the season up to each round (as the freeze did). Raises ``RoundError``:
+    ``out_of_order``, ``inputs_changed``, ``inputs_invalid``.
+    """
+    applicant = applicant_of_user(db_session=db_session, user_id=user_id)
+    district = data.district_slug(applicant.district) or applicant.district
+    rows = db_session.scalars(select(Round).where(
+        Round.district == district, Round.state.in_(list(FROZEN_STATES)))
+        .order_by(Round.year, Round.stage, Round.position)).all()
+    out = []
+    for row in rows:
+        policy, scenario = _frozen_inputs(row)
+        frozen, _ = _replay(policy, scenario, row, _earlier(db_session, row), None)
+        if frozen is None:
+            continue
+        records = sorted(frozen.applicants, key=lambda a: str(a["id"]))
+        index = next((i for i, a in enumerate(records) if a["id"] == applicant.pseudonym), None)
+        if index is None:
+            continue
+        leaves = [_leaf(a) for a in records]
+        schools = sorted(frozen.schools, key=lambda s: str(s["id"]))
+        spec = policy.rounds[Stage(row.stage)][row.position]
+        out.append({
+            "round": row.round, "title": spec.title, "round_pk": row.id, "draw_id": row.draw_id,
+            "record": dict(records[index]), "index": index, "size": len(records),
+            "path": [h.hex() for h in lottery.audit_path(leaves, index)],
+            "schools": [dict(s) for s in schools],
+            "schools_root": lottery.merkle_root([_leaf(s) for s in schools]).hex(),
+            "freeze_statement": json.loads(row.freeze_statement or "{}"),
+        })
+    return out

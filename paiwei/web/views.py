@@ -9,6 +9,7 @@ those dependencies) and the pages show the use cases' errors next to the field t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,6 +70,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/me/choices"): OWN_ACCOUNT,
     ("POST", "/me/choices/{kind}"): OWN_ACCOUNT,
     ("GET", "/me/result"): OWN_ACCOUNT,
+    ("GET", "/me/record"): OWN_ACCOUNT,
     ("GET", "/me/password"): OWN_ACCOUNT,
     ("POST", "/me/password"): OWN_ACCOUNT,
     ("GET", "/me/cancel"): OWN_ACCOUNT,
@@ -451,6 +453,18 @@ def my_result(request: Request, user: ParentUser, db_session: DbSession) -> HTML
     return page(request, "result.html", user=user, r=result, seeds=seeds,
                 status_title=STATUS_TITLES.get(result["status"], result["status"]),
                 mechanisms=MECHANISMS)
+
+
+@router.get("/me/record")
+def my_record(request: Request, user: ParentUser, db_session: DbSession) -> HTMLResponse:
+    """After the freeze: the parent's record and choices, checked in the browser against the
+    published input root with a Merkle inclusion proof (static/js/record-page.js)."""
+    proofs = rounds.inclusion_proofs(db_session=db_session, user_id=user.id)
+    names = {str(s["id"]): str(s.get("name") or s["id"]) for p in proofs for s in p["schools"]}
+    # Without a catalogue for this applicant, the draw's own school records name them.
+    with suppress(ProblemError):
+        names.update(choices.school_names(db_session=db_session, user_id=user.id))
+    return page(request, "record.html", user=user, proofs=proofs, school_names=names)
 
 
 @router.get("/me/password")

@@ -208,7 +208,7 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
     login(live, desktop, "jw21", STAFF_PASSWORD)
     assert desktop.url.endswith("/staff/review")
     assert axe_violations(desktop) == []
-    shots(desktop, "10-staff-queue")
+    shots(desktop, "16-staff-queue")
     desktop.locator("table.queue a").first.click()
     desktop.get_by_role("button", name="退回").click()
     assert "退回时请填写退回原因" in desktop.text_content("#f-reason-error")
@@ -281,6 +281,26 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
     ticket = bundle["rounds"][0]["ticket"]
 
     login(live, phone, account, PASSWORD)
+    # The record and choices, with their Merkle inclusion proof checked in the browser
+    # against the freeze statement fetched from its public address.
+    phone.goto(live.url + "/me/record")
+    phone.wait_for_function("document.querySelector('[data-check]').dataset.state !== 'pending'")
+    check = phone.locator("[data-check]")
+    assert check.get_attribute("data-state") == "ok", check.text_content()
+    assert phone.text_content("[data-root]") == published.input_root
+    assert "某民办小学" in phone.text_content("main")
+    check_page(phone, shots, "10-record")
+    # The same proof with the record changed (another first choice) leads elsewhere.
+    moved = phone.evaluate("""async () => {
+        const m = await import('/static/js/protocol.js');
+        const p = JSON.parse(document.querySelector('[data-proof]').dataset.proof);
+        const rec = {...p.record, choices: ['BD1'], priority: {BD1: 0}};
+        const leaf = await m.taggedHash('paiwei/v1/leaf', m.utf8(m.jcs(rec)));
+        const root = await m.rootFromPath(leaf, p.index, p.size, p.path.map(h => m.fromHex(h, 'path', 32)));
+        const schools = await m.merkleRoot(await m.leafHashes(p.schools));
+        return m.toHex(await m.inputRoot(p.draw_id, schools, root));
+    }""")
+    assert moved != published.input_root
     phone.goto(live.url + "/me/result")
     assert "某民办小学" in phone.text_content("#outcome")
     assert "\\n" not in phone.text_content("main")

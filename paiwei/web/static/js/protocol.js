@@ -186,6 +186,23 @@ export async function merkleRoot(leaves) {
   return level[0];
 }
 
+// RFC 9162 §2.1.3.2: the root an audit path leads to from a leaf at index of size, or null.
+export async function rootFromPath(leaf, index, size, path) {
+  if (!(index >= 0 && index < size)) return null;
+  let fn = index, sn = size - 1, r = leaf;
+  for (const p of path) {
+    if (sn === 0) return null;
+    if ((fn & 1) || fn === sn) {
+      r = await taggedHash("paiwei/v1/node", concat(p, r));
+      if (!(fn & 1)) while (!(fn & 1) && fn !== 0) { fn >>= 1; sn >>= 1; }
+    } else {
+      r = await taggedHash("paiwei/v1/node", concat(r, p));
+    }
+    fn >>= 1; sn >>= 1;
+  }
+  return sn === 0 ? r : null;
+}
+
 export async function inputRoot(drawId, schoolsRoot, applicantsRoot) {
   return taggedHash("paiwei/v1/inputs", concat(frame(utf8(drawId)), schoolsRoot, applicantsRoot));
 }
