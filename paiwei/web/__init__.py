@@ -5,6 +5,6 @@ JavaScript a page needs is in ``static/js`` (no inline script or style, for a CS
 ``script-src 'self'``), and every asset, the OpenAPI page's included, is served by the app.
 """
 
-from paiwei.web.views import PAGES, install
+from paiwei.web.views import install
 
-__all__ = ["PAGES", "install"]
+__all__ = ["install"]

@@ -1,8 +1,8 @@
 """Pages: HTTP form -> the domain's use case -> a template. No SQL, no role checks here.
 
-Every page is declared in :data:`PAGES` with the scope it serves (``public``, ``own
-account``, ``own street or district``); roles are checked by the ``api.deps``
-annotations each route takes, as for the API. Forms post back ``csrf_token`` (checked by
+Every page declares its access as the API does (``api.scope``: ``Public``, or the roles it
+admits with their scope and, for a named applicant, its locator); the scope table of the
+pages is in ``tests/integration/web/test_pages.py`` and the route-table test checks both. Forms post back ``csrf_token`` (checked by
 those dependencies) and the pages show the use cases' errors next to the field they name.
 """
 
@@ -23,21 +23,14 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from api import problems
-from api.deps import (
-    AnyUser,
-    AppSettings,
-    ClientIp,
-    DbSession,
-    DistrictStaff,
-    Now,
-    ParentUser,
-    ReviewerUser,
-    Sender,
-    StreetReviewer,
-)
+from api.deps import AppSettings, ClientIp, DbSession, Now, Sender
+from api.locate import applicant_place
+from api.params import Pseudonym
+from api.scope import AnyUser, ParentUser, Public, Scope, access
 from paiwei import data
 from paiwei.accounts import service as accounts
 from paiwei.accounts.models import Role
+from paiwei.accounts.service import AuthUser
 from paiwei.captcha import service as captcha
 from paiwei.choices import service as choices
 from paiwei.intake import service as intake
@@ -51,41 +44,15 @@ from paiwei.rounds.errors import RoundError
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 
-PUBLIC, OWN_ACCOUNT, OWN_SCOPE = "public", "own account", "own street or district"
-# (method, path) -> scope. tests/integration/web/test_pages.py enumerates the app's
-# non-API routes and checks that each one is declared here.
-PAGES: dict[tuple[str, str], str] = {
-    ("GET", "/"): PUBLIC,
-    ("GET", "/register"): PUBLIC,
-    ("POST", "/register"): PUBLIC,
-    ("GET", "/login"): PUBLIC,
-    ("POST", "/login"): PUBLIC,
-    ("POST", "/logout"): OWN_ACCOUNT,
-    ("GET", "/password/forgot"): PUBLIC,
-    ("POST", "/password/forgot"): PUBLIC,
-    ("GET", "/me"): OWN_ACCOUNT,
-    ("GET", "/me/details"): OWN_ACCOUNT,
-    ("POST", "/me/details"): OWN_ACCOUNT,
-    ("GET", "/me/collection-form"): OWN_ACCOUNT,
-    ("GET", "/me/choices"): OWN_ACCOUNT,
-    ("POST", "/me/choices/{kind}"): OWN_ACCOUNT,
-    ("GET", "/me/result"): OWN_ACCOUNT,
-    ("GET", "/me/record"): OWN_ACCOUNT,
-    ("GET", "/me/password"): OWN_ACCOUNT,
-    ("POST", "/me/password"): OWN_ACCOUNT,
-    ("GET", "/me/cancel"): OWN_ACCOUNT,
-    ("POST", "/me/cancel"): OWN_ACCOUNT,
-    ("GET", "/verify/ticket"): PUBLIC,
-    ("GET", "/verify/bundle"): PUBLIC,
-    ("GET", "/docs"): PUBLIC,
-    ("GET", "/staff/review"): OWN_SCOPE,
-    ("GET", "/staff/review/{pseudonym}"): OWN_SCOPE,
-    ("POST", "/staff/review/{pseudonym}/material-approval"): OWN_SCOPE,
-    ("POST", "/staff/review/{pseudonym}/verification"): OWN_SCOPE,
-    ("POST", "/staff/review/{pseudonym}/return"): OWN_SCOPE,
-}
-
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+# Staff pages declare exactly the review API's access (paiwei/review/views.py).
+_REVIEWERS = {Role.STREET_REVIEWER: Scope.OWN_STREET, Role.DISTRICT_STAFF: Scope.OWN_DISTRICT}
+Reviewers = Annotated[AuthUser, access(_REVIEWERS)]
+ApplicantReviewer = Annotated[AuthUser, access(_REVIEWERS, locate=applicant_place)]
+StreetReviewer = Annotated[AuthUser, access({Role.STREET_REVIEWER: Scope.OWN_STREET}, locate=applicant_place)]
+DistrictReviewer = Annotated[AuthUser, access({Role.DISTRICT_STAFF: Scope.OWN_DISTRICT},
+                                              locate=applicant_place)]
 
 SEX = (("M", "男"), ("F", "女"))
 LIST_TITLES = {"private_boarding": "民办或寄宿学校", "zone": "服务片区内公办学校",
@@ -194,7 +161,7 @@ templates.env.filters["utc"] = as_utc
 # --- home, registration, login ------------------------------------------------------------
 
 
-@router.get("/")
+@router.get("/", dependencies=[Public])
 def home(request: Request) -> HTMLResponse:
     """Figure 1-3: the district, then the service."""
     return page(request, "home.html", districts=options("districts"))
@@ -216,7 +183,7 @@ def _register_page(request: Request, db_session: DbSession, settings: AppSetting
                 captcha_id=new_captcha(db_session, settings, now), values=values, errors=errors)
 
 
-@router.get("/register")
+@router.get("/register", dependencies=[Public])
 def register_form(request: Request, db_session: DbSession, settings: AppSettings, now: Now,
                   district: str = data.CHAOYANG) -> HTMLResponse:
     """Figures 5 and 6: the guardian notice with its 10-second wait, then the form."""
@@ -233,7 +200,7 @@ REGISTRATION_TEXT = ("district", "notice_token", "child_nationality", "hukou_pro
                      "captcha_answer", "sms_code")
 
 
-@router.post("/register")
+@router.post("/register", dependencies=[Public])
 def register(request: Request, form: Form, db_session: DbSession, settings: AppSettings,
              sender: Sender, now: Now) -> HTMLResponse:
     fields: dict[str, Any] = {k: form.get(k, "") for k in REGISTRATION_TEXT}
@@ -260,13 +227,13 @@ def register(request: Request, form: Form, db_session: DbSession, settings: AppS
                           status_code=422)
 
 
-@router.get("/login")
+@router.get("/login", dependencies=[Public])
 def login_form(request: Request, db_session: DbSession, settings: AppSettings, now: Now) -> HTMLResponse:
     return page(request, "login.html", captcha_id=new_captcha(db_session, settings, now),
                 values={}, errors={})
 
 
-@router.post("/login", response_model=None)
+@router.post("/login", response_model=None, dependencies=[Public])
 def login(request: Request, form: Form, db_session: DbSession, settings: AppSettings, ip: ClientIp,
           now: Now) -> Response:
     try:
@@ -297,14 +264,14 @@ def logout(user: AnyUser, db_session: DbSession, settings: AppSettings, now: Now
     return response
 
 
-@router.get("/password/forgot")
+@router.get("/password/forgot", dependencies=[Public])
 def forgot_form(request: Request, db_session: DbSession, settings: AppSettings, now: Now) -> HTMLResponse:
     """Figures 15-16: the 8-digit number or the ID number, the mobile, codes, new password."""
     return page(request, "forgot.html", captcha_id=new_captcha(db_session, settings, now),
                 values={}, errors={})
 
 
-@router.post("/password/forgot")
+@router.post("/password/forgot", dependencies=[Public])
 def forgot(request: Request, form: Form, db_session: DbSession, settings: AppSettings,
            now: Now) -> HTMLResponse:
     try:
@@ -497,7 +464,7 @@ def cancel_form(request: Request, user: ParentUser) -> HTMLResponse:
 def cancel(request: Request, user: ParentUser, form: Form, db_session: DbSession,
            settings: AppSettings, now: Now) -> HTMLResponse:
     try:
-        accounts.cancel_account(db_session=db_session, user_id=user.id,
+        accounts.cancel_account(db_session=db_session, settings=settings, user_id=user.id,
                                 sms_code=form.get("sms_code", "").strip(), now=now)
     except ProblemError as exc:
         return page(request, "cancel.html", status_code=422, user=user, errors=problem_errors(exc))
@@ -510,19 +477,19 @@ def cancel(request: Request, user: ParentUser, form: Form, db_session: DbSession
 # --- checks anyone can run in their browser -------------------------------------------------
 
 
-@router.get("/verify/ticket")
+@router.get("/verify/ticket", dependencies=[Public])
 def verify_ticket(request: Request, draw_id: str = "", seed: str = "", applicant: str = "") -> HTMLResponse:
     """The ticket computed in the browser (Web Crypto) from public values; id ``ticket``."""
     return page(request, "verify_ticket.html", draw_id=draw_id, seed=seed, applicant=applicant)
 
 
-@router.get("/verify/bundle")
+@router.get("/verify/bundle", dependencies=[Public])
 def verify_bundle(request: Request) -> HTMLResponse:
     """The notary's page: a bundle verified entirely in the browser (static/js/verifier.js)."""
     return page(request, "verify_bundle.html")
 
 
-@router.get("/docs")
+@router.get("/docs", dependencies=[Public])
 def api_docs(request: Request) -> HTMLResponse:
     """The OpenAPI document in Swagger UI, served from static/vendor (no CDN)."""
     return page(request, "docs.html", openapi_url=request.app.openapi_url)
@@ -532,7 +499,7 @@ def api_docs(request: Request) -> HTMLResponse:
 
 
 @router.get("/staff/review")
-def staff_queue(request: Request, user: ReviewerUser, db_session: DbSession) -> HTMLResponse:
+def staff_queue(request: Request, user: Reviewers, db_session: DbSession) -> HTMLResponse:
     """Street office or district: applicants awaiting this reviewer."""
     items = review.queue(db_session=db_session, actor=user)
     status = request.query_params.get("status", "")
@@ -543,7 +510,7 @@ def staff_queue(request: Request, user: ReviewerUser, db_session: DbSession) -> 
 
 
 @router.get("/staff/review/{pseudonym}")
-def staff_detail(pseudonym: str, request: Request, user: ReviewerUser, db_session: DbSession) -> HTMLResponse:
+def staff_detail(pseudonym: Pseudonym, request: Request, user: ApplicantReviewer, db_session: DbSession) -> HTMLResponse:
     a = review.get_for_review(db_session=db_session, actor=user, pseudonym=pseudonym)
     return page(request, "staff/detail.html", user=user, a=a, pseudonym=pseudonym,
                 streets=dict(data.streets_of(data.CHAOYANG)), errors={})
@@ -554,21 +521,21 @@ def _after_review(request: Request, pseudonym: str, message: str) -> Response:
 
 
 @router.post("/staff/review/{pseudonym}/material-approval", response_model=None)
-def staff_approve(pseudonym: str, request: Request, user: StreetReviewer, db_session: DbSession,
+def staff_approve(pseudonym: Pseudonym, request: Request, user: StreetReviewer, db_session: DbSession,
                   now: Now) -> Response:
     done = review.approve_materials(db_session=db_session, actor=user, pseudonym=pseudonym, now=now)
     return _after_review(request, pseudonym, done.status_text)
 
 
 @router.post("/staff/review/{pseudonym}/verification", response_model=None)
-def staff_verify(pseudonym: str, request: Request, user: DistrictStaff, db_session: DbSession,
+def staff_verify(pseudonym: Pseudonym, request: Request, user: DistrictReviewer, db_session: DbSession,
                  now: Now) -> Response:
     done = review.verify_identity(db_session=db_session, actor=user, pseudonym=pseudonym, now=now)
     return _after_review(request, pseudonym, done.status_text)
 
 
 @router.post("/staff/review/{pseudonym}/return", response_model=None)
-def staff_return(pseudonym: str, request: Request, user: ReviewerUser, form: Form,
+def staff_return(pseudonym: Pseudonym, request: Request, user: ApplicantReviewer, form: Form,
                  db_session: DbSession, now: Now) -> Response:
     try:
         done = review.return_application(db_session=db_session, actor=user, pseudonym=pseudonym,
@@ -601,4 +568,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem)
 
 
-__all__ = ["PAGES", "install", "router"]
+__all__ = ["install", "router"]

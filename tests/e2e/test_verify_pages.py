@@ -7,11 +7,13 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 import lottery
 from seeding import Contribution, commit
@@ -93,9 +95,9 @@ def browser_verdict(page: Any, live: Live, tmp: Path, bundle: Any, trusted: dict
     page.evaluate("document.getElementById('verdict').textContent = '';"
                   " document.getElementById('bundle-file').value = ''")
     page.set_input_files("#bundle-file", str(path))
-    page.wait_for_function("['VALID', 'INVALID'].includes(document.getElementById('verdict').textContent)")
+    expect(page.locator("#verdict")).to_have_text(re.compile(r"^(VALID|INVALID)$"), timeout=60_000)
     # The reference verifier's answer for the same bytes is shown beside, and agrees.
-    page.wait_for_function("document.getElementById('agreement').dataset.same")
+    expect(page.locator("#agreement")).to_have_attribute("data-same", re.compile(r"^(yes|no)$"), timeout=60_000)
     assert page.get_attribute("#agreement", "data-same") == "yes", page.text_content("#server-failed-checks")
     assert page.text_content("#server-verdict") == page.text_content("#verdict")
     page.evaluate("delete document.getElementById('agreement').dataset.same")
@@ -119,7 +121,7 @@ def test_ticket_page_equals_the_lottery_for_every_applicant(live: Live, phone: A
         for applicant, ticket in expected.items():
             query = urlencode({"draw_id": b["draw_id"], "seed": seed, "applicant": applicant})
             phone.goto(f"{live.url}/verify/ticket?{query}")
-            phone.wait_for_function("document.getElementById('ticket').dataset.state !== 'pending'")
+            expect(phone.locator("#ticket")).to_have_attribute("data-state", "done")
             assert phone.text_content("#ticket") == ticket, applicant
 
 

@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.routing import Mount
+from fastapi.routing import APIRoute, iter_route_contexts
 
-from paiwei.web import PAGES
+from api.app import create_app
+from api.scope import declared_access
+from paiwei.captcha.service import answer_for
+from paiwei.settings import Settings
 from tests.integration.intake.helpers import (
     CHAOYANG,
     PARENT_PASSWORD,
@@ -32,13 +35,10 @@ def hidden(html: str, name: str) -> str:
 
 
 def captcha_answer(intake: Intake, html: str) -> dict[str, str]:
-    from paiwei.captcha.models import Captcha  # noqa: PLC0415
-
+    """What the parent reads in the image (any case)."""
     captcha_id = hidden(html, "captcha_id")
-    with intake.sessions() as s:
-        row = s.get(Captcha, captcha_id)
-        assert row is not None
-        return {"captcha_id": captcha_id, "captcha_answer": row.answer.lower()}
+    answer = answer_for(intake.client.app.state.settings, captcha_id)  # type: ignore[attr-defined]
+    return {"captcha_id": captcha_id, "captcha_answer": answer.lower()}
 
 
 def flatten(prefix: str, value: Any, out: dict[str, str]) -> dict[str, str]:
@@ -53,26 +53,58 @@ def flatten(prefix: str, value: Any, out: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def routes_of(routes: Any, prefix: str = "") -> set[tuple[str, str]]:
-    """(method, path) of every route, through included routers (FastAPI keeps them nested)."""
-    out: set[tuple[str, str]] = set()
-    for r in routes:
-        if isinstance(r, Mount):
-            continue
-        context = getattr(r, "include_context", None)
-        if context is not None:
-            out |= routes_of(context.included_router.routes, prefix + context.prefix)
-            continue
-        out |= {(m, prefix + r.path) for m in getattr(r, "methods", ()) if m != "HEAD"}
-    return out
+P, S, D = "parent", "street_reviewer", "district_staff"
+OWN, STREET_, DISTRICT_ = "own_account", "own_street", "own_district"
+EVERYONE_OWN = {r: OWN for r in (P, S, D, "notary", "auditor")}
+# (method, path) -> {role admitted: its scope}; {} is public. Every page appears here, in
+# the same form as the API's SCOPES (tests/integration/intake/test_roles_and_api.py).
+PAGE_SCOPES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/"): {},
+    ("GET", "/register"): {},
+    ("POST", "/register"): {},
+    ("GET", "/login"): {},
+    ("POST", "/login"): {},
+    ("POST", "/logout"): EVERYONE_OWN,
+    ("GET", "/password/forgot"): {},
+    ("POST", "/password/forgot"): {},
+    ("GET", "/me"): {P: OWN},
+    ("GET", "/me/details"): {P: OWN},
+    ("POST", "/me/details"): {P: OWN},
+    ("GET", "/me/collection-form"): {P: OWN},
+    ("GET", "/me/choices"): {P: OWN},
+    ("POST", "/me/choices/{kind}"): {P: OWN},
+    ("GET", "/me/record"): {P: OWN},
+    ("GET", "/me/result"): {P: OWN},
+    ("GET", "/me/password"): {P: OWN},
+    ("POST", "/me/password"): {P: OWN},
+    ("GET", "/me/cancel"): {P: OWN},
+    ("POST", "/me/cancel"): {P: OWN},
+    ("GET", "/verify/ticket"): {},
+    ("GET", "/verify/bundle"): {},
+    ("GET", "/docs"): {},
+    ("GET", "/staff/review"): {S: STREET_, D: DISTRICT_},
+    ("GET", "/staff/review/{pseudonym}"): {S: STREET_, D: DISTRICT_},
+    ("POST", "/staff/review/{pseudonym}/material-approval"): {S: STREET_},
+    ("POST", "/staff/review/{pseudonym}/verification"): {D: DISTRICT_},
+    ("POST", "/staff/review/{pseudonym}/return"): {S: STREET_, D: DISTRICT_},
+}
 
 
-def test_every_page_route_is_declared_with_its_scope(intake: Intake) -> None:
-    app = intake.client.app
-    every = routes_of(app.routes)  # type: ignore[attr-defined]
-    pages = {(m, p) for m, p in every if not p.startswith("/api/") and p != "/openapi.json"}
-    assert pages == set(PAGES)
-    assert set(PAGES.values()) <= {"public", "own account", "own street or district"}
+def test_every_page_declares_exactly_its_scope(settings: Settings) -> None:
+    app = create_app(settings)
+    seen = set()
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or route.path.startswith("/api/"):
+            continue
+        declared = declared_access(route.dependant)
+        for method in route.methods or ():
+            key = (method, route.path)
+            seen.add(key)
+            assert len(declared) == 1, f"{key}: {len(declared)} access declarations"
+            rules = {str(role): str(scope) for role, scope in declared[0].rules.items()}
+            assert rules == PAGE_SCOPES.get(key), key
+    app.state.engine.dispose()
+    assert seen == set(PAGE_SCOPES)
 
 
 def test_no_inline_script_or_style_in_any_template() -> None:
