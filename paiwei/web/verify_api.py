@@ -21,8 +21,6 @@ from api.problems import responses
 from api.scope import Public
 from paiwei.problems import ProblemError
 
-MAX_BYTES = 64 * 1024 * 1024  # a district's round is a few MB; 1M applicants is ~220 MB (CLI only)
-
 CATALOGUE: dict[str, tuple[int, str]] = {
     "bundle_malformed": (422, "文件不是合格的派位数据（paiwei-draw/1），无法核验"),
     "bundle_too_large": (413, "文件过大，请使用命令行核验工具 python -m lottery.verify"),
@@ -96,9 +94,12 @@ BODY = {"requestBody": {"required": True, "description": "the bundle file's byte
 async def verify_bundle(request: Request, key: list[str] = Query(default=[])) -> ReportRead:  # noqa: B008
     """Scope: all (public). The reference verifier on the posted bundle: every check, named."""
     keys = _keys(key)
+    # The body limit middleware refuses more than PAIWEI_MAX_UPLOAD_BYTES (10 MiB by default:
+    # a district's round; a million-applicant bundle is for the command line) with a 413.
+    limit = request.app.state.settings.max_upload_bytes
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
-        if len(data) > MAX_BYTES:
+        if len(data) > limit:
             raise VerifyError("bundle_too_large")
     return ReportRead(**await run_in_threadpool(_verify, bytes(data), keys))

@@ -34,3 +34,15 @@ def test_verify_api_reports_every_check(intake: Intake) -> None:
     assert malformed.json()["code"] == "bundle_malformed"
     bad_key = intake.client.post("/api/verify/bundle", params={"key": "district=xyz"}, content=body)
     assert bad_key.status_code == 422 and bad_key.json()["code"] == "bad_key"
+
+
+def test_verify_api_takes_a_round_sized_bundle_but_not_more(intake: Intake) -> None:
+    v = json.loads(VECTOR.read_text("utf-8"))
+    bundle = v["bundle"]
+    bundle["padding"] = "x" * (200 * 1024)  # larger than an ordinary request body
+    big = intake.client.post("/api/verify/bundle", content=json.dumps(bundle).encode())
+    assert big.status_code == 200
+    assert [c["name"] for c in big.json()["checks"] if not c["ok"]] == ["signature of test-district"]
+    limit = intake.client.app.state.settings.max_upload_bytes  # type: ignore[attr-defined]
+    huge = intake.client.post("/api/verify/bundle", content=b" " * (limit + 1))
+    assert huge.status_code == 413
