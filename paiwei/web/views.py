@@ -407,6 +407,20 @@ def save_choices(kind: str, request: Request, user: ParentUser, form: Form, db_s
     return RedirectResponse(f"/me/choices?saved={quote(kind)}", status_code=303)
 
 
+@router.get("/me/choices/{kind}/receipt")
+def choices_receipt(kind: str, request: Request, user: ParentUser, db_session: DbSession,
+                    now: Now) -> HTMLResponse:
+    """志愿回执, to print (after the window closes): the locked choices and their SHA-256."""
+    try:
+        read = choices.receipt(db_session=db_session, user_id=user.id, kind=kind, now=now)
+        names = choices.school_names(db_session=db_session, user_id=user.id)
+    except ProblemError as exc:
+        return page(request, "message.html", status_code=exc.status, user=user, title="志愿回执",
+                    message=exc.title, link=("/me/choices", "返回"))
+    return page(request, "receipt.html", user=user, r=read, rec=read.record, names=names,
+                title=LIST_TITLES.get(kind, kind))
+
+
 @router.get("/me/result")
 def my_result(request: Request, user: ParentUser, db_session: DbSession) -> HTMLResponse:
     """Manual §五: the result, explained in words; the ticket behind 详情."""

@@ -278,6 +278,14 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
         seed = published.seed
     ticket = bundle["rounds"][0]["ticket"]
 
+    # After the window: the locked choices and the printable receipt.
+    login(live, phone, account, PASSWORD)
+    phone.goto(live.url + "/me/choices")
+    phone.get_by_role("link", name="查看并打印志愿回执").click()
+    assert "某民办小学" in phone.text_content("main")
+    assert re.fullmatch(r"[0-9a-f]{64}", phone.text_content("#receipt-sha256") or "")
+    check_page(phone, shots, "09-receipt")
+
     login(live, phone, account, PASSWORD)
     # The record and choices, with their Merkle inclusion proof checked in the browser
     # against the freeze statement fetched from its public address.

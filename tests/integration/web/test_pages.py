@@ -74,6 +74,7 @@ PAGE_SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/me/choices"): {P: OWN},
     ("POST", "/me/choices/{kind}"): {P: OWN},
     ("GET", "/me/record"): {P: OWN},
+    ("GET", "/me/choices/{kind}/receipt"): {P: OWN},
     ("GET", "/me/result"): {P: OWN},
     ("GET", "/me/password"): {P: OWN},
     ("POST", "/me/password"): {P: OWN},
