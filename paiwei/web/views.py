@@ -26,7 +26,7 @@ from api import problems
 from api.deps import AppSettings, ClientIp, DbSession, Now, Sender
 from api.locate import applicant_place
 from api.params import Pseudonym
-from api.scope import AnyUser, ParentUser, Public, Scope, access
+from api.scope import AnyUser, DistrictStaff, ParentUser, Public, Scope, access
 from paiwei import data
 from paiwei.accounts import service as accounts
 from paiwei.accounts.models import Role
@@ -40,6 +40,7 @@ from paiwei.problems import ProblemError
 from paiwei.review import service as review
 from paiwei.rounds import service as rounds
 from paiwei.rounds.errors import RoundError
+from paiwei.windows import service as windows
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -528,6 +529,24 @@ def staff_detail(pseudonym: Pseudonym, request: Request, user: ApplicantReviewer
     a = review.get_for_review(db_session=db_session, actor=user, pseudonym=pseudonym)
     return page(request, "staff/detail.html", user=user, a=a, pseudonym=pseudonym,
                 streets=dict(data.streets_of(data.CHAOYANG)), errors={})
+
+
+ROUND_STATES = {"created": "已创建", "frozen": "已冻结（输入根已公布）", "ready": "仪式完成，待派位",
+                "drawn": "已派位，待签名", "signed": "区教委已签名，待公证处会签", "published": "已公布",
+                "empty": "无人参加，未派位"}
+
+
+@router.get("/staff/season")
+def staff_season(request: Request, user: DistrictStaff, db_session: DbSession, now: Now) -> HTMLResponse:
+    """District staff: the district's application windows and rounds with their states."""
+    district = user.district or ""
+    rows = windows.list_windows(db_session=db_session, district=district)
+    years = sorted({w.year for w in rows}) or [now.year]
+    slug = data.district_slug(district) or district
+    season = [r for y in years for st in ("primary", "junior")
+              for r in rounds.season_rounds(db_session=db_session, district=slug, year=y, stage=st)]
+    return page(request, "staff/season.html", user=user,
+                windows=[windows.to_read(w, now) for w in rows], rounds=season, states=ROUND_STATES)
 
 
 def _after_review(request: Request, pseudonym: str, message: str) -> Response:

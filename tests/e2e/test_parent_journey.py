@@ -277,6 +277,10 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
         bundle = rounds.result_for(db_session=s, applicant=pseudonym)
         seed = published.seed
     ticket = bundle["rounds"][0]["ticket"]
+    desktop.goto(live.url + "/staff/season")
+    assert "已公布" in desktop.text_content("main") and published.input_root in desktop.text_content("main")
+    assert axe_violations(desktop) == []
+    shots(desktop, "17-staff-season")
 
     # After the window: the locked choices and the printable receipt.
     login(live, phone, account, PASSWORD)

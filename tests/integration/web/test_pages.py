@@ -84,6 +84,7 @@ PAGE_SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/verify/bundle"): {},
     ("GET", "/docs"): {},
     ("GET", "/staff/review"): {S: STREET_, D: DISTRICT_},
+    ("GET", "/staff/season"): {D: DISTRICT_},
     ("GET", "/staff/review/{pseudonym}"): {S: STREET_, D: DISTRICT_},
     ("POST", "/staff/review/{pseudonym}/material-approval"): {S: STREET_},
     ("POST", "/staff/review/{pseudonym}/verification"): {D: DISTRICT_},
@@ -223,9 +224,13 @@ def test_parent_registers_logs_in_enters_details_and_staff_review(intake: Intake
     assert intake.client.post(f"/staff/review/{pseudonym}/verification",
                               data={"csrf_token": hidden(detail.text, "csrf_token")}).status_code == 200
 
+    season = intake.client.get("/staff/season")
+    assert season.status_code == 200 and "报名时间" in season.text
+
     intake.client.cookies.clear()
     login_through_the_form(intake, account, PARENT_PASSWORD)
     assert "身份证及户籍信息已验证" in intake.client.get("/me").text
+    assert intake.client.get("/staff/season", follow_redirects=False).status_code == 403
     form = intake.client.get("/me/collection-form")
     assert form.status_code == 200 and "学龄人口信息采集表" in form.text and account in form.text
     assert "派位结果尚未公布" in intake.client.get("/me/result").text
