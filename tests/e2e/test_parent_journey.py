@@ -277,6 +277,8 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
         bundle = rounds.result_for(db_session=s, applicant=pseudonym)
         seed = published.seed
     ticket = bundle["rounds"][0]["ticket"]
+    desktop.context.clear_cookies()
+    login(live, desktop, "cy21", STAFF_PASSWORD)  # days later: a new session
     desktop.goto(live.url + "/staff/season")
     assert "已公布" in desktop.text_content("main") and published.input_root in desktop.text_content("main")
     assert axe_violations(desktop) == []
