@@ -950,3 +950,16 @@ def inclusion_proofs(*, db_session: Session, user_id: int) -> list[dict[str, Any
             "freeze_statement": json.loads(row.freeze_statement or "{}"),
         })
     return out
+
+
+def round_titles(*, rows: Sequence[Round]) -> dict[int, str]:
+    """Round primary key -> the policy's Chinese title of that round (from the round's own
+    staged or frozen policy text), for pages that list rounds."""
+    out = {}
+    for row in rows:
+        try:
+            policy = _policy(json.loads(row.inputs or "{}")["policy"])
+            out[row.id] = policy.rounds[Stage(row.stage)][row.position].title
+        except (KeyError, IndexError, ValueError, RoundError):
+            out[row.id] = row.round
+    return out

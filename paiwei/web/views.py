@@ -546,7 +546,8 @@ def staff_season(request: Request, user: DistrictStaff, db_session: DbSession, n
     season = [r for y in years for st in ("primary", "junior")
               for r in rounds.season_rounds(db_session=db_session, district=slug, year=y, stage=st)]
     return page(request, "staff/season.html", user=user,
-                windows=[windows.to_read(w, now) for w in rows], rounds=season, states=ROUND_STATES)
+                windows=[windows.to_read(w, now) for w in rows], rounds=season, states=ROUND_STATES,
+                titles=rounds.round_titles(rows=season))
 
 
 def _after_review(request: Request, pseudonym: str, message: str) -> Response:
