@@ -1,9 +1,10 @@
 """Pages: HTTP form -> the domain's use case -> a template. No SQL, no role checks here.
 
 Every page declares its access as the API does (``api.scope``: ``Public``, or the roles it
-admits with their scope and, for a named applicant, its locator); the scope table of the
-pages is in ``tests/integration/web/test_pages.py`` and the route-table test checks both. Forms post back ``csrf_token`` (checked by
-those dependencies) and the pages show the use cases' errors next to the field they name.
+admits with their scope and, for a named applicant, its locator); the pages' scope table is
+in ``tests/integration/web/test_pages.py`` and the route-table test checks both. Forms post
+back ``csrf_token`` (checked by those dependencies), and the pages show the use cases'
+errors next to the field they name.
 """
 
 from __future__ import annotations
