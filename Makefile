@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:12])")
 
-.PHONY: demo test check lint types vectors bench clean
+.PHONY: demo test check lint types vectors bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,23 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/paiwei demo
 
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+
+## Debian's Chromium and a Chinese font for the browser tests (tests/e2e). Quick when both are
+## there; otherwise apt-get as root; where that fails the browser tests skip and say why.
+chromium:
+	@if [ -x $(CHROMIUM) ] && [ -e $(CJK_FONT) ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null 2>&1 \
+	  || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; } \
+	  || echo "chromium: apt-get could not install $(BROWSER_PACKAGES); the browser tests will skip"; \
+	else echo "chromium: no apt-get as root here; the browser tests will skip"; fi
+
 ## The test suite (what CI runs), with the spec's test vectors regenerated and diffed.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) scripts/make_vectors.py --check
 	$(PY) -m pytest -q
 

@@ -22,9 +22,11 @@ from paiwei.rounds.views import router as rounds_router
 from paiwei.settings import Clock, Settings, system_clock
 from paiwei.sms.sender import SmsSender, sender_from_settings
 from paiwei.sms.views import router as sms_router
+from paiwei.web import install as install_pages
+from paiwei.web.verify_api import router as verify_router
 from paiwei.windows.views import router as windows_router
 
-UPLOAD_PREFIXES = ("/api/plans/",)
+UPLOAD_PREFIXES = ("/api/plans/", "/api/verify/")  # plan files; bundles for the notary page
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock,
@@ -45,6 +47,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         description="北京市义务教育入学服务平台（非本市户籍适龄儿童）注册、详细信息录入、审核与派位。"
         " Errors are application/problem+json (RFC 9457) with a stable `code`.",
         lifespan=lifespan,
+        docs_url=None,  # /docs is a page of paiwei.web with Swagger UI served by the app
+        redoc_url=None,
     )
     engine = make_engine(settings.database_url, echo=settings.database_echo,
                          pool_size=settings.threads, max_overflow=settings.database_pool_overflow,
@@ -56,8 +60,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.state.sms_sender = sms_sender or sender_from_settings(settings)
     problems.install(app)
     for router in (captcha_router, sms_router, intake_router, accounts_router, review_router,
-                   audit_router, windows_router, choices_router, rounds_router):
+                   audit_router, windows_router, choices_router, rounds_router, verify_router):
         app.include_router(router, prefix="/api")
+    install_pages(app)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
                        upload_prefixes=UPLOAD_PREFIXES, too_large=problems.too_large)

@@ -127,6 +127,9 @@ def too_large() -> JSONResponse:
     return problem_response("body_too_large")
 
 
+domain_error = _domain_error  # the web pages' handler delegates API paths to it
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

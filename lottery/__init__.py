@@ -10,7 +10,7 @@ from lottery._engine import place, rank_tickets
 from lottery._errors import InvalidBundle
 from lottery._inputs import input_root
 from lottery._mechanisms import Mechanism, Placement
-from lottery._merkle import merkle_root
+from lottery._merkle import audit_path, merkle_root, root_from_path
 from lottery._results import assignment_records, school_results
 from lottery._signing import (
     bundle_digest,
@@ -40,6 +40,7 @@ __all__ = [
     "VerificationError",
     "applicant_table",
     "assignment_records",
+    "audit_path",
     "bundle_digest",
     "canonical_json",
     "check_domain",
@@ -53,6 +54,7 @@ __all__ = [
     "private_key_pem",
     "public_key_hex",
     "rank_tickets",
+    "root_from_path",
     "run_draw",
     "school_columns",
     "school_results",

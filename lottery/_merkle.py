@@ -48,3 +48,54 @@ def merkle_root_recursive(leaves: Sequence[bytes]) -> bytes:
     return tagged_hash(
         NODE_TAG, merkle_root_recursive(leaves[:k]) + merkle_root_recursive(leaves[k:])
     )
+
+
+def _split(n: int) -> int:
+    """The largest power of two strictly less than ``n`` (n > 1)."""
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def audit_path(leaves: Sequence[bytes], index: int) -> list[bytes]:
+    """RFC 6962 §2.1.1 PATH(index, leaves): the sibling hashes from the leaf up to the root.
+
+    With the leaf hash, its index and the number of leaves, they recompute the root
+    (:func:`root_from_path`): a proof that one record is in a published root without the
+    others. Raises ``IndexError`` when ``index`` is not a leaf's.
+    """
+    n = len(leaves)
+    if not 0 <= index < n:
+        raise IndexError(index)
+    if n == 1:
+        return []
+    k = _split(n)
+    if index < k:
+        return [*audit_path(leaves[:k], index), merkle_root(leaves[k:])]
+    return [*audit_path(leaves[k:], index - k), merkle_root(leaves[:k])]
+
+
+def root_from_path(leaf: bytes, index: int, size: int, path: Sequence[bytes]) -> bytes | None:
+    """The root an audit path leads to (RFC 9162 §2.1.3.2), or None when the path's length
+    does not fit ``index`` and ``size``."""
+    if not 0 <= index < size:
+        return None
+    fn, sn, r = index, size - 1, leaf
+    node = tag_state(NODE_TAG).copy
+    for p in path:
+        if sn == 0:
+            return None
+        h = node()
+        if fn & 1 or fn == sn:
+            h.update(p + r)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            h.update(r + p)
+        r = h.digest()
+        fn >>= 1
+        sn >>= 1
+    return r if sn == 0 else None

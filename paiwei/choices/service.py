@@ -430,3 +430,14 @@ def counts_csv(read: CountsRead) -> str:
         writer.writerow([s.school, s.name, s.kind, s.zone or "", s.seats, s.listed, s.first_choice,
                          "yes" if s.oversubscribed else "no"])
     return "\ufeff" + buffer.getvalue()
+
+
+def school_names(*, db_session: Session, user_id: int) -> dict[str, str]:
+    """School id -> name in the catalogue of the parent's routing (parents see names, not ids).
+
+    Raises ``IntakeError('applicant_not_found')``, ``ChoiceError``: ``not_verified``,
+    ``not_routed``, ``window_not_found``, ``catalogue_missing``.
+    """
+    ctx = _context(db_session, user_id)
+    cat = _catalogue(db_session, ctx.applicant.district, ctx.year, ctx.stage)
+    return {str(s["id"]): str(s.get("name") or s["id"]) for s in cat.schools}

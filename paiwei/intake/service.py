@@ -408,3 +408,14 @@ def collection_form(*, db_session: Session, user_id: int, now: datetime) -> Coll
     return CollectionFormRead(form_no=read.account_no,
                               district_name=data.label("districts", applicant.district),
                               applicant=read, generated_at=now)
+
+
+def notice_seconds_left(*, db_session: Session, settings: Settings, token: str,
+                        now: datetime) -> int | None:
+    """Seconds until the notice opened with ``token`` may be agreed to (0 when it may be
+    already); None when the token is unknown or used."""
+    notice = db_session.get(NoticeView, token)
+    if notice is None or notice.used_at is not None:
+        return None
+    waited = (now - notice.shown_at).total_seconds()
+    return max(0, int(settings.notice_min_read_seconds - waited + 0.999))

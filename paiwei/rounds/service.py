@@ -899,3 +899,71 @@ def round_results(*, db_session: Session, round_pk: int, after: str = "", limit:
         .order_by(RoundResult.applicant).limit(limit))
     return [{"applicant": r.applicant, "entry": None if r.entry is None else json.loads(r.entry),
              "outcome": json.loads(r.outcome)} for r in rows]
+
+
+def published_seeds(*, db_session: Session, draw_ids: Sequence[str]) -> dict[str, str]:
+    """Draw id -> seed (hex) of the published rounds among ``draw_ids``: public values that
+    let a parent recompute their ticket in the browser."""
+    rows = db_session.execute(select(Round.draw_id, Round.seed).where(
+        Round.draw_id.in_(list(draw_ids)), Round.state == State.PUBLISHED)).all()
+    return {r.draw_id: r.seed for r in rows if r.seed}
+
+
+FROZEN_STATES = (State.FROZEN, State.READY, State.DRAWN, State.SIGNED, State.PUBLISHED)
+
+
+def _leaf(record: Mapping[str, Any]) -> bytes:
+    return tagged_hash("paiwei/v1/leaf", canonical_json(record))
+
+
+def inclusion_proofs(*, db_session: Session, user_id: int) -> list[dict[str, Any]]:
+    """The parent's own record in each frozen round of their district, with what proves it is
+    in the round's published input root: its Merkle audit path (RFC 6962) among the
+    applicants, the schools' root, and the round's signed freeze statement (public at
+    ``GET /api/rounds/{id}/freeze-statement``). A browser recomputes the input root from
+    these and compares it with the statement's, trusting nothing else from the server.
+
+    Rounds in which the applicant takes no part are left out. Reads the frozen inputs and
+    replays the season up to each round (as the freeze did). Raises ``RoundError``:
+    ``out_of_order``, ``inputs_changed``, ``inputs_invalid``.
+    """
+    applicant = applicant_of_user(db_session=db_session, user_id=user_id)
+    district = data.district_slug(applicant.district) or applicant.district
+    rows = db_session.scalars(select(Round).where(
+        Round.district == district, Round.state.in_(list(FROZEN_STATES)))
+        .order_by(Round.year, Round.stage, Round.position)).all()
+    out = []
+    for row in rows:
+        policy, scenario = _frozen_inputs(row)
+        frozen, _ = _replay(policy, scenario, row, _earlier(db_session, row), None)
+        if frozen is None:
+            continue
+        records = sorted(frozen.applicants, key=lambda a: str(a["id"]))
+        index = next((i for i, a in enumerate(records) if a["id"] == applicant.pseudonym), None)
+        if index is None:
+            continue
+        leaves = [_leaf(a) for a in records]
+        schools = sorted(frozen.schools, key=lambda s: str(s["id"]))
+        spec = policy.rounds[Stage(row.stage)][row.position]
+        out.append({
+            "round": row.round, "title": spec.title, "round_pk": row.id, "draw_id": row.draw_id,
+            "record": dict(records[index]), "index": index, "size": len(records),
+            "path": [h.hex() for h in lottery.audit_path(leaves, index)],
+            "schools": [dict(s) for s in schools],
+            "schools_root": lottery.merkle_root([_leaf(s) for s in schools]).hex(),
+            "freeze_statement": json.loads(row.freeze_statement or "{}"),
+        })
+    return out
+
+
+def round_titles(*, rows: Sequence[Round]) -> dict[int, str]:
+    """Round primary key -> the policy's Chinese title of that round (from the round's own
+    staged or frozen policy text), for pages that list rounds."""
+    out = {}
+    for row in rows:
+        try:
+            policy = _policy(json.loads(row.inputs or "{}")["policy"])
+            out[row.id] = policy.rounds[Stage(row.stage)][row.position].title
+        except (KeyError, IndexError, ValueError, RoundError):
+            out[row.id] = row.round
+    return out

@@ -68,6 +68,7 @@ SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/rounds/{round_pk}/package"): {N: ALL, A: ALL, D: DISTRICT_},
     ("GET", "/api/results/me"): {P: OWN},
     ("GET", "/api/results/{applicant}"): {N: ALL, A: ALL, D: DISTRICT_},
+    ("POST", "/api/verify/bundle"): {},
 }
 MATRIX: dict[tuple[str, str], set[str]] = {
     route: set(rules) or {PUBLIC} for route, rules in SCOPES.items()}
