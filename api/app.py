@@ -18,6 +18,7 @@ from paiwei.choices.views import router as choices_router
 from paiwei.db import make_engine, make_session_factory
 from paiwei.intake.views import router as intake_router
 from paiwei.review.views import router as review_router
+from paiwei.rounds.result_cache import PublishedResults
 from paiwei.rounds.views import router as rounds_router
 from paiwei.settings import Clock, Settings, system_clock
 from paiwei.sms.sender import SmsSender, sender_from_settings
@@ -52,6 +53,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.published_results = PublishedResults(
+        app.state.session_factory, recheck_seconds=settings.results_cache_seconds,
+        max_entries=settings.results_cache_entries)
     app.state.clock = clock
     app.state.sms_sender = sms_sender or sender_from_settings(settings)
     problems.install(app)
@@ -73,3 +77,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """``create_app(Settings())``: the factory each uvicorn worker process calls
+    (``paiwei serve``), reading the ``PAIWEI_*`` environment."""
+    return create_app(Settings())
