@@ -10,7 +10,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 
 from api import problems
-from api.middleware import BodyLimit, SecurityHeaders
+from api.middleware import BodyLimit, ConcurrencyLimit, SecurityHeaders
 from paiwei.accounts.views import router as accounts_router
 from paiwei.audit.views import router as audit_router
 from paiwei.captcha.views import router as captcha_router
@@ -62,6 +62,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     for router in (captcha_router, sms_router, intake_router, accounts_router, review_router,
                    audit_router, windows_router, choices_router, rounds_router):
         app.include_router(router, prefix="/api")
+    # Innermost: requests beyond the threads (and pooled connections) wait before the app.
+    app.add_middleware(ConcurrencyLimit, limit=settings.threads)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
                        upload_prefixes=UPLOAD_PREFIXES, too_large=problems.too_large)
