@@ -33,7 +33,8 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from paiwei.intake.service import applicant_of_user
+from paiwei.intake.errors import IntakeError
+from paiwei.intake.models import Applicant
 from paiwei.problems import ProblemError
 from paiwei.rounds import service
 from paiwei.rounds.models import Round, State
@@ -116,7 +117,10 @@ class PublishedResults:
         if answer is None:
             with self._sessions() as db_session:  # one short session, closed before answering
                 if pseudonym is None:
-                    pseudonym = applicant_of_user(db_session=db_session, user_id=user_id).pseudonym
+                    pseudonym = db_session.scalar(
+                        select(Applicant.pseudonym).where(Applicant.user_id == user_id))
+                    if pseudonym is None:
+                        raise IntakeError("applicant_not_found")
                     if len(self._pseudonyms) < self._max:
                         self._pseudonyms[user_id] = pseudonym
                 answer = generation.answers.get(pseudonym)
