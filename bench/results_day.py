@@ -167,14 +167,15 @@ def server(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterat
         proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,  # noqa: S603
                                 cwd=ROOT, start_new_session=True)
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # a busy shared machine starts slowly
             while True:
                 try:
                     with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                         break
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"{argv[0]} did not start; see {log}") from None
+                        tail = log.read_text(errors="replace")[-3000:]
+                        raise RuntimeError(f"{argv[0]} did not start:\n{tail}") from None
                     time.sleep(0.2)
             time.sleep(1.0)  # every worker up
             yield
@@ -300,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
                       "--no-access-log", "--port", str(api_port)]
             static = [sys.executable, "-m", "uvicorn", "bench.static_app:app_from_environment",
                       "--factory", "--workers", str(args.workers), "--port", str(static_port),
-                      "--no-access-log", "--no-proxy-headers", "--log-level", "warning"]
+                      "--no-access-log", "--no-proxy-headers", "--log-level", "warning",
+                      "--timeout-worker-healthcheck", "60"]  # as paiwei serve
             static_env = {"PAIWEI_BENCH_STATIC_DIR": str(folder)}
             with server(paiwei, api_env, api_port, work / "api.log"), \
                     server(static, static_env, static_port, work / "static.log"):

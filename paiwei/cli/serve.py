@@ -10,6 +10,7 @@ import typer
 from paiwei.settings import Settings
 
 APP_FACTORY = "api.app:app_from_environment"
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def worker_count(settings: Settings) -> int:
@@ -49,5 +50,9 @@ def serve_command(
     # environment: uvicorn's factory mode. proxy_headers off: uvicorn would otherwise
     # believe X-Forwarded-For from 127.0.0.1 and let each failed login claim a new address;
     # the app believes it only from PAIWEI_TRUSTED_PROXIES (api.deps.client_ip).
+    # The supervisor restarts a worker that does not answer its health check in time; on a
+    # busy machine importing the app takes longer than uvicorn's default 5 s, and workers
+    # were killed and restarted in a loop before they ever served.
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
-                proxy_headers=False, log_level="info", access_log=access_log)
+                proxy_headers=False, log_level="info", access_log=access_log,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
