@@ -219,3 +219,22 @@ def test_the_server_answers_a_normal_request_at_once_after_a_flood(
     asyncio.run(_flood(server.base, requests[:200], clients=200, timeout=0.05))
     for path in ("/api/results/me", "/api/intake/me"):
         assert asyncio.run(_answered_within_a_second(server.base, path, tokens[0])) == 200
+
+
+def test_paiwei_serve_runs_settings_workers_in_factory_mode_without_proxy_headers(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from paiwei.cli import serve  # noqa: PLC0415
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("PAIWEI_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/none")
+    monkeypatch.setenv("PAIWEI_WORKERS", "3")
+    serve.serve_command(port=8123, migrate=False)
+    app, kw = calls[0]
+    assert app == "api.app:app_from_environment" and kw["factory"] is True
+    assert kw["workers"] == 3 and kw["proxy_headers"] is False and kw["port"] == 8123
+    # Without PAIWEI_WORKERS: one per CPU on PostgreSQL, one on SQLite.
+    monkeypatch.delenv("PAIWEI_WORKERS")
+    assert serve.worker_count(Settings()) >= 1
+    monkeypatch.setenv("PAIWEI_DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite3")
+    assert serve.worker_count(Settings()) == 1
