@@ -10,7 +10,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 
 from api import problems
-from api.middleware import BodyLimit, SecurityHeaders
+from api.middleware import BodyLimit, ConcurrencyLimit, SecurityHeaders
 from paiwei.accounts.views import router as accounts_router
 from paiwei.audit.views import router as audit_router
 from paiwei.captcha.views import router as captcha_router
@@ -18,6 +18,7 @@ from paiwei.choices.views import router as choices_router
 from paiwei.db import make_engine, make_session_factory
 from paiwei.intake.views import router as intake_router
 from paiwei.review.views import router as review_router
+from paiwei.rounds.result_cache import PublishedResults
 from paiwei.rounds.views import router as rounds_router
 from paiwei.settings import Clock, Settings, system_clock
 from paiwei.sms.sender import SmsSender, sender_from_settings
@@ -56,6 +57,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.published_results = PublishedResults(
+        app.state.session_factory, recheck_seconds=settings.results_cache_seconds,
+        max_entries=settings.results_cache_entries)
     app.state.clock = clock
     app.state.sms_sender = sms_sender or sender_from_settings(settings)
     problems.install(app)
@@ -63,6 +67,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
                    audit_router, windows_router, choices_router, rounds_router, verify_router):
         app.include_router(router, prefix="/api")
     install_pages(app)
+    # Innermost: requests beyond the threads (and pooled connections) wait before the app.
+    app.add_middleware(ConcurrencyLimit, limit=settings.threads)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
                        upload_prefixes=UPLOAD_PREFIXES, too_large=problems.too_large)
@@ -78,3 +84,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """``create_app(Settings())``: the factory each uvicorn worker process calls
+    (``paiwei serve``), reading the ``PAIWEI_*`` environment."""
+    return create_app(Settings())

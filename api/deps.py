@@ -69,9 +69,15 @@ Sender = Annotated[SmsSender, Depends(get_sender)]
 ClientIp = Annotated[str, Depends(client_ip)]
 
 
-def current_user(request: Request, db_session: DbSession, settings: AppSettings, now: Now) -> AuthUser:
-    user = authenticate(db_session=db_session, token=request.cookies.get(settings.session_cookie_name),
-                        now=now)
+def current_user(request: Request, settings: AppSettings, now: Now) -> AuthUser:
+    """The logged-in user: one query on a session of its own, whose connection goes back to
+    the pool before the route runs (a route that needs the database opens ``DbSession``;
+    the parent's result lookup does not)."""
+    token = request.cookies.get(settings.session_cookie_name)
+    if not token:
+        raise IntakeError("not_authenticated")
+    with request.app.state.session_factory() as db_session:
+        user = authenticate(db_session=db_session, token=token, now=now)
     if user is None:
         raise IntakeError("not_authenticated")
     return user

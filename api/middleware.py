@@ -1,10 +1,11 @@
-"""ASGI middleware: request body limits and security headers.
+"""ASGI middleware: request body limits, security headers and the in-flight request limit.
 
-Both are plain ASGI (no ``BaseHTTPMiddleware``): they add no task or copy per request.
+All are plain ASGI (no ``BaseHTTPMiddleware``): they add no task or copy per request.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -118,3 +119,35 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class ConcurrencyLimit:
+    """At most ``limit`` HTTP requests inside the app at once per process; the others wait
+    here, holding nothing (no thread, no database connection), in arrival order.
+
+    Why: a request can hold a pooled connection between two trips through the threadpool
+    (a sync route's session stays open while FastAPI validates its response in another
+    thread). With more requests in flight than threads, every thread can end up waiting
+    for a connection that a request waiting for a thread holds: the results-day wedge,
+    broken only by the pool's timeout. A request holds at most one connection at a time,
+    so with ``limit`` equal to the threads and to the pool's size no request ever waits on
+    the pool or for a thread. The limit applies per event loop (one per uvicorn worker)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots = asyncio.Semaphore(limit)
+
+    def _slots_of_this_loop(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a test client runs each session on a fresh loop
+            self._loop, self._slots = loop, asyncio.Semaphore(self.limit)
+        return self._slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self._slots_of_this_loop():
+            await self.app(scope, receive, send)

@@ -131,12 +131,13 @@ def access(rules: Mapping[Role, Scope], *, locate: Locator | None = None) -> Any
         await _check_csrf(request, user)
         return user
 
+    # Async: a comparison of values, run on the event loop (no trip through the threadpool).
     if locate is None:
-        def check(user: Annotated[AuthUser, Depends(role_and_csrf)]) -> AuthUser:
+        async def check(user: Annotated[AuthUser, Depends(role_and_csrf)]) -> AuthUser:
             _check_place(user, declared.rules[user.role], None)
             return user
     else:
-        def check(user: Annotated[AuthUser, Depends(role_and_csrf)],  # type: ignore[misc]
+        async def check(user: Annotated[AuthUser, Depends(role_and_csrf)],  # type: ignore[misc]
                   place: Annotated[Place, Depends(locate)]) -> AuthUser:
             _check_place(user, declared.rules[user.role], place)
             return user

@@ -45,10 +45,11 @@ NOW = datetime(2024, 7, 1, 2, 0, tzinfo=UTC)
 ACTOR = Actor(None, "bench")
 
 
-def _season(url: str) -> list[str]:
+def _season(url: str, applicants: int = APPLICANTS) -> list[str]:
+    """A published primary season of the synthetic district (also ``bench.results_day``)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: PLC0415
 
-    sc = generate_district(APPLICANTS, SCHOOLS, seed=2024)
+    sc = generate_district(applicants, max(6, applicants * SCHOOLS // APPLICANTS), seed=2024)
     district, notary = (Ed25519PrivateKey.from_private_bytes(bytes([n]) * 32) for n in (1, 2))
     engine = make_engine(url)
     try:

@@ -41,10 +41,15 @@ class Settings(BaseSettings):
     # Serving: worker processes (uvicorn), and per process the threads that run sync
     # routes; the database pool holds one connection per thread so that no request waits
     # on the pool while holding another (the results-day wedge).
-    workers: int = 1
+    workers: int | None = None  # None: one per CPU on PostgreSQL, one on SQLite
     threads: int = 40
     database_pool_overflow: int = 10
     database_pool_timeout_seconds: float = 10.0
+    # The parents' result lookup answers from each process's memory (paiwei.rounds.result_cache):
+    # a publication by another process is seen within this many seconds; at most this many
+    # answers are kept per process (beyond that they are served without being kept).
+    results_cache_seconds: float = 1.0
+    results_cache_entries: int = 200_000
 
     # Request bodies larger than this are refused with 413 before they are read whole.
     max_body_bytes: int = 64 * 1024

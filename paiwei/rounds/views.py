@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import SecretStr
 
 from api.deps import DbSession, Now
@@ -22,6 +23,7 @@ from paiwei.plans import FORMATS, PlanInvalid, parse_plan
 from paiwei.rounds import service
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Round
+from paiwei.rounds.result_cache import PublishedResults
 from paiwei.rounds.schemas import (
     CommitmentIn,
     ContributionIn,
@@ -233,9 +235,15 @@ def package(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> Notary
 
 
 @router.get("/results/me", response_model=ResultRead, responses=responses(401, 403, 404))
-def my_result(user: ParentUser, db_session: DbSession) -> ResultRead:
-    """派位结果查询 (manual §五): after publication only; the parent's own result."""
-    return ResultRead(**service.my_result(db_session=db_session, user_id=user.id))
+async def my_result(user: ParentUser, request: Request) -> Response:
+    """派位结果查询 (manual §五): after publication only; the parent's own result. Answered
+    from this process's cache of published results after the session check; a miss reads
+    the database in a worker thread (``paiwei.rounds.result_cache``)."""
+    results: PublishedResults = request.app.state.published_results
+    body = results.cached(user.id)
+    if body is None:
+        body = await run_in_threadpool(results.load, user.id)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/results/{applicant}", response_model=ResultRead, responses=responses(401, 403, 404))
