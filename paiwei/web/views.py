@@ -25,13 +25,14 @@ from pydantic import ValidationError
 
 from api import problems
 from api.deps import AppSettings, ClientIp, DbSession, Now, Sender
-from api.locate import applicant_place
-from api.params import Pseudonym
+from api.locate import applicant_place, window_place
+from api.params import Pseudonym, WindowId
 from api.scope import AnyUser, DistrictStaff, ParentUser, Public, Scope, access
 from paiwei import data
 from paiwei.accounts import service as accounts
 from paiwei.accounts.models import Role
 from paiwei.accounts.service import AuthUser
+from paiwei.audit.service import Actor
 from paiwei.captcha import service as captcha
 from paiwei.choices import service as choices
 from paiwei.intake import service as intake
@@ -537,9 +538,36 @@ ROUND_STATES = {"created": "已创建", "frozen": "已冻结（输入根已公�
                 "empty": "无人参加，未派位"}
 
 
+WindowStaff = Annotated[AuthUser, access({Role.DISTRICT_STAFF: Scope.OWN_DISTRICT}, locate=window_place)]
+
+
 @router.get("/staff/season")
 def staff_season(request: Request, user: DistrictStaff, db_session: DbSession, now: Now) -> HTMLResponse:
     """District staff: the district's application windows and rounds with their states."""
+    return _season_page(request, user, db_session, now, errors={})
+
+
+@router.post("/staff/windows/{window_id}/extension", response_model=None)
+def staff_extend_window(window_id: WindowId, request: Request, user: WindowStaff, form: Form,
+                        db_session: DbSession, now: Now) -> Response:
+    """Extend an open window (Beijing date and time); the reason goes to the audit log."""
+    try:
+        try:
+            closes = datetime.fromisoformat(f"{form.get('date', '')}T{form.get('time', '')}").replace(
+                tzinfo=BEIJING)
+        except ValueError:
+            raise IntakeError("validation_error", field="closes_at") from None
+        windows.extend(db_session=db_session, actor=Actor(user.id, user.role),
+                       district=user.district or "", window_id=window_id, closes_at=closes,
+                       reason=form.get("reason", "").strip(), now=now)
+    except ProblemError as exc:
+        return _season_page(request, user, db_session, now, errors={window_id: exc.title},
+                            status_code=exc.status)
+    return RedirectResponse("/staff/season?extended=1", status_code=303)
+
+
+def _season_page(request: Request, user: AuthUser, db_session: DbSession, now: datetime, *,
+                 errors: Mapping[int, str], status_code: int = 200) -> HTMLResponse:
     district = user.district or ""
     rows = windows.list_windows(db_session=db_session, district=district)
     years = sorted({w.year for w in rows}) or [now.year]
@@ -548,7 +576,7 @@ def staff_season(request: Request, user: DistrictStaff, db_session: DbSession, n
               for r in rounds.season_rounds(db_session=db_session, district=slug, year=y, stage=st)]
     return page(request, "staff/season.html", user=user,
                 windows=[windows.to_read(w, now) for w in rows], rounds=season, states=ROUND_STATES,
-                titles=rounds.round_titles(rows=season))
+                titles=rounds.round_titles(rows=season), errors=errors, status_code=status_code)
 
 
 def _after_review(request: Request, pseudonym: str, message: str) -> Response:

@@ -85,6 +85,7 @@ PAGE_SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/docs"): {},
     ("GET", "/staff/review"): {S: STREET_, D: DISTRICT_},
     ("GET", "/staff/season"): {D: DISTRICT_},
+    ("POST", "/staff/windows/{window_id}/extension"): {D: DISTRICT_},
     ("GET", "/staff/review/{pseudonym}"): {S: STREET_, D: DISTRICT_},
     ("POST", "/staff/review/{pseudonym}/material-approval"): {S: STREET_},
     ("POST", "/staff/review/{pseudonym}/verification"): {D: DISTRICT_},
@@ -234,3 +235,33 @@ def test_parent_registers_logs_in_enters_details_and_staff_review(intake: Intake
     form = intake.client.get("/me/collection-form")
     assert form.status_code == 200 and "学龄人口信息采集表" in form.text and account in form.text
     assert "派位结果尚未公布" in intake.client.get("/me/result").text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_district_staff_extend_an_open_window_with_a_reason(intake: Intake) -> None:
+    from tests.integration.choices.helpers import beijing, set_up_district  # noqa: PLC0415
+    from tests.integration.intake.helpers import HAIDIAN  # noqa: PLC0415
+
+    intake.clock.now = beijing(5, 20, 9)  # the multi-school window is open
+    set_up_district(intake.sessions, intake.clock.now)
+    make_staff(intake.sessions, intake.clock, "cy01", "district_staff")
+    make_staff(intake.sessions, intake.clock, "hd01", "district_staff", district=HAIDIAN)
+    login_through_the_form(intake, "cy01", STAFF_PASSWORD)
+    season = intake.client.get("/staff/season")
+    assert "正在报名" in season.text and "2024年6月1日 00:00" in season.text
+    window = re.search(r'action="/staff/windows/(\d+)/extension"', season.text).group(1)  # type: ignore[union-attr]
+    csrf = hidden(season.text, "csrf_token")
+    url = f"/staff/windows/{window}/extension"
+    no_reason = intake.client.post(url, data={"csrf_token": csrf, "date": "2024-06-03", "time": "17:00"})
+    assert no_reason.status_code == 422 and f'id="w-{window}-error"' in no_reason.text
+    done = intake.client.post(url, data={"csrf_token": csrf, "date": "2024-06-03", "time": "17:00",
+                                         "reason": "系统维护顺延"}, follow_redirects=False)
+    assert done.status_code == 303
+    season = intake.client.get("/staff/season")
+    assert "2024年6月3日 17:00（已延长）" in season.text
+    intake.client.cookies.clear()
+    login_through_the_form(intake, "hd01", STAFF_PASSWORD)
+    other = intake.client.post(url, data={"csrf_token": hidden(intake.client.get("/staff/season").text,
+                                                                "csrf_token"),
+                                          "date": "2024-06-05", "time": "17:00", "reason": "x"})
+    assert other.status_code == 403 and "该记录不属于您所在的区" in other.text
