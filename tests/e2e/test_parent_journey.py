@@ -5,6 +5,7 @@ PAIWEI_SCREENSHOTS, e.g. docs/images, and to pytest's tmp_path otherwise)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import UTC, date, datetime
@@ -14,6 +15,7 @@ from typing import Any
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+import lottery
 from allocation import shipped_policy_text
 from paiwei.audit.service import Actor
 from paiwei.captcha.service import answer_for
@@ -276,11 +278,36 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
         published = rounds.countersign(db_session=s, actor=NOTARY, round_pk=row.id, notary_key=key(2), now=at)
         bundle = rounds.result_for(db_session=s, applicant=pseudonym)
         seed = published.seed
+        bundle_bytes = (published.bundle or "").encode()
+        statement_bytes = (published.freeze_statement or "").encode()
     ticket = bundle["rounds"][0]["ticket"]
     desktop.context.clear_cookies()
     login(live, desktop, "cy21", STAFF_PASSWORD)  # days later: a new session
     desktop.goto(live.url + "/staff/season")
     season = desktop.text_content("main") or ""
+    # The notary loads the round's bundle and its freeze statement: both check out in the
+    # browser; a statement naming another input root is refused by name.
+    (tmp_path / "bundle.json").write_bytes(bundle_bytes)
+    (tmp_path / "statement.json").write_bytes(statement_bytes)
+    forged = json.loads(statement_bytes)
+    forged["input_root"] = "00" * 32
+    (tmp_path / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
+    keys = {"district": lottery.public_key_hex(key(1)), "notary": lottery.public_key_hex(key(2))}
+    notary = desktop.context.new_page()
+    notary.goto(live.url + "/verify/bundle")
+    notary.fill("#trusted-keys", "\n".join(f"{k}={v}" for k, v in keys.items()))
+    notary.set_input_files("#statement-file", str(tmp_path / "statement.json"))
+    notary.set_input_files("#bundle-file", str(tmp_path / "bundle.json"))
+    expect(notary.locator("#agreement")).to_have_attribute("data-same", "yes", timeout=60_000)
+    assert notary.text_content("#verdict") == "VALID"
+    assert "freeze statement commitments" in (notary.text_content("#checks") or "")
+    notary.set_input_files("#statement-file", str(tmp_path / "forged.json"))
+    expect(notary.locator("#agreement")).to_have_attribute("data-same", "yes", timeout=60_000)
+    expect(notary.locator("#verdict")).to_have_text("INVALID")
+    assert notary.locator("#failed-checks li").all_text_contents() == [
+        "未通过 freeze statement signature", "未通过 freeze statement input root"]
+    assert notary.text_content("#server-verdict") == "VALID"  # the bundle itself is fine
+    notary.close()
     assert "民办小学、公办寄宿小学派位" in season and "已公布" in season and published.input_root in season
     assert axe_violations(desktop) == []
     shots(desktop, "17-staff-season")

@@ -1,9 +1,11 @@
 // /verify/bundle: verify a draw bundle entirely in the browser (protocol.js), then show
 // VALID or INVALID in #verdict and every failed check in #failed-checks.
-import { Malformed, parseStrict, verifyBundle } from "./protocol.js";
+import { Malformed, parseStrict, verifyBundle, verifyFreezeStatement } from "./protocol.js";
 
 const input = document.getElementById("bundle-file");
 const keys = document.getElementById("trusted-keys");
+const statementInput = document.getElementById("statement-file");
+const STATEMENT_CHECK = "freeze statement";
 const verdict = document.getElementById("verdict");
 const failed = document.getElementById("failed-checks");
 const all = document.getElementById("checks");
@@ -20,6 +22,7 @@ async function askServer(bytes, local) {
   serverVerdict.dataset.state = "running";
   serverFailed.replaceChildren();
   agreement.textContent = "";
+  delete agreement.dataset.same;
   const query = new URLSearchParams();
   for (const [name, hex] of trustedKeys()) query.append("key", `${name}=${hex}`);
   let verdict, failedNames;
@@ -81,6 +84,7 @@ async function run() {
   if (!file) return;
   verdict.textContent = "";
   verdict.dataset.state = "running";
+  delete agreement.dataset.same;
   failed.replaceChildren();
   all.replaceChildren();
   summary.textContent = "";
@@ -95,6 +99,12 @@ async function run() {
       progress.value = Math.round(f * 100);
       progressText.textContent = `${words}（${Math.round(f * 100)}%）`;
     });
+    const statementFile = statementInput.files && statementInput.files[0];
+    if (statementFile) {
+      const statement = parseStrict(await statementFile.text()).value;
+      report.checks.push(...await verifyFreezeStatement(statement, value, trustedKeys()));
+      report.valid = report.checks.every((c) => c.ok);
+    }
   } catch (err) {
     const malformed = err instanceof Malformed || err instanceof SyntaxError || err instanceof TypeError;
     const reason = malformed ? `malformed bundle: ${err.message}` : String(err.message || err);
@@ -113,8 +123,11 @@ async function run() {
   progressText.textContent = "核验完成。";
   document.body.dataset.report = JSON.stringify(report);
   finish(report.valid);
-  await askServer(bytes, { verdict: report.valid ? "VALID" : "INVALID", failed: report.checks.filter((c) => !c.ok).map((c) => c.name) });
+  const protocol = report.checks.filter((c) => !c.name.startsWith(STATEMENT_CHECK));
+  await askServer(bytes, { verdict: protocol.every((c) => c.ok) ? "VALID" : "INVALID",
+    failed: protocol.filter((c) => !c.ok).map((c) => c.name) });
 }
 
 input.addEventListener("change", run);
+statementInput.addEventListener("change", run);
 keys.addEventListener("change", run);
