@@ -164,3 +164,29 @@ def test_bundle_page_agrees_with_the_python_verifier_on_random_and_tampered_bund
     for raw in (b"{not json", json.dumps(random_bundle(1)).replace('"capacity": 0', '"capacity": 0.0').encode()):
         verdict, failed, _ = browser_verdict(desktop, live, tmp_path, raw, None)
         assert verdict == "INVALID" and failed[0].startswith("malformed bundle")
+
+
+@pytest.mark.parametrize("mechanism", list(lottery.Mechanism), ids=lambda m: m.value)
+def test_bundle_page_on_a_district_sized_bundle(live: Live, desktop: Any, tmp_path: Path,
+                                                mechanism: lottery.Mechanism) -> None:
+    """3,000 applicants over 40 schools, oversubscribed, priority classes: the browser's
+    assignment and per-school summary equal the reference's, and the progress bar completes."""
+    rng = random.Random(3000)
+    schools = [{"id": f"S{i:02d}", "capacity": rng.randint(10, 80)} for i in range(40)]
+    applicants = []
+    for i in range(3000):
+        chosen = rng.sample([s["id"] for s in schools], rng.randint(1, 6))
+        applicants.append({"id": f"A{i:05d}", "choices": chosen,
+                           "priority": {s: rng.randint(0, 2) for s in chosen}})
+    bundle = make_bundle(schools, applicants, draw_id=f"e2e/large/{mechanism.value}", mechanism=mechanism)
+    trusted = {"district": lottery.public_key_hex(DISTRICT_KEY)}
+    verdict, failed, report = browser_verdict(desktop, live, tmp_path, bundle, trusted)
+    assert (verdict, failed) == ("VALID", [])
+    assert report is not None and report["applicants"] == 3000
+    assert report["placed"] == sum(a["school"] is not None for a in bundle["assignments"])
+    assert desktop.get_attribute("#progress", "value") == "100"
+    # One moved seat is found by the browser and by the reference alike.
+    moved = copy.deepcopy(bundle)
+    unplaced = next(a for a in moved["assignments"] if a["school"] is None)
+    unplaced["school"] = "S00"
+    assert python_verdict(moved, trusted) == browser_verdict(desktop, live, tmp_path, moved, trusted)[:2]
