@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 import lottery
 from seeding import Contribution, commit
-from tests.e2e.conftest import Live
+from tests.e2e.conftest import Live, axe_violations
 from tests.strategies import DISTRICT_KEY, NOTARY_KEY, make_bundle
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
@@ -190,3 +190,27 @@ def test_bundle_page_on_a_district_sized_bundle(live: Live, desktop: Any, tmp_pa
     unplaced = next(a for a in moved["assignments"] if a["school"] is None)
     unplaced["school"] = "S00"
     assert python_verdict(moved, trusted) == browser_verdict(desktop, live, tmp_path, moved, trusted)[:2]
+
+
+def test_ticket_page_shows_where_the_ticket_stands_at_each_school(live: Live, phone: Any,
+                                                                  tmp_path: Path) -> None:
+    bundle = random_bundle(7)
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
+    tickets = {a["applicant"]: a["ticket"] for a in bundle["assignments"]}
+    me = max(bundle["applicants"], key=lambda a: len(a["choices"]))
+    assert me["choices"]
+    query = urlencode({"draw_id": bundle["draw_id"], "seed": bundle["ceremony"]["seed"], "applicant": me["id"]})
+    phone.goto(f"{live.url}/verify/ticket?{query}")
+    expect(phone.locator("#ticket")).to_have_text(tickets[me["id"]])
+    phone.set_input_files("#ticket-bundle", str(path))
+    expect(phone.locator("#standing")).to_be_visible()
+    assert phone.text_content("#standing-note") == "派位号与公示数据一致。"
+    rows = phone.locator("#standing tbody tr")
+    assert rows.count() == len(me["choices"])
+    for k, school in enumerate(me["choices"]):
+        listed = sorted((a for a in bundle["applicants"] if school in a["choices"]),
+                        key=lambda a: (a["priority"][school], tickets[a["id"]], a["id"].encode()))
+        position = [a["id"] for a in listed].index(me["id"]) + 1
+        assert rows.nth(k).locator("td").nth(2).text_content() == f"{position} / {len(listed)}"
+    assert axe_violations(phone) == []
