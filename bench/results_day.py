@@ -79,7 +79,7 @@ class Phase:
     seconds: float = 0.0
     requests: int = 0
     ok: int = 0
-    errors: Counter[str] = field(default_factory=Counter)
+    errors: dict[str, int] = field(default_factory=dict)  # a plain dict: asdict() miscopies a Counter
     rps: float = 0.0
     p50_ms: float = 0.0
     p90_ms: float = 0.0
@@ -236,7 +236,7 @@ async def run_phase(phase: Phase, base: str, requests: list[tuple[str, dict[str,
         phase.load_before, phase.load_after = load0, loadavg()
     latencies.sort()
     phase.requests = issued
-    phase.errors = errors
+    phase.errors = dict(errors)
     phase.ok = len(latencies) - sum(v for k, v in errors.items() if k.startswith(("http", "wrong")))
     phase.rps = round(len(latencies) / phase.seconds, 1) if phase.seconds else 0.0
     if latencies:
