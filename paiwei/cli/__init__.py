@@ -1,35 +1,74 @@
-"""The ``paiwei`` command: one Typer app, each command group in its own module."""
+"""The ``paiwei`` command: one Typer app, each command (or command group) in its own module.
+
+Commands are registered by name in ``COMMANDS`` and imported only when they run (see
+:mod:`paiwei.cli._lazy`), so that ``paiwei --help`` and ``paiwei verify`` start without
+loading the web app, the database layer or NumPy. To add a command: write its module with
+only Typer and the standard library at the top (import what the command needs inside its
+function), then add one line here with the first line of its help.
+"""
 
 from __future__ import annotations
 
 import typer
 from rich.markup import escape
 
-from paiwei.cli import audit, ceremony, demo, draw, keys, plans, rehearse, serve, users, verify
-from paiwei.cli import rounds as rounds_cli
-from paiwei.cli import windows as windows_cli
 from paiwei.cli._common import err
+from paiwei.cli._lazy import Lazy, LazyGroup
+
+# In the order ``paiwei --help`` lists them. A function is a command; a ``typer.Typer`` a group.
+COMMANDS: dict[str, Lazy] = {
+    "verify": Lazy(
+        "paiwei.cli.verify:verify_command",
+        "Recompute a bundle's input root, seed, tickets, assignments and signatures.",
+    ),
+    "demo": Lazy(
+        "paiwei.cli.demo:demo",
+        "The whole season on the embedded SQLite default: intake through the API and in bulk, "
+        "choices in their windows, every round with a ceremony, published, verified.",
+    ),
+    "serve": Lazy(
+        "paiwei.cli.serve:serve_command",
+        "Serve the API (PAIWEI_DATABASE_URL, default an SQLite file under ./var/) with "
+        "PAIWEI_WORKERS uvicorn worker processes (default: one per CPU on PostgreSQL, one on "
+        "SQLite), each running PAIWEI_THREADS threads for sync routes. Proxy headers are not "
+        "read by uvicorn: the app believes X-Forwarded-For only from PAIWEI_TRUSTED_PROXIES.",
+    ),
+    "rehearse": Lazy(
+        "paiwei.cli.rehearse:rehearse_command",
+        "Rehearse a season (模拟派位): eligibility, routing and every round, in memory.",
+    ),
+    "ceremony": Lazy("paiwei.cli.ceremony:app", "Seed ceremony: commit and open contributions."),
+    "keys": Lazy("paiwei.cli.keys:app", "Signing keys (Ed25519, PEM)."),
+    "draw": Lazy("paiwei.cli.draw:app", "Run draws."),
+    "users": Lazy("paiwei.cli.users:app", "Staff accounts."),
+    "audit": Lazy("paiwei.cli.audit:app", "The append-only audit log."),
+    "scenario": Lazy("paiwei.cli.rehearse:app", "Scenario files (paiwei-scenario/1)."),
+    "schools": Lazy("paiwei.cli.plans:app", "A district's schools, zones and seats (学校招生计划)."),
+    "windows": Lazy("paiwei.cli.windows:app", "Application windows (报名时间)."),
+    "round": Lazy(
+        "paiwei.cli.rounds:app", "Round lifecycle: create, freeze, ceremony, run, publish."
+    ),
+}
+
+
+class _Paiwei(LazyGroup):
+    lazy = COMMANDS
+
 
 app = typer.Typer(
     name="paiwei",
     help="paiwei (派位): auditable school-seat allocation lottery.",
+    cls=_Paiwei,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.command("verify")(verify.verify_command)
-app.command("demo")(demo.demo)
-app.add_typer(ceremony.app, name="ceremony")
-app.add_typer(keys.app, name="keys")
-app.add_typer(draw.app, name="draw")
-app.add_typer(users.app, name="users")
-app.add_typer(audit.app, name="audit")
-app.command("serve")(serve.serve_command)
-app.command("rehearse")(rehearse.rehearse_command)
-app.add_typer(rehearse.app, name="scenario")
-app.add_typer(plans.app, name="schools")
-app.add_typer(windows_cli.app, name="windows")
-app.add_typer(rounds_cli.app, name="round")
+
+
+@app.callback()
+def _root() -> None:
+    # A callback makes Typer build a group (with only lazy commands it would find none).
+    pass
 
 
 def main() -> None:

@@ -24,22 +24,17 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from allocation import AllocationError, AllocationInputError, PolicyError
-from lottery import InvalidBundle, VerificationError, parse_bundle, verify
-from paiwei.audit.service import AuditChainError
-from paiwei.choices.errors import ChoiceError
 from paiwei.cli._common import fail, out
-from paiwei.demo.portal import PortalError
-from paiwei.demo.season import Season, SeasonResult
-from paiwei.intake.errors import IntakeError
-from paiwei.publication import PublicationError, dump, read_index, read_result
-from paiwei.rounds.errors import RoundError
-from seeding import CeremonyError
+
+if TYPE_CHECKING:
+    from paiwei.demo.season import SeasonResult
+
+# The season's modules (the web app, the database, NumPy) are imported inside the
+# functions, so that `paiwei --help` and `paiwei demo --help` start fast (cli/_lazy.py).
 
 MARKER = ".paiwei-demo"
 
@@ -56,6 +51,9 @@ def _prepare(root: Path) -> None:
 
 def verify_folder(folder: Path, trusted: dict[str, str]) -> list[dict[str, Any]]:
     """Verify every bundle the index lists against the trusted keys; raises on failure."""
+    from lottery import parse_bundle, verify  # noqa: PLC0415
+    from paiwei.publication import read_index  # noqa: PLC0415
+
     keys = {name: bytes.fromhex(k) for name, k in trusted.items()}
     rounds = []
     for entry in read_index(folder)["rounds"]:
@@ -74,6 +72,9 @@ def verify_folder(folder: Path, trusted: dict[str, str]) -> list[dict[str, Any]]
 def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, seed: int = 2024,
              ) -> tuple[SeasonResult, list[dict[str, Any]]]:
     """Run the season into ``root`` (emptied first). Raises the use cases' errors on failure."""
+    from paiwei.demo.season import Season  # noqa: PLC0415
+    from paiwei.publication import dump, read_result  # noqa: PLC0415
+
     _prepare(root)
     season = Season(root, applicants=applicants, schools=schools,
                     api_applicants=min(api_applicants, applicants), seed=seed, say=out.print)
@@ -97,6 +98,8 @@ def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, 
 
 
 def _print(res: SeasonResult, rounds: list[dict[str, Any]], seconds: float) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
     table = Table(title="rounds: every bundle verified against both keys, all checks passed")
     for col in ("round", "mechanism", "applicants", "placed", "SHA-256"):
         table.add_column(col, no_wrap=True)
@@ -135,6 +138,17 @@ def demo(
 ) -> None:
     """The whole season on the embedded SQLite default: intake through the API and in
     bulk, choices in their windows, every round with a ceremony, published, verified."""
+    # The errors this command reports, imported when it runs.
+    from allocation import AllocationError, AllocationInputError, PolicyError  # noqa: PLC0415
+    from lottery import InvalidBundle, VerificationError  # noqa: PLC0415
+    from paiwei.audit.service import AuditChainError  # noqa: PLC0415
+    from paiwei.choices.errors import ChoiceError  # noqa: PLC0415
+    from paiwei.demo.portal import PortalError  # noqa: PLC0415
+    from paiwei.intake.errors import IntakeError  # noqa: PLC0415
+    from paiwei.publication import PublicationError  # noqa: PLC0415
+    from paiwei.rounds.errors import RoundError  # noqa: PLC0415
+    from seeding import CeremonyError  # noqa: PLC0415
+
     started = time.perf_counter()
     try:
         res, rounds = run_demo(out_dir, applicants=applicants, schools=schools,

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from lottery import generate_key, private_key_pem, public_key_hex
 from paiwei.cli._common import fail, out, write_private
 
 app = typer.Typer(help="Signing keys (Ed25519, PEM).", no_args_is_help=True)
@@ -27,6 +26,8 @@ def generate(
     ] = None,
 ) -> None:
     """Generate a key; print the public key to publish as NAME=HEX."""
+    from lottery import generate_key, private_key_pem, public_key_hex  # noqa: PLC0415
+
     passphrase: bytes | None = None
     if passphrase_env:
         value = os.environ.get(passphrase_env)

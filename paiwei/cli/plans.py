@@ -8,9 +8,6 @@ from typing import Annotated
 import typer
 
 from paiwei.cli._common import err, fail
-from paiwei.plans import PlanInvalid, read_plan
-from paiwei.publication._files import write_file
-from paiwei.publication.writer import dump
 
 app = typer.Typer(
     help="A district's schools, zones and seats (学校招生计划).", no_args_is_help=True
@@ -36,6 +33,11 @@ def import_command(
     Storing the plan in the database (and the staff API's upload) comes with the
     database layer; until then the validated JSON is the import's output.
     """
+    # Imported here so that `paiwei --help` stays fast (paiwei/cli/_lazy.py).
+    from paiwei.plans import PlanInvalid, read_plan  # noqa: PLC0415
+    from paiwei.publication._files import write_file  # noqa: PLC0415
+    from paiwei.publication.writer import dump  # noqa: PLC0415
+
     try:
         parsed = read_plan(plan)
     except OSError as exc:

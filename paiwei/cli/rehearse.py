@@ -13,23 +13,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from allocation import AllocationInputError, generate_district
-from lottery import InvalidBundle
 from paiwei.cli._common import err, fail, out
-from paiwei.rehearsal import (
-    RehearsalInputError,
-    check_target,
-    dump,
-    dump_rows,
-    forecast,
-    load_scenario,
-    rehearse,
-    write_file,
-    write_tree,
-)
-from paiwei.rehearsal.compare import comparison_report
 
 SEED_BYTES_MAX = 64
 _HEX = re.compile(r"^(?:[0-9a-fA-F]{2})+$")
@@ -39,6 +24,8 @@ app = typer.Typer(help="Scenario files (paiwei-scenario/1 or /2).", no_args_is_h
 
 def parse_seed(text: str) -> bytes:
     """``--seed HEX``: 1 to 64 bytes in hex. Raises RehearsalInputError."""
+    from paiwei.rehearsal import RehearsalInputError  # noqa: PLC0415
+
     if not _HEX.match(text) or len(text) // 2 > SEED_BYTES_MAX:
         raise RehearsalInputError(
             f"must be 1 to {SEED_BYTES_MAX} bytes in hex (an even number of 0-9a-f digits)",
@@ -90,6 +77,29 @@ def rehearse_command(
     with a throwaway key derived from the seed); with --runs, summary.json and the
     staff-only forecast.json instead. Exit status 2 on bad input, and nothing is written.
     """
+    # Imported here so that `paiwei --help` stays fast (paiwei/cli/_lazy.py).
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from allocation import AllocationInputError  # noqa: PLC0415
+    from lottery import InvalidBundle  # noqa: PLC0415
+    from paiwei.rehearsal import (  # noqa: PLC0415
+        RehearsalInputError,
+        check_target,
+        dump,
+        dump_rows,
+        forecast,
+        load_scenario,
+        rehearse,
+        write_tree,
+    )
+    from paiwei.rehearsal.compare import comparison_report  # noqa: PLC0415
+
     try:
         chosen = parse_seed(seed) if seed is not None else secrets.token_bytes(32)
         source = "--seed" if seed is not None else "secrets"
@@ -185,6 +195,9 @@ def generate_command(
 
     An existing file is left alone when it already holds exactly this district, and
     otherwise refused unless --force."""
+    from allocation import generate_district  # noqa: PLC0415
+    from paiwei.rehearsal import RehearsalInputError, dump, write_file  # noqa: PLC0415
+
     try:
         data = generate_district(applicants, schools, seed=seed)
         text = dump(data)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from paiwei.settings import Settings
+if TYPE_CHECKING:
+    from paiwei.settings import Settings
 
 APP_FACTORY = "api.app:app_from_environment"
 WORKER_HEALTHCHECK_SECONDS = 60
@@ -38,6 +39,7 @@ def serve_command(
     import uvicorn  # noqa: PLC0415
 
     from paiwei.db import upgrade_to_head  # noqa: PLC0415
+    from paiwei.settings import Settings  # noqa: PLC0415
 
     settings = Settings()
     workers = worker_count(settings)

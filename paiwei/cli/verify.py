@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from lottery._verifier import run
-
 
 def verify_command(
     bundles: Annotated[list[Path], typer.Argument(help="draw bundle files (JSON)")],
@@ -27,5 +25,7 @@ def verify_command(
 
     Exit status: 0 valid, 1 invalid (a check failed), 2 unreadable or malformed.
     """
+    from lottery._verifier import run  # noqa: PLC0415  (paiwei/cli/_lazy.py: start-up)
+
     code = run([str(p) for p in bundles], key or [], as_json=as_json, accelerate=not no_accel)
     raise typer.Exit(code)
