@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:12])")
 
-.PHONY: demo test check lint types vectors bench clean chromium
+.PHONY: demo test test-slow check lint types vectors bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,17 @@ chromium:
 	  || echo "chromium: apt-get could not install $(BROWSER_PACKAGES); the browser tests will skip"; \
 	else echo "chromium: no apt-get as root here; the browser tests will skip"; fi
 
-## The test suite (what CI runs), with the spec's test vectors regenerated and diffed.
+## The test suite, with the spec's test vectors regenerated and diffed first: in parallel
+## (pytest-xdist, one file per worker at a time so that module fixtures run once;
+## TEST_WORKERS=0 for one process), without the tests marked slow.
+TEST_WORKERS ?= auto
 test: $(STAMP) chromium
 	$(PY) scripts/make_vectors.py --check
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow" -n $(TEST_WORKERS) --dist loadfile
+
+## The long statistical tests (CI runs them after `make test`).
+test-slow: $(STAMP) chromium
+	$(PY) -m pytest -q -m slow -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -145,7 +145,10 @@ def test_demo_runs_again_from_a_clean_folder_and_refuses_foreign_ones(tmp_path: 
     stray = root / "publication" / "stray.txt"
     stray.parent.mkdir()
     stray.write_text("left over", "utf-8")
-    assert run_demo(root).exit_code == 0
+    # One child is enough to show the folder is emptied (demo_root above runs the full size).
+    again = CliRunner().invoke(app, ["demo", "--out", str(root), "--applicants", "1",
+                                     "--api-applicants", "1"], catch_exceptions=False)
+    assert again.exit_code == 0, again.stdout + again.stderr
     assert not stray.exists()
 
     foreign = tmp_path / "mine"

@@ -424,6 +424,7 @@ def test_missing_scenario_file_exit_2(tmp_path: Path) -> None:
 # --- forecast ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 2,000 rehearsals: statistical
 def test_forecast_of_a_k_of_n_pool_finds_k_over_n_in_its_interval(tmp_path: Path) -> None:
     """n = 7 children of P1's catchment, k = 3 seats: each child's chance there is 3/7."""
     k, n, runs = 3, 7, 2000

@@ -55,6 +55,7 @@ def test_same_explanations_on_golden_cases(path: Path) -> None:
             assert explain(result, aid) == ReferenceExplainer(result).explain(aid)
 
 
+@pytest.mark.slow  # a 20,000-applicant plan explained twice; the golden cases above run in `make test`
 def test_same_explanations_on_a_generated_20k_district() -> None:
     result = run_plan(
         shipped_policy(), generate_scenario(20_000, 100, seed=11), rehearsal_contributions(b"x")
