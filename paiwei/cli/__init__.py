@@ -42,7 +42,7 @@ COMMANDS: dict[str, Lazy] = {
     "draw": Lazy("paiwei.cli.draw:app", "Run draws."),
     "users": Lazy("paiwei.cli.users:app", "Staff accounts."),
     "audit": Lazy("paiwei.cli.audit:app", "The append-only audit log."),
-    "scenario": Lazy("paiwei.cli.rehearse:app", "Scenario files (paiwei-scenario/1)."),
+    "scenario": Lazy("paiwei.cli.rehearse:app", "Scenario files (paiwei-scenario/1 or /2)."),
     "schools": Lazy("paiwei.cli.plans:app", "A district's schools, zones and seats (学校招生计划)."),
     "windows": Lazy("paiwei.cli.windows:app", "Application windows (报名时间)."),
     "round": Lazy(
