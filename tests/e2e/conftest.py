@@ -88,7 +88,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     app.state.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: sync_playwright keeps an asyncio loop running in this thread
+# until it exits, and a later test in the same process (serial, or the same xdist worker)
+# calling asyncio.run() would fail with "cannot be called from a running event loop".
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium: `make test` installs Debian's "
