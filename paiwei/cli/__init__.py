@@ -7,6 +7,7 @@ from rich.markup import escape
 
 from paiwei.cli import audit, ceremony, demo, draw, keys, plans, rehearse, serve, users, verify
 from paiwei.cli import rounds as rounds_cli
+from paiwei.cli import routes as routes_cli
 from paiwei.cli import windows as windows_cli
 from paiwei.cli._common import err
 
@@ -30,6 +31,7 @@ app.add_typer(rehearse.app, name="scenario")
 app.add_typer(plans.app, name="schools")
 app.add_typer(windows_cli.app, name="windows")
 app.add_typer(rounds_cli.app, name="round")
+app.add_typer(routes_cli.app, name="route")
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "round_published": (409, "该轮次已公布，不能再做任何修改"),
     "inputs_frozen": (409, "该轮次的输入已冻结，不能修改"),
     "inputs_changed": (409, "冻结后的输入已被改动，与公布的输入根不一致"),
+    "applicants_undecided": (409, "仍有审核通过的申请人未判定入学资格和片区，不能冻结"),
     "no_inputs": (409, "没有可用的派位输入（学校招生计划或申请人）"),
     "inputs_invalid": (422, "派位输入不符合格式或政策"),
     "ceremony_invalid": (422, "随机数贡献不正确"),

@@ -76,6 +76,9 @@ class Round(Base):
     freeze_statement: Mapped[str | None] = mapped_column(Text)  # signed, canonical JSON
     bundle: Mapped[str | None] = mapped_column(Text)  # canonical JSON (signed once published)
     schools_report: Mapped[str | None] = mapped_column(Text)  # canonical JSON list
+    # Every applicant of the season at the freeze: in the round, or why not (canonical
+    # JSON of allocation.RoundAccount): nobody is dropped without a stated rule.
+    accounting: Mapped[str | None] = mapped_column(Text)
 
 
 class RoundContribution(Base):

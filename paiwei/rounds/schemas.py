@@ -129,3 +129,21 @@ class NotaryPackage(BaseModel):
     contributions: list[ContributionRead]
     bundle: dict[str, Any] | None
     keys: dict[str, str] | None
+
+
+class AccountEntry(BaseModel):
+    """An applicant not in the round's inputs, and the rule (or earlier round) why not."""
+
+    applicant: str
+    disposition: str = Field(description="placed-earlier | ineligible | no-list | other-route")
+    rule: str
+    section: str
+    text: str
+
+
+class AccountingRead(BaseModel):
+    """Nobody dropped: every applicant of the season at the round's freeze."""
+
+    round: str
+    counts: dict[str, int]
+    others: list[AccountEntry]

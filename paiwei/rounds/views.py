@@ -25,6 +25,7 @@ from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Round
 from paiwei.rounds.result_cache import PublishedResults
 from paiwei.rounds.schemas import (
+    AccountingRead,
     CommitmentIn,
     ContributionIn,
     ContributionRead,
@@ -232,6 +233,13 @@ def package(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> Notary
                          freeze_statement=json.loads(row.freeze_statement) if row.freeze_statement else None,
                          contributions=contributions, bundle=json.loads(row.bundle) if row.bundle else None,
                          keys=row.keys)
+
+
+@router.get("/rounds/{round_pk}/accounting", response_model=AccountingRead, responses=responses(401, 403, 404, 409))
+def accounting(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> AccountingRead:
+    """Scope: own district (staff), all (notaries, auditors). Every applicant at the
+    round's freeze: how many are in it, and everyone else with the rule why not."""
+    return service.accounting_of(db_session=db_session, round_pk=round_pk)
 
 
 @router.get("/results/me", response_model=ResultRead, responses=responses(401, 403, 404))
