@@ -1,4 +1,4 @@
-"""Routing decisions stored per applicant; every round's accounting of its applicants.
+"""Routing decisions stored per applicant; every round's accounting; the plan's school addresses.
 
 Revision ID: 0004_17_routes
 Revises: 0004_security
@@ -49,9 +49,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_applicant_routes_district'), ['district'], unique=False)
     with op.batch_alter_table('rounds', schema=None) as batch_op:
         batch_op.add_column(sa.Column('accounting', sa.Text(), nullable=True))
+    with op.batch_alter_table('plans', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('addresses', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('plans', schema=None) as batch_op:
+        batch_op.drop_column('addresses')
     with op.batch_alter_table('rounds', schema=None) as batch_op:
         batch_op.drop_column('accounting')
     with op.batch_alter_table('applicant_routes', schema=None) as batch_op:

@@ -130,7 +130,7 @@ def schools_of(*, db_session: Session, district: str, year: int, stage: str) -> 
     plan = db_session.scalar(select(Plan).where(Plan.district == slug, Plan.year == year))
     if plan is not None:
         schools, zones = list(plan.schools), list(plan.zones)
-        addresses: Mapping[str, str] = dict(getattr(plan, "addresses", None) or {})
+        addresses: Mapping[str, str] = dict(plan.addresses or {})
     else:
         cat = _catalogue(db_session, district, year, stage)
         schools, zones, addresses = list(cat.schools), list(cat.zones), {}

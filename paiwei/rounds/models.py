@@ -37,6 +37,7 @@ class Plan(Base):
     year: Mapped[int]
     schools: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     zones: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    addresses: Mapped[dict[str, str] | None] = mapped_column(JSON)  # school id -> address (for parents)
     source: Mapped[str] = mapped_column(String(200))
     source_sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime]

@@ -117,12 +117,13 @@ def import_plan(*, db_session: Session, actor: audit.Actor, district: str, year:
         raise RoundError("inputs_frozen", detail=f"a round of {district}/{year} is already frozen")
     row = db_session.scalar(select(Plan).where(Plan.district == district, Plan.year == year))
     schools, zones = list(plan.schools_json), list(plan.zones_json)
+    addresses = dict(plan.addresses)
     if row is None:
-        row = Plan(district=district, year=year, schools=schools, zones=zones, source=plan.source[:200],
-                   source_sha256=plan.sha256, imported_at=now)
+        row = Plan(district=district, year=year, schools=schools, zones=zones, addresses=addresses,
+                   source=plan.source[:200], source_sha256=plan.sha256, imported_at=now)
         db_session.add(row)
     else:
-        row.schools, row.zones, row.imported_at = schools, zones, now
+        row.schools, row.zones, row.addresses, row.imported_at = schools, zones, addresses, now
         row.source, row.source_sha256 = plan.source[:200], plan.sha256
     db_session.flush()
     # The plan is the schools applicants are routed over: route them again (same transaction).
