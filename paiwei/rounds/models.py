@@ -57,12 +57,14 @@ class Round(Base):
     stage: Mapped[str] = mapped_column(String(8))
     round: Mapped[str] = mapped_column(String(64))
     position: Mapped[int]  # index in the policy's plan for the stage
+    plan_rounds: Mapped[int | None]  # how many rounds the stage's plan has (the season's length)
     draw_id: Mapped[str] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(16))
     inputs_sha256: Mapped[str | None] = mapped_column(String(64))
     input_root: Mapped[str | None] = mapped_column(String(64))
     seed: Mapped[str | None] = mapped_column(String(64))
-    bundle_sha256: Mapped[str | None] = mapped_column(String(64))
+    bundle_sha256: Mapped[str | None] = mapped_column(String(64))  # the unsigned bundle, at the run
+    published_sha256: Mapped[str | None] = mapped_column(String(64))  # the published (signed) bundle
     keys: Mapped[dict[str, str] | None] = mapped_column(JSON)  # signer -> public key hex
     created_at: Mapped[datetime]
     frozen_at: Mapped[datetime | None]

@@ -101,20 +101,6 @@ class PlanIssueRead(BaseModel):
     message: str
 
 
-class ResultRead(BaseModel):
-    """A parent's result (manual §五): school, round, explanation, ticket, position, how to verify."""
-
-    applicant: str
-    season: str
-    published_rounds: list[str]
-    status: str
-    school: dict[str, Any] | None
-    decided_by: str | None
-    explanation: str
-    rounds: list[dict[str, Any]]
-    how_to_verify: str
-
-
 class StaffResultRead(BaseModel):
     applicant: str
     entry: dict[str, Any] | None

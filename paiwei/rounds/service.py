@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import lottery
@@ -65,14 +65,16 @@ from paiwei.intake.models import Applicant, Status
 from paiwei.intake.service import applicant_of_user
 from paiwei.plans import Plan as PlanFile
 from paiwei.publication import (
-    HOW_TO_VERIFY,
     PublicationError,
+    ResultDocument,
     RoundPublication,
     Season,
     publish_empty_round,
     publish_round,
+    result_document,
+    round_entry,
     round_publications,
-    verify_command,
+    verify_ref,
 )
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Plan, Round, RoundContribution, RoundResult, State
@@ -262,7 +264,7 @@ def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: 
               "source": "db" if scenario is None else "file"}
     text = _dump(staged)
     row = Round(district=policy.district, year=policy.year, stage=st.value, round=round_id,
-                position=position, draw_id=draw_id_of(policy, st, round_id, rehearsal=False),
+                position=position, plan_rounds=len(plan), draw_id=draw_id_of(policy, st, round_id, rehearsal=False),
                 state=State.CREATED, inputs=text, inputs_sha256=_sha(text), created_at=now)
     db_session.add(row)
     db_session.flush()
@@ -779,6 +781,7 @@ def countersign(*, db_session: Session, actor: audit.Actor, round_pk: int,
     except (lottery.InvalidBundle, ValueError) as exc:
         raise RoundError("bundle_invalid", detail=str(exc)) from None
     row.bundle = _dump(bundle)
+    row.published_sha256 = _sha(row.bundle)
     row.keys = keys
     row.published_at = now
     _transition(db_session, actor, row, "round_published", State.PUBLISHED, now=now,
@@ -888,13 +891,16 @@ def accounting_of(*, db_session: Session, round_pk: int) -> AccountingRead:
 # --- result lookup ------------------------------------------------------------------------
 
 
-def result_for(*, db_session: Session, applicant: str, published_only: bool = True) -> dict[str, Any]:
-    """An applicant's result over the published rounds (staff: ``published_only=False``
-    adds drawn but unpublished rounds). Raises ``RoundError('result_not_published')``.
+def result_for(*, db_session: Session, applicant: str, published_only: bool = True) -> ResultDocument:
+    """An applicant's result document (``paiwei-result/1``), built by the publication's one
+    builder from the published rounds: the same document (and, through
+    ``paiwei.publication.dump``, the same bytes) as the publication folder's result file.
+    Staff (``published_only=False``) also see drawn rounds not yet published. Raises
+    ``RoundError('result_not_published')``.
 
     Reads only the small columns of the rounds (never their inputs or bundles)."""
-    query = (select(Round.round, Round.district, Round.year, Round.stage, Round.keys,
-                    RoundResult.entry, RoundResult.outcome)
+    query = (select(Round.round, Round.district, Round.year, Round.stage, Round.keys, Round.plan_rounds,
+                    Round.published_sha256, Round.bundle_sha256, RoundResult.entry, RoundResult.outcome)
              .join(RoundResult, RoundResult.round_id == Round.id)
              .where(RoundResult.applicant == applicant).order_by(Round.year, Round.stage, Round.position))
     if published_only:
@@ -903,19 +909,19 @@ def result_for(*, db_session: Session, applicant: str, published_only: bool = Tr
     if not rows:
         raise RoundError("result_not_published")
     last = rows[-1]
-    entries = []
-    for r in rows:
-        if r.entry is None:
-            continue
-        entry = json.loads(r.entry)
-        entry["verify"] = verify_command(f"rounds/{r.round}/bundle.json", r.keys or {})
-        entries.append(entry)
-    return {"applicant": applicant, "season": f"{last.district}/{last.year}/{last.stage}",
-            "published_rounds": [r.round for r in rows], **json.loads(last.outcome), "rounds": entries,
-            "how_to_verify": HOW_TO_VERIFY}
+    rows = [r for r in rows if (r.year, r.stage) == (last.year, last.stage)]  # the latest season
+    entries = [round_entry(json.loads(r.entry), verify_ref(r.round, r.published_sha256 or r.bundle_sha256 or "",
+                                                           r.keys or {}))
+               for r in rows if r.entry is not None]
+    settled = db_session.scalar(select(func.count(Round.id)).where(
+        Round.district == last.district, Round.year == last.year, Round.stage == last.stage,
+        Round.state.in_([State.PUBLISHED, State.EMPTY])))
+    final = last.plan_rounds is not None and settled == last.plan_rounds
+    return result_document(season=f"{last.district}/{last.year}/{last.stage}", applicant=applicant,
+                           outcome=json.loads(last.outcome), rounds=entries, final=final)
 
 
-def my_result(*, db_session: Session, user_id: int) -> dict[str, Any]:
+def my_result(*, db_session: Session, user_id: int) -> ResultDocument:
     """The logged-in parent's own result, after publication only (manual §五)."""
     applicant = applicant_of_user(db_session=db_session, user_id=user_id)
     return result_for(db_session=db_session, applicant=applicant.pseudonym)

@@ -20,6 +20,7 @@ from paiwei.accounts.models import Role
 from paiwei.accounts.service import AuthUser
 from paiwei.audit.service import Actor
 from paiwei.plans import FORMATS, PlanInvalid, parse_plan
+from paiwei.publication import ResultDocument, dump
 from paiwei.rounds import service
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Round
@@ -34,7 +35,6 @@ from paiwei.rounds.schemas import (
     NotaryPackage,
     PlanIssueRead,
     PlanRead,
-    ResultRead,
     RevealIn,
     RoundCreate,
     RoundRead,
@@ -242,11 +242,17 @@ def accounting(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> Acc
     return service.accounting_of(db_session=db_session, round_pk=round_pk)
 
 
-@router.get("/results/me", response_model=ResultRead, responses=responses(401, 403, 404))
+def _document(doc: ResultDocument) -> Response:
+    """The result document as the publication folder's file holds it, byte for byte."""
+    return Response(content=dump(doc), media_type="application/json")
+
+
+@router.get("/results/me", response_model=ResultDocument, responses=responses(401, 403, 404))
 async def my_result(user: ParentUser, request: Request) -> Response:
-    """派位结果查询 (manual §五): after publication only; the parent's own result. Answered
-    from this process's cache of published results after the session check; a miss reads
-    the database in a worker thread (``paiwei.rounds.result_cache``)."""
+    """Scope: own account. 派位结果查询 (manual §五): after publication only. The same
+    document (the same bytes) as the publication folder's result file. Answered from this
+    process's cache of published results after the session check; a miss reads the
+    database in a worker thread (``paiwei.rounds.result_cache``)."""
     results: PublishedResults = request.app.state.published_results
     body = results.cached(user.id)
     if body is None:
@@ -254,7 +260,8 @@ async def my_result(user: ParentUser, request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.get("/results/{applicant}", response_model=ResultRead, responses=responses(401, 403, 404))
-def staff_result(applicant: Pseudonym, _user: ResultReader, db_session: DbSession) -> ResultRead:
-    """Staff and notaries: one applicant's result, including drawn rounds not yet published."""
-    return ResultRead(**service.result_for(db_session=db_session, applicant=applicant, published_only=False))
+@router.get("/results/{applicant}", response_model=ResultDocument, responses=responses(401, 403, 404))
+def staff_result(applicant: Pseudonym, _user: ResultReader, db_session: DbSession) -> Response:
+    """Scope: own district (staff), all (notaries, auditors). One applicant's result
+    document, including drawn rounds not yet published."""
+    return _document(service.result_for(db_session=db_session, applicant=applicant, published_only=False))

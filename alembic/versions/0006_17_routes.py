@@ -1,7 +1,7 @@
 """Routing decisions stored per applicant; every round's accounting; the plan's school addresses.
 
-Revision ID: 0004_17_routes
-Revises: 0004_security
+Revision ID: 0006_17_routes
+Revises: 0005_18_review_findings
 Create Date: 2026-12-02 22:10:00.000000
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = '0004_17_routes'
-down_revision: str | None = '0004_security'
+revision: str = '0006_17_routes'
+down_revision: str | None = '0005_18_review_findings'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -49,6 +49,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_applicant_routes_district'), ['district'], unique=False)
     with op.batch_alter_table('rounds', schema=None) as batch_op:
         batch_op.add_column(sa.Column('accounting', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('plan_rounds', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('published_sha256', sa.String(length=64), nullable=True))
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.add_column(sa.Column('addresses', sa.JSON(), nullable=True))
 
@@ -57,6 +59,8 @@ def downgrade() -> None:
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.drop_column('addresses')
     with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.drop_column('published_sha256')
+        batch_op.drop_column('plan_rounds')
         batch_op.drop_column('accounting')
     with op.batch_alter_table('applicant_routes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_applicant_routes_district'))
