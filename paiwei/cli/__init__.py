@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
-from paiwei.cli import audit, ceremony, demo, draw, keys, plans, rehearse, serve, users, verify
+from paiwei.cli import audit, ceremony, db, demo, draw, keys, plans, rehearse, serve, users, verify
 from paiwei.cli import rounds as rounds_cli
 from paiwei.cli import routes as routes_cli
 from paiwei.cli import windows as windows_cli
@@ -32,13 +32,26 @@ app.add_typer(plans.app, name="schools")
 app.add_typer(windows_cli.app, name="windows")
 app.add_typer(rounds_cli.app, name="round")
 app.add_typer(routes_cli.app, name="route")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:
     """Entry point. A usage error (a missing option, a value Typer cannot convert) is bad
     input like any other: one line on stderr, exit 2, not a usage box."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError  # noqa: PLC0415
+
     try:
         code = app(standalone_mode=False)
+    except (ArgumentError, NoSuchModuleError) as exc:  # PAIWEI_DATABASE_URL is not a usable URL
+        err.print(f"[bold red]error:[/] database URL (PAIWEI_DATABASE_URL): {escape(str(exc).splitlines()[0])}",
+                  soft_wrap=True)
+        raise SystemExit(2) from None
+    except SQLAlchemyError as exc:  # an operational error no command turned into its own line
+        err.print(f"[bold red]error:[/] database: {type(exc).__name__}: "
+                  f"{escape(str(getattr(exc, 'orig', None) or exc).splitlines()[0])} "
+                  "(is PAIWEI_DATABASE_URL right and the schema migrated? paiwei serve runs the migrations)",
+                  soft_wrap=True)
+        raise SystemExit(2) from None
     except typer.Abort:
         err.print("error: aborted", markup=False)
         raise SystemExit(1) from None

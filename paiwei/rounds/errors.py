@@ -15,6 +15,7 @@ from paiwei.problems import ProblemError
 # code: (HTTP status, title in Chinese)
 CATALOGUE: dict[str, tuple[int, str]] = {
     "round_not_found": (404, "未找到该派位轮次"),
+    "unknown_district": (422, "未知的区，或该区该年度没有招生政策"),
     "out_of_district": (403, "该派位轮次不属于您所在的区"),
     "round_exists": (409, "该派位轮次已创建"),
     "unknown_round": (422, "政策中没有该派位轮次"),

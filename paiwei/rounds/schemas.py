@@ -133,3 +133,41 @@ class AccountingRead(BaseModel):
     round: str
     counts: dict[str, int]
     others: list[AccountEntry]
+
+
+class SchoolStatistics(BaseModel):
+    """One school in one round: seats, demand, direct or drawn, the cut-off, placements."""
+
+    round: str
+    school: str
+    name: str
+    zone: str | None
+    seats: int
+    listed: int = Field(description="applicants who listed it at any rank")
+    applied: int = Field(description="applicants who applied to it (reached it on their list)")
+    admitted: int
+    mode: str = Field(description="direct | drawn")
+    cutoff_priority: int | None
+    cutoff_ticket: str | None
+    placed_by_choice: dict[str, int] = Field(description="choice rank (1 = first) -> placed")
+
+
+class ZoneStatistics(BaseModel):
+    round: str
+    zone: str | None = Field(description="null: schools in no multi-school zone")
+    seats: int
+    applied: int
+    admitted: int
+    unplaced: int = Field(description="the round's applicants whose first choice is here, not placed")
+
+
+class RoundStatistics(BaseModel):
+    round: str
+    draw_id: str
+    state: str
+    applicants: int
+    placed: int
+    unplaced: int
+    placed_by_choice: dict[str, int]
+    schools: list[SchoolStatistics]
+    zones: list[ZoneStatistics]

@@ -29,7 +29,9 @@ applicant in the round's inputs, placed earlier, or listed with the rule why not
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -78,7 +80,13 @@ from paiwei.publication import (
 )
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Plan, Round, RoundContribution, RoundResult, State
-from paiwei.rounds.schemas import AccountEntry, AccountingRead
+from paiwei.rounds.schemas import (
+    AccountEntry,
+    AccountingRead,
+    RoundStatistics,
+    SchoolStatistics,
+    ZoneStatistics,
+)
 from seeding import CeremonyError, Contribution, check_opening, derive_seed, tagged_hash
 
 FREEZE_FORMAT = "paiwei-freeze/1"
@@ -111,8 +119,26 @@ def import_plan(*, db_session: Session, actor: audit.Actor, district: str, year:
                 plan: PlanFile, now: datetime) -> Plan:
     """Store a validated plan (``paiwei.plans.read_plan``/``parse_plan``) for a district-year,
     replacing an earlier one, in one transaction. A file with any bad row never gets here
-    (``PlanInvalid``), so nothing is stored from it. Refused once a round of that
-    district-year is frozen: ``RoundError('inputs_frozen')``."""
+    (``PlanInvalid``), so nothing is stored from it. ``district`` is the code (110105) or
+    the policy's name (chaoyang). Refused once a round of that district-year is frozen:
+    ``RoundError('inputs_frozen')``; for a district that is not known or has no policy for
+    the year (no windows name it and none is shipped): ``RoundError('unknown_district')``."""
+    from allocation import shipped_policy_text  # noqa: PLC0415
+    from paiwei.windows.models import ApplicationWindow  # noqa: PLC0415
+
+    code = data.district_code(district)
+    slug = data.district_slug(code) if code is not None else None
+    if slug is None:
+        raise RoundError("unknown_district", detail=f"{district!r} is not a district code or name")
+    district = slug
+    named = db_session.scalar(select(ApplicationWindow.id).where(
+        ApplicationWindow.policy == f"{district}-{year}", ApplicationWindow.year == year).limit(1))
+    if named is None:
+        try:
+            shipped_policy_text(f"{district}-{year}")
+        except PolicyError:
+            raise RoundError("unknown_district",
+                             detail=f"no policy {district}-{year}: no windows name it and none is shipped") from None
     frozen = db_session.scalar(select(Round.id).where(
         Round.district == district, Round.year == year, Round.state != State.CREATED).limit(1))
     if frozen is not None:
@@ -130,7 +156,6 @@ def import_plan(*, db_session: Session, actor: audit.Actor, district: str, year:
     db_session.flush()
     # The plan is the schools applicants are routed over: route them again (same transaction).
     from paiwei.choices import service as choices  # noqa: PLC0415
-    from paiwei.windows.models import ApplicationWindow  # noqa: PLC0415
 
     codes = sorted(set(db_session.scalars(select(ApplicationWindow.district).where(
         ApplicationWindow.policy == f"{district}-{year}", ApplicationWindow.year == year))))
@@ -866,6 +891,93 @@ def publication_of(*, db_session: Session, row: Round) -> RoundPublication:
                             outcomes=outcomes,
                             freeze_statement=json.loads(row.freeze_statement)
                             if row.freeze_statement else None)
+
+
+# --- listing and statistics ------------------------------------------------------------
+
+
+def list_rounds(*, db_session: Session, district: str | None, year: int | None = None,
+                stage: str | None = None) -> list[Round]:
+    """Rounds in plan order (``district`` None: every district's). Reads only."""
+    query = select(Round)
+    if district is not None:
+        query = query.where(Round.district == district)
+    if year is not None:
+        query = query.where(Round.year == year)
+    if stage is not None:
+        query = query.where(Round.stage == stage)
+    return list(db_session.scalars(query.order_by(Round.district, Round.year, Round.stage, Round.position)))
+
+
+def statistics(*, db_session: Session, round_pk: int) -> RoundStatistics:
+    """A drawn round's statistics per school and zone: seats, listed, applied, admitted,
+    direct or drawn, the cut-off, placed by choice rank, unplaced. Read from the stored
+    bundle and schools' report. Raises ``RoundError``: ``round_not_found``, ``out_of_order``
+    (not drawn yet: an empty round has none)."""
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    if row.bundle is None or row.schools_report is None:
+        raise RoundError("out_of_order", detail=f"round {row.draw_id} is {row.state}: no draw yet")
+    bundle = json.loads(row.bundle)
+    report = json.loads(row.schools_report)
+    staged = json.loads(row.inputs or "{}").get("scenario") or {}
+    zone_of = {str(sid): str(z["id"]) for z in staged.get("zones", []) if z.get("kind") == "multi-school"
+               for sid in z["schools"]}
+    choices_of = {a["id"]: a["choices"] for a in bundle["applicants"]}
+    by_school: dict[str, dict[str, int]] = {}
+    overall: dict[str, int] = {}
+    unplaced_zone: dict[str | None, int] = {}
+    placed = 0
+    for a in bundle["assignments"]:
+        mine = choices_of[a["applicant"]]
+        if a["school"] is None:
+            first = mine[0] if mine else None
+            z = zone_of.get(first) if first is not None else None
+            unplaced_zone[z] = unplaced_zone.get(z, 0) + 1
+            continue
+        placed += 1
+        rank = str(mine.index(a["school"]) + 1)
+        by_school.setdefault(a["school"], {})
+        by_school[a["school"]][rank] = by_school[a["school"]].get(rank, 0) + 1
+        overall[rank] = overall.get(rank, 0) + 1
+    schools = [SchoolStatistics(round=row.round, school=r["school"], name=r["name"], zone=zone_of.get(r["school"]),
+                                seats=r["seats"], listed=r["listed"], applied=r["applied"],
+                                admitted=r["admitted"], mode=r["mode"], cutoff_priority=r["cutoff_priority"],
+                                cutoff_ticket=r["cutoff_ticket"],
+                                placed_by_choice=dict(sorted(by_school.get(r["school"], {}).items(),
+                                                             key=lambda kv: int(kv[0]))))
+               for r in report]
+    zones: dict[str | None, ZoneStatistics] = {}
+    for sc in schools:
+        zs = zones.setdefault(sc.zone, ZoneStatistics(round=row.round, zone=sc.zone, seats=0, applied=0,
+                                                      admitted=0, unplaced=unplaced_zone.get(sc.zone, 0)))
+        zs.seats += sc.seats
+        zs.applied += sc.applied
+        zs.admitted += sc.admitted
+    applicants = len(bundle["assignments"])
+    return RoundStatistics(round=row.round, draw_id=row.draw_id, state=row.state, applicants=applicants,
+                           placed=placed, unplaced=applicants - placed,
+                           placed_by_choice=dict(sorted(overall.items(), key=lambda kv: int(kv[0]))),
+                           schools=schools,
+                           zones=sorted(zones.values(), key=lambda z: (z.zone is None, z.zone or "")))
+
+
+STATISTICS_COLUMNS = ("round", "school", "name", "zone", "seats", "listed", "applied", "admitted", "mode",
+                      "cutoff_priority", "cutoff_ticket", "placed_by_choice")
+
+
+def statistics_csv(stats: Sequence[RoundStatistics]) -> str:
+    """Per school of each round, as CSV (UTF-8 with a BOM, for spreadsheet software);
+    ``placed_by_choice`` as ``1:12;2:3`` (choice rank: placed)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(STATISTICS_COLUMNS)
+    for st in stats:
+        for sc in st.schools:
+            writer.writerow([sc.round, sc.school, sc.name, sc.zone or "", sc.seats, sc.listed, sc.applied,
+                             sc.admitted, sc.mode, "" if sc.cutoff_priority is None else sc.cutoff_priority,
+                             sc.cutoff_ticket or "",
+                             ";".join(f"{k}:{v}" for k, v in sc.placed_by_choice.items())])
+    return "\ufeff" + buffer.getvalue()
 
 
 # --- accounting ------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import SecretStr
 
@@ -38,6 +38,7 @@ from paiwei.rounds.schemas import (
     RevealIn,
     RoundCreate,
     RoundRead,
+    RoundStatistics,
     ScenarioIn,
     StaffResultRead,
     WaiveIn,
@@ -120,6 +121,47 @@ def create(body: RoundCreate, user: DistrictStaff, db_session: DbSession, now: N
     service.require_district(district=policy_from_text(text).district, staff_district=user.district)
     return _read(service.create(db_session=db_session, actor=_actor(user), policy_text=text,
                                 stage=body.stage, round_id=body.round, scenario=body.scenario, now=now))
+
+
+RoundLister = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN, Role.NOTARY: Scope.ALL,
+                                          Role.AUDITOR: Scope.ALL})]
+
+
+def _listing_scope(user: RoundLister) -> str | None:
+    """The districts a listing covers: district staff their own (the policy's name for
+    their account's code); notaries and auditors every district (None)."""
+    if user.role != Role.DISTRICT_STAFF:
+        return None
+    return data_of.district_slug(user.district or "") or "-"
+
+
+ListingScope = Annotated[str | None, Depends(_listing_scope)]
+
+
+@router.get("/rounds", response_model=list[RoundRead], responses=responses(401, 403))
+def list_rounds(scope: ListingScope, db_session: DbSession, year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                stage: Literal["primary", "junior"] | None = None) -> list[RoundRead]:
+    """Scope: own district (staff), all (notaries, auditors). Every round and its state, in
+    plan order."""
+    return [_read(r) for r in service.list_rounds(db_session=db_session, district=scope, year=year,
+                                                  stage=stage)]
+
+
+@router.get("/rounds/{round_pk}/statistics", response_model=RoundStatistics,
+            responses=responses(401, 403, 404, 409))
+def round_statistics(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> RoundStatistics:
+    """Scope: own district (staff), all (notaries, auditors). Per school and zone: seats,
+    listed, applied, admitted, direct or drawn, cut-off, placed by choice rank, unplaced."""
+    return service.statistics(db_session=db_session, round_pk=round_pk)
+
+
+@router.get("/rounds/{round_pk}/statistics.csv", response_class=Response, responses={
+    200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM"}, **responses(401, 403, 404, 409)})
+def round_statistics_csv(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> Response:
+    """Scope: as the JSON statistics. One row per school of the round."""
+    stats = service.statistics(db_session=db_session, round_pk=round_pk)
+    return Response(service.statistics_csv([stats]), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="statistics-{stats.round}.csv"'})
 
 
 @router.get("/rounds/{round_pk}", response_model=RoundRead, responses=responses(401, 403, 404))

@@ -107,6 +107,17 @@ def test_a_round_from_the_database_through_the_api(intake: Intake, tmp_path: Pat
     for path, body in (("run", None), ("freeze", _pem(1)), ("sign", _pem(1)), ("close-ceremony", None)):
         _problem(intake.client.post(f"/api/rounds/{rid}/{path}", json=body), 409, "round_published")
 
+    # Staff see their season: every round and its state, and each drawn round's statistics.
+    listed = _ok(intake.client.get("/api/rounds", params={"year": 2024, "stage": "primary"}))
+    assert [(r["round"], r["state"]) for r in listed] == [("private-boarding", "published")]
+    stats = _ok(intake.client.get(f"/api/rounds/{rid}/statistics"))
+    assert (stats["applicants"], stats["placed"], stats["unplaced"]) == (3, 2, 1)
+    assert stats["placed_by_choice"] == {"1": 2}
+    pv1 = next(sc for sc in stats["schools"] if sc["school"] == "PV1")
+    assert (pv1["seats"], pv1["applied"], pv1["admitted"], pv1["mode"]) == (1, 2, 1, "drawn")
+    csv_text = intake.client.get(f"/api/rounds/{rid}/statistics.csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("round,school,name,zone,seats,listed,applied,admitted,mode")
+
     # The next round of a season from the database reads the database again at its freeze.
     following = _ok(intake.client.post("/api/rounds", json={"stage": "primary"}), 201)
     assert following["round"] == "single-school"
