@@ -77,6 +77,20 @@ class RoutingRun(BaseModel):
     stage: Literal["primary", "junior"]
 
 
+class RoutingRecordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=2000, le=2100)
+    stage: Literal["primary", "junior"]
+    record: dict[str, Any] = Field(description="the verified facts in the scenario format (no id, no choices)")
+
+
+class RoutingRecordRead(BaseModel):
+    applicant: str
+    year: int
+    stage: str
+    routed: bool = Field(description="whether the applicant was routed now (verified, with windows and schools)")
+
+
 class RoutingSummary(BaseModel):
     district: str
     year: int

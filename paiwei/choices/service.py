@@ -147,8 +147,10 @@ def _catalogue(db_session: Session, district: str, year: int, stage: str) -> Sch
 
 
 def record_routing(*, db_session: Session, actor: audit.Actor, pseudonym: str, year: int, stage: str,
-                   record: dict[str, Any], now: datetime) -> RoutingRecord:
-    """Record an applicant's verified record (scenario format, no id or choices) for routing.
+                   record: dict[str, Any], now: datetime) -> ApplicantRoute | None:
+    """Record an applicant's verified record (scenario format, no id or choices) for routing;
+    a verified applicant is routed in the same transaction (returns its stored route, or
+    None when not routed now).
 
     Checked by routing it once. Raises ``IntakeError('applicant_not_found')``,
     ``ChoiceError``: ``window_not_found``, ``catalogue_missing``, ``routing_record_invalid``.
@@ -168,11 +170,11 @@ def record_routing(*, db_session: Session, actor: audit.Actor, pseudonym: str, y
     else:
         row.stage, row.record, row.recorded_at = stage, record, now
     db_session.flush()
-    route_applicant(db_session=db_session, applicant=applicant, now=now)
+    route = route_applicant(db_session=db_session, applicant=applicant, now=now)
     audit.append(db_session=db_session, actor=actor, action="routing_recorded", subject=pseudonym,
                  now=now, to_state=stage)
     db_session.commit()
-    return row
+    return route
 
 
 # --- routing: eligibility, route and allowed schools, stored with their rules -----------
@@ -534,9 +536,12 @@ def edit(*, db_session: Session, user_id: int, kind: str, schools: Sequence[str]
 # --- locking, frozen inputs, receipts ---------------------------------------------------
 
 
-def receipt_record(row: ChoiceSet, pseudonym: str) -> dict[str, Any]:
-    """The locked choice record a receipt covers (canonical-JSON domain)."""
-    if row.locked_at is None:
+def receipt_record(row: ChoiceSet, pseudonym: str, *, locked_at: datetime | None = None) -> dict[str, Any]:
+    """The locked choice record a receipt covers (canonical-JSON domain). ``locked_at``:
+    the window's close for a row of a closed window not stamped yet (the same record the
+    stamp will give: a lock only ever stamps ``closes_at``)."""
+    locked_at = row.locked_at or locked_at
+    if locked_at is None:
         raise ValueError("the choice set is not locked")
     return {
         "format": rules.RECEIPT_FORMAT,
@@ -549,7 +554,7 @@ def receipt_record(row: ChoiceSet, pseudonym: str) -> dict[str, Any]:
         "version": row.version,
         "submitted_at": _utc_text(row.submitted_at),
         "updated_at": _utc_text(row.updated_at),
-        "locked_at": _utc_text(row.locked_at),
+        "locked_at": _utc_text(locked_at),
     }
 
 
@@ -563,11 +568,19 @@ def _locked_rows(db_session: Session, window: ApplicationWindow) -> list[tuple[C
 
 def lock(*, db_session: Session, district: str, year: int, kind: str, now: datetime,
          actor: audit.Actor | None = None) -> int:
-    """Stamp every choice set of a closed window as locked, with its receipt hash.
-
-    Idempotent: returns how many rows were newly stamped. Raises ``ChoiceError``:
-    ``unknown_kind``, ``window_not_found``, ``window_still_open``.
+    """Stamp every choice set of a closed window as locked, with its receipt hash, in one
+    transaction. Idempotent: returns how many rows were newly stamped. Raises
+    ``ChoiceError``: ``unknown_kind``, ``window_not_found``, ``window_still_open``.
     """
+    stamped = stamp_locks(db_session=db_session, district=district, year=year, kind=kind, now=now, actor=actor)
+    db_session.commit()
+    return stamped
+
+
+def stamp_locks(*, db_session: Session, district: str, year: int, kind: str, now: datetime,
+                actor: audit.Actor | None = None) -> int:
+    """:func:`lock` without the commit: for a use case (a round's freeze) that stamps the
+    locks inside its own transaction."""
     _split(kind)
     window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
     if now < window.closes_at:
@@ -582,7 +595,7 @@ def lock(*, db_session: Session, district: str, year: int, kind: str, now: datet
         audit.append(db_session=db_session, actor=actor, action="choices_locked", subject=pseudonym,
                      now=now, to_state=f"{row.kind}@{row.version}", reason=f"sha256={row.receipt_sha256}")
         stamped += 1
-    db_session.commit()
+    db_session.flush()
     return stamped
 
 
@@ -593,17 +606,19 @@ def frozen_choices(*, db_session: Session, district: str, year: int, kind: str,
     record without ``priority``, which the round adds; the scenario format's
     ``choices[<list>]``). Nothing personal.
 
-    Locks first (see :func:`lock`). Raises ``ChoiceError('window_still_open')`` while the
-    window is open, ``window_not_found``, ``unknown_kind``.
+    Stamps the locks first (:func:`stamp_locks`), in the caller's transaction: nothing is
+    committed here. Raises ``ChoiceError('window_still_open')`` while the window is open,
+    ``window_not_found``, ``unknown_kind``.
     """
-    lock(db_session=db_session, district=district, year=year, kind=kind, now=now)
+    stamp_locks(db_session=db_session, district=district, year=year, kind=kind, now=now)
     window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
     return [{"id": pseudonym, "choices": list(row.schools)}
             for row, pseudonym in _locked_rows(db_session, window) if row.locked_at is not None]
 
 
 def receipt(*, db_session: Session, user_id: int, kind: str, now: datetime) -> ReceiptRead:
-    """The parent's receipt of a locked choice set (locks the window's rows if needed).
+    """The parent's receipt of a locked choice set. Reads only: a row of a closed window
+    not stamped yet gets the record its stamp will hold (``locked_at`` = the close).
 
     Raises ``ChoiceError``: ``unknown_kind``, ``choices_not_found``, ``window_still_open``.
     """
@@ -615,11 +630,13 @@ def receipt(*, db_session: Session, user_id: int, kind: str, now: datetime) -> R
                             .order_by(ChoiceSet.year.desc()).limit(1))
     if row is None:
         raise ChoiceError("choices_not_found")
+    closes_at = None
     if row.locked_at is None:
-        lock(db_session=db_session, district=row.district, year=row.year,
-             kind=f"{row.stage}.{row.kind}", now=now)
-        db_session.refresh(row)
-    record = receipt_record(row, applicant.pseudonym)
+        window = db_session.get(ApplicationWindow, row.window_id)
+        if window is None or now < window.closes_at:
+            raise ChoiceError("window_still_open")
+        closes_at = window.closes_at
+    record = receipt_record(row, applicant.pseudonym, locked_at=closes_at)
     return ReceiptRead(record=record, canonical_json=canonical_json(record).decode("utf-8"),
                        sha256=rules.receipt_digest(record))
 

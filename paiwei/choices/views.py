@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
 
 from api.deps import DbSession, Now
-from api.params import YearQuery
+from api.locate import applicant_place
+from api.params import Pseudonym, YearQuery
 from api.problems import responses
-from api.scope import DistrictStaff, ParentUser
+from api.scope import DistrictStaff, ParentUser, Scope, access
+from paiwei.accounts.models import Role
+from paiwei.accounts.service import AuthUser
 from paiwei.audit.service import Actor
 from paiwei.choices import service
 from paiwei.choices.schemas import (
@@ -17,6 +20,8 @@ from paiwei.choices.schemas import (
     CountsRead,
     ReceiptRead,
     RoutesRead,
+    RoutingRecordIn,
+    RoutingRecordRead,
     RoutingRun,
     RoutingSummary,
 )
@@ -91,3 +96,17 @@ def route_district(body: RoutingRun, user: DistrictStaff, db_session: DbSession,
     eligibility, route and allowed schools, stored with their rules."""
     return service.route_district(db_session=db_session, actor=Actor(user.id, user.role),
                                   district=user.district or "", year=body.year, stage=body.stage, now=now)
+
+
+ApplicantStaff = Annotated[AuthUser, access({Role.DISTRICT_STAFF: Scope.OWN_DISTRICT}, locate=applicant_place)]
+
+
+@router.put("/routes/{pseudonym}/record", response_model=RoutingRecordRead,
+            responses=responses(401, 403, 404, 409, 422))
+def record_routing(pseudonym: Pseudonym, body: RoutingRecordIn, user: ApplicantStaff, db_session: DbSession,
+                   now: Now) -> RoutingRecordRead:
+    """Scope: own district. Record (or replace) an applicant's routing record (their
+    verified facts in the scenario format); a verified applicant is routed at once."""
+    route = service.record_routing(db_session=db_session, actor=Actor(user.id, user.role), pseudonym=pseudonym,
+                                   year=body.year, stage=body.stage, record=body.record, now=now)
+    return RoutingRecordRead(applicant=pseudonym, year=body.year, stage=body.stage, routed=route is not None)

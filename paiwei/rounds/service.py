@@ -547,7 +547,7 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, district_k
     scenario = staged.get("scenario")
     if scenario is None:
         _refuse_undecided(db_session, policy, Stage(row.stage))
-        # Before the row lock: reading the choices locks closed windows (its own commit).
+        # Reading the choices stamps the locks of closed windows, in this transaction.
         # Built for this policy's district, year and stage; parsed once, just below.
         scenario = scenario_from_db(db_session=db_session, policy=policy, stage=Stage(row.stage), now=now)
     row = _lock(db_session, round_pk)

@@ -52,6 +52,7 @@ SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/choices/counts.csv"): {D: DISTRICT_},
     ("GET", "/api/routes"): {D: DISTRICT_},
     ("POST", "/api/routes"): {D: DISTRICT_},
+    ("PUT", "/api/routes/{pseudonym}/record"): {D: DISTRICT_},
     ("GET", "/api/rounds/{round_pk}/accounting"): {N: ALL, A: ALL, D: DISTRICT_},
     ("POST", "/api/plans/{year}"): {D: DISTRICT_},
     ("POST", "/api/rounds"): {D: DISTRICT_},

@@ -9,11 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from lottery import private_key_pem
-from paiwei.choices import service as choices
 from paiwei.choices.models import ApplicantRoute
 from paiwei.intake.models import Applicant, Status
 from tests.integration.choices.helpers import (
-    SYSTEM,
     YEAR,
     act_as,
     beijing,
@@ -89,9 +87,9 @@ def test_a_freeze_refuses_a_verified_applicant_without_a_route_and_names_them(in
     assert _ok(intake.client.get(f"/api/rounds/{rid}"))["state"] == "created"
 
     # Once their record is entered they are routed at once, and the freeze accounts for everyone.
-    with intake.sessions() as s:
-        choices.record_routing(db_session=s, actor=SYSTEM, pseudonym=pseudonym, year=YEAR, stage="primary",
-                               record=primary_record("Z2"), now=intake.clock())
+    recorded = _ok(intake.client.put(f"/api/routes/{pseudonym}/record",
+                                     json={"year": YEAR, "stage": "primary", "record": primary_record("Z2")}))
+    assert recorded["routed"] is True
     assert _ok(intake.client.post(f"/api/rounds/{rid}/freeze", json=pem))["state"] == "frozen"
     account = _ok(intake.client.get(f"/api/rounds/{rid}/accounting"))
     assert sum(account["counts"].values()) == 4
