@@ -715,5 +715,5 @@ def school_names(*, db_session: Session, user_id: int) -> dict[str, str]:
     ``not_routed``, ``window_not_found``, ``catalogue_missing``.
     """
     ctx = _context(db_session, user_id)
-    cat = _catalogue(db_session, ctx.applicant.district, ctx.year, ctx.stage)
-    return {str(s["id"]): str(s.get("name") or s["id"]) for s in cat.schools}
+    source = schools_of(db_session=db_session, district=ctx.applicant.district, year=ctx.year, stage=ctx.stage)
+    return {str(s["id"]): str(s.get("name") or s["id"]) for s in source.schools}
