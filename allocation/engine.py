@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -669,6 +670,364 @@ def _resolve(
     return source(round_id, frozen)
 
 
+@dataclass(frozen=True, slots=True)
+class RoundInputs:
+    """The inputs of one round of a season: what its freeze publishes and its draw takes.
+
+    ``frozen`` is None when nobody is left to place (the round holds no draw).
+    Made by :meth:`SeasonSteps.next_inputs`; given back to :meth:`SeasonSteps.place`,
+    :meth:`SeasonSteps.adopt` or :meth:`SeasonSteps.skip` to take the step.
+    """
+
+    position: int  # index of the round in the stage's plan
+    spec: RoundSpec
+    draw_id: str
+    frozen: FrozenInputs | None
+    capacities: IntArray  # seats on offer per round school
+    members: IntArray  # scenario rows, sorted by id
+    _inputs: _RoundInputs
+
+    @property
+    def held(self) -> bool:
+        return self.frozen is not None
+
+
+class Disposition(StrEnum):
+    """Where each applicant of the stage stands when a round's inputs are built."""
+
+    IN_ROUND = "in-round"  # one of the round's applicants
+    PLACED_EARLIER = "placed-earlier"  # placed by an earlier round of the season
+    INELIGIBLE = "ineligible"  # not eligible under the eligibility rule named
+    NO_LIST = "no-list"  # eligible, but listed no school this round offers
+    OTHER_ROUTE = "other-route"  # eligible, routed past this round by the rule named
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One applicant's disposition in a round and the rule (or earlier round) behind it."""
+
+    applicant: str
+    disposition: Disposition
+    rule: str  # a rule code of RULES, or the earlier round's id for placed-earlier
+    section: str  # the policy section
+
+    def to_json(self) -> dict[str, str]:
+        return {"applicant": self.applicant, "disposition": self.disposition.value,
+                "rule": self.rule, "section": self.section}
+
+
+@dataclass(frozen=True, slots=True)
+class RoundAccount:
+    """Every applicant of the scenario accounted for at one round: nobody is dropped.
+
+    ``members`` are in the round; ``others`` lists everyone else with the reason.
+    """
+
+    round: str
+    members: int
+    others: tuple[Account, ...]
+
+    def counts(self) -> dict[str, int]:
+        out = {d.value: 0 for d in Disposition}
+        out[Disposition.IN_ROUND.value] = self.members
+        for a in self.others:
+            out[a.disposition.value] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"round": self.round, "counts": self.counts(),
+                "others": [a.to_json() for a in self.others]}
+
+
+class SeasonSteps:
+    """A stage's plan as steps, one round at a time (resolvelib's rounds, not a replay).
+
+    Routing is computed once. :meth:`next_inputs` builds the inputs of the next round
+    from the policy, the scenario and the outcomes of the rounds before it; the round is
+    then taken by :meth:`place` (drawn now from its frozen inputs and contributions),
+    :meth:`adopt` (drawn before: its published bundle gives the outcome, after checking
+    that the inputs give the bundle's input root) or :meth:`skip` (nobody to place).
+    :meth:`result` is the season so far. :func:`run_plan` is these steps in a loop.
+
+    Raises ScenarioError when the scenario does not fit the policy.
+    """
+
+    def __init__(
+        self,
+        policy: Policy,
+        scenario: Scenario,
+        *,
+        reporter: Reporter | None = None,
+        rehearsal: bool = False,
+        accelerate: bool = True,
+    ) -> None:
+        if scenario.district != policy.district or scenario.year != policy.year:
+            raise ScenarioError(
+                f"scenario is {scenario.district}/{scenario.year}, policy is "
+                f"{policy.district}/{policy.year}",
+                "/district",
+                "the scenario must run under its own district's policy for that year",
+            )
+        self.policy = policy
+        self.scenario = scenario
+        self.stage = scenario.stage
+        self.plan = policy.plan(self.stage)
+        self.reporter = reporter or Reporter()
+        self.rehearsal = rehearsal
+        self.accelerate = accelerate
+        self.routing = route(policy, scenario)
+        self._builder = _Builder(policy, scenario, self.routing)
+        n = scenario.applicants.size
+        self._seats_left = np.asarray([s.seats for s in scenario.schools], dtype=np.int64)
+        self._school = np.full(n, -1, dtype=np.int64)
+        self._round_index = np.full(n, -1, dtype=np.int64)
+        self._choice = np.full(n, -1, dtype=np.int64)
+        self._records: list[RoundRecord] = []
+        self._sids = [s.id for s in scenario.schools]
+        self.reporter.plan_started(self.stage.value, len(self.plan), n)
+
+    @property
+    def position(self) -> int:
+        """Index of the next round in the plan (the number of rounds taken)."""
+        return len(self._records)
+
+    @property
+    def done(self) -> bool:
+        return self.position >= len(self.plan)
+
+    def next_inputs(self) -> RoundInputs:
+        """The next round's inputs (frozen with :func:`lottery.freeze`), and the account of
+        every applicant. Raises AllocationError after the last round, ScenarioError for a
+        list longer than the round allows, InvalidBundle for records the protocol refuses."""
+        if self.done:
+            raise AllocationError("every round of the plan is taken")
+        ri = self.position
+        spec = self.plan[ri]
+        draw_id = draw_id_of(self.policy, self.stage, spec.id, rehearsal=self.rehearsal)
+        with collector_paused():  # a round's records are acyclic (allocation/_gc.py)
+            inputs = self._builder.build(spec, self._school < 0, self._seats_left)
+            caps = self._seats_left[inputs.schools].copy()
+            self.reporter.round_started(spec, draw_id, inputs.members.size, inputs.schools.size)
+            frozen = None
+            if inputs.members.size:
+                school_records = [
+                    {"id": self._sids[j], "capacity": int(c)}
+                    for j, c in zip(inputs.schools.tolist(), caps.tolist(), strict=True)
+                ]
+                applicant_records = _applicant_records(
+                    self.scenario.applicants.ids, self._sids, inputs
+                )
+                frozen = lottery.freeze(
+                    draw_id, school_records, applicant_records, accelerate=self.accelerate
+                )
+                self.reporter.round_frozen(spec, frozen)
+        return RoundInputs(ri, spec, draw_id, frozen, caps, inputs.members, inputs)
+
+    def _check(self, inputs: RoundInputs) -> None:
+        if inputs.position != self.position:
+            raise AllocationError(
+                f"these inputs are round {inputs.position}'s; the season is at round {self.position}",
+                inputs.spec.id,
+            )
+
+    def skip(self, inputs: RoundInputs) -> RoundRecord:
+        """Take a round with nobody to place. Raises AllocationError when it has applicants."""
+        self._check(inputs)
+        if inputs.frozen is not None:
+            raise AllocationError("the round has applicants; place or adopt it", inputs.spec.id)
+        self.reporter.round_skipped(inputs.spec, "nobody to place")
+        empty = np.zeros(0, dtype=np.int64)
+        record = RoundRecord(
+            inputs.spec, inputs.draw_id, None, empty, inputs._inputs.schools, inputs.capacities,
+            (), empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, (),
+        )
+        self._records.append(record)
+        return record
+
+    def place(self, inputs: RoundInputs, contributions: Sequence[Contribution]) -> RoundRecord:
+        """Draw the round from its frozen inputs and contributions (the seed's), and take it.
+
+        Raises AllocationError (not the next round, or nobody to place), CeremonyError or
+        InvalidBundle from the draw."""
+        self._check(inputs)
+        if inputs.frozen is None:
+            raise AllocationError("nobody to place: skip the round", inputs.spec.id)
+        spec = inputs.spec
+        extra = {
+            "allocation": {
+                "district": self.policy.district,
+                "year": self.policy.year,
+                "stage": self.stage.value,
+                "round": spec.id,
+                "kind": spec.kind.value,
+                "section": spec.section,
+                "title": spec.title,
+                "max_choices": spec.max_choices,
+                "readings": self.policy.readings.to_mapping(),
+            }
+        }
+        with collector_paused():
+            outcome = lottery.run_draw(
+                inputs.frozen,
+                contributions,
+                mechanism=spec.mechanism,
+                extra=extra,
+                accelerate=self.accelerate,
+            )
+            placed = np.asarray(outcome.placement.school, dtype=np.int64)
+            rank = np.asarray(outcome.placement.rank, dtype=np.int64)
+            return self._take(inputs, outcome.bundle, tickets=outcome.tickets,
+                              applicant_ids=outcome.table.applicant_ids, placed=placed, rank=rank)
+
+    def adopt(self, inputs: RoundInputs, bundle: Mapping[str, Any]) -> RoundRecord:
+        """Take a round drawn before from its bundle (published, or stored after its run):
+        the assignments and tickets are the bundle's; nothing is drawn again.
+
+        Raises AllocationError when the inputs do not give the bundle's draw id and input
+        root (the inputs of that round changed since), or the bundle does not assign the
+        round's applicants."""
+        self._check(inputs)
+        frozen = inputs.frozen
+        spec = inputs.spec
+        if frozen is None:
+            raise AllocationError("nobody to place now, but a draw was held", spec.id)
+        try:
+            root = bundle["ceremony"]["input_root"]
+            assignments = bundle["assignments"]
+        except (KeyError, TypeError):
+            raise AllocationError("the bundle is malformed", spec.id) from None
+        if bundle.get("draw_id") != inputs.draw_id or root != frozen.root.hex():
+            raise AllocationError(
+                f"the inputs give input root {frozen.root.hex()}, the draw held was {root}: "
+                "the inputs of this round changed",
+                spec.id,
+            )
+        table = frozen.table
+        if [a.get("applicant") for a in assignments] != list(table.applicant_ids):
+            raise AllocationError("the bundle assigns other applicants", spec.id)
+        index = {sid: j for j, sid in enumerate(table.school_ids)}
+        placed = np.asarray(
+            [-1 if a["school"] is None else index[a["school"]] for a in assignments],
+            dtype=np.int64,
+        )
+        rank = np.asarray(
+            [
+                -1 if s < 0 else list(table.choices_of(i)).index(s)
+                for i, s in enumerate(placed.tolist())
+            ],
+            dtype=np.int64,
+        )
+        tickets = [bytes.fromhex(a["ticket"]) for a in assignments]
+        with collector_paused():
+            return self._take(inputs, dict(bundle), tickets=tickets,
+                              applicant_ids=table.applicant_ids, placed=placed, rank=rank)
+
+    def _take(
+        self,
+        inputs: RoundInputs,
+        bundle: dict[str, Any],
+        *,
+        tickets: Sequence[bytes],
+        applicant_ids: Sequence[str],
+        placed: IntArray,
+        rank: IntArray,
+    ) -> RoundRecord:
+        spec, caps, ri = inputs.spec, inputs.capacities, inputs.position
+        members = inputs.members
+        won = placed >= 0
+        rows = members[won]
+        self._school[rows] = inputs._inputs.schools[placed[won]]
+        self._round_index[rows] = ri
+        self._choice[rows] = rank[won]
+        if rows.size:
+            self._seats_left -= np.bincount(self._school[rows], minlength=len(self._sids))
+        pairs = _pairs(
+            inputs._inputs,
+            caps=caps,
+            placed=placed,
+            rank=rank,
+            tickets=tickets,
+            applicant_ids=applicant_ids,
+            mechanism=spec.mechanism,
+        )
+        results = tuple(
+            SchoolRound(
+                round=spec.id,
+                school=r["school"],
+                seats=int(c),
+                listed=r["listed"],
+                applied=r["applied"],
+                admitted=r["admitted"],
+                mode=_mode(self.policy, r["applied"], int(c)),
+                cutoff_priority=None if r["cutoff"] is None else r["cutoff"]["priority"],
+                cutoff_ticket=None if r["cutoff"] is None else r["cutoff"]["ticket"],
+            )
+            for r, c in zip(bundle["school_results"], caps.tolist(), strict=True)
+        )
+        self.reporter.round_drawn(spec, bundle)
+        record = RoundRecord(
+            spec=spec,
+            draw_id=inputs.draw_id,
+            bundle=bundle,
+            members=members,
+            schools=inputs._inputs.schools,
+            capacities=caps,
+            tickets=tuple(tickets),
+            placed=placed,
+            rank=rank,
+            pair_member=pairs["member"],
+            pair_school=pairs["school"],
+            pair_choice=pairs["choice"],
+            pair_priority=pairs["priority"],
+            pair_position=pairs["position"],
+            pair_count=pairs["count"],
+            pair_seats=pairs["seats"],
+            pair_cut_member=pairs["cut"],
+            results=results,
+        )
+        self._records.append(record)
+        return record
+
+    def account(self, inputs: RoundInputs) -> RoundAccount:
+        """Every applicant of the scenario at the next round (before it is taken): in the
+        round, or not with the reason (see :class:`Disposition`). Nobody is left out.
+        Raises AllocationError when ``inputs`` are not the next round's."""
+        self._check(inputs)
+        spec = inputs.spec
+        rt, ids = self.routing, self.scenario.applicants.ids
+        n = len(ids)
+        member = np.zeros(n, dtype=np.bool_)
+        member[inputs.members] = True
+        others: list[Account] = []
+        plan_ids = [r.spec.id for r in self._records]
+        never_here = spec.kind in (RoundKind.SINGLE_SCHOOL, RoundKind.NINE_YEAR)
+        for i in np.flatnonzero(~member).tolist():
+            if not rt.eligible[i]:
+                r = RULES[int(rt.eligibility_rule[i])]
+                others.append(Account(ids[i], Disposition.INELIGIBLE, r.code, r.section))
+            elif self._school[i] >= 0:
+                earlier = self._records[int(self._round_index[i])].spec
+                others.append(
+                    Account(ids[i], Disposition.PLACED_EARLIER, plan_ids[int(self._round_index[i])],
+                            earlier.section)
+                )
+            elif never_here or (spec.kind is RoundKind.ZONE and rt.zone[i] < 0):
+                r = RULES[int(rt.route_rule[i])]
+                others.append(Account(ids[i], Disposition.OTHER_ROUTE, r.code, r.section))
+            else:
+                others.append(Account(ids[i], Disposition.NO_LIST, spec.id, spec.section))
+        return RoundAccount(spec.id, int(inputs.members.size), tuple(others))
+
+    def result(self) -> AllocationResult:
+        """The season so far: the rounds taken, every applicant's outcome after them."""
+        arrays = [a.copy() for a in (self._school, self._round_index, self._choice)]
+        for arr in arrays:
+            arr.setflags(write=False)
+        return AllocationResult(
+            self.policy, self.scenario, self.stage, self.routing, tuple(self._records), *arrays
+        )
+
+
 def run_plan(
     policy: Policy,
     scenario: Scenario,
@@ -678,33 +1037,17 @@ def run_plan(
     rehearsal: bool = False,
     accelerate: bool = True,
 ) -> AllocationResult:
-    """Run the stage's rounds in order; return every round's bundle and every applicant's outcome.
+    """Run the stage's rounds in order (:class:`SeasonSteps` in a loop); return every
+    round's bundle and every applicant's outcome.
 
     Raises ScenarioError when the scenario does not fit the policy (wrong district or
     year, a list longer than a round allows), AllocationError when a round's
     contributions are missing, and lottery's InvalidBundle / seeding's CeremonyError
     from the draw itself.
     """
-    if scenario.district != policy.district or scenario.year != policy.year:
-        raise ScenarioError(
-            f"scenario is {scenario.district}/{scenario.year}, policy is {policy.district}/{policy.year}",
-            "/district",
-            "the scenario must run under its own district's policy for that year",
-        )
-    rep = reporter or Reporter()
-    stage = scenario.stage
-    plan = policy.plan(stage)
-    routing = route(policy, scenario)
-    builder = _Builder(policy, scenario, routing)
-    n = scenario.applicants.size
-    seats_left = np.asarray([s.seats for s in scenario.schools], dtype=np.int64)
-    school = np.full(n, -1, dtype=np.int64)
-    round_index = np.full(n, -1, dtype=np.int64)
-    choice = np.full(n, -1, dtype=np.int64)
-    rep.plan_started(stage.value, len(plan), n)
-    records: list[RoundRecord] = []
-    sids = [s.id for s in scenario.schools]
-    ids = scenario.applicants.ids
+    steps = SeasonSteps(
+        policy, scenario, reporter=reporter, rehearsal=rehearsal, accelerate=accelerate
+    )
     # Each round builds about one protocol record per member, then lottery turns them
     # into leaves, tickets and the bundle: millions of small dicts, lists and strings
     # that never form reference cycles. The cyclic GC cannot free any of them, and its
@@ -713,126 +1056,14 @@ def run_plan(
     # switched back on after (see allocation/_gc.py). Memory is freed by reference
     # counting as usual.
     with collector_paused():
-        for ri, spec in enumerate(plan):
-            draw_id = draw_id_of(policy, stage, spec.id, rehearsal=rehearsal)
-            inputs = builder.build(spec, school < 0, seats_left)
-            caps = seats_left[inputs.schools].copy()
-            rep.round_started(spec, draw_id, inputs.members.size, inputs.schools.size)
-            if inputs.members.size == 0:
-                rep.round_skipped(spec, "nobody to place")
-                empty = np.zeros(0, dtype=np.int64)
-                records.append(
-                    RoundRecord(
-                        spec,
-                        draw_id,
-                        None,
-                        empty,
-                        inputs.schools,
-                        caps,
-                        (),
-                        empty,
-                        empty,
-                        empty,
-                        empty,
-                        empty,
-                        empty,
-                        empty,
-                        empty,
-                        empty,
-                        empty,
-                        (),
-                    )
-                )
-                continue
-            school_records = [
-                {"id": sids[j], "capacity": int(c)}
-                for j, c in zip(inputs.schools.tolist(), caps.tolist(), strict=True)
-            ]
-            applicant_records = _applicant_records(ids, sids, inputs)
-            frozen = lottery.freeze(
-                draw_id, school_records, applicant_records, accelerate=accelerate
-            )
-            rep.round_frozen(spec, frozen)
-            extra = {
-                "allocation": {
-                    "district": policy.district,
-                    "year": policy.year,
-                    "stage": stage.value,
-                    "round": spec.id,
-                    "kind": spec.kind.value,
-                    "section": spec.section,
-                    "title": spec.title,
-                    "max_choices": spec.max_choices,
-                    "readings": policy.readings.to_mapping(),
-                }
-            }
-            outcome = lottery.run_draw(
-                frozen,
-                _resolve(contributions, spec.id, frozen),
-                mechanism=spec.mechanism,
-                extra=extra,
-                accelerate=accelerate,
-            )
-            placed = np.asarray(outcome.placement.school, dtype=np.int64)
-            rank = np.asarray(outcome.placement.rank, dtype=np.int64)
-            won = placed >= 0
-            rows = inputs.members[won]
-            school[rows] = inputs.schools[placed[won]]
-            round_index[rows] = ri
-            choice[rows] = rank[won]
-            seats_left -= np.bincount(school[rows], minlength=len(sids)) if rows.size else 0
-            pairs = _pairs(
-                inputs,
-                caps=caps,
-                placed=placed,
-                rank=rank,
-                tickets=outcome.tickets,
-                applicant_ids=outcome.table.applicant_ids,
-                mechanism=spec.mechanism,
-            )
-            results = tuple(
-                SchoolRound(
-                    round=spec.id,
-                    school=r["school"],
-                    seats=int(c),
-                    listed=r["listed"],
-                    applied=r["applied"],
-                    admitted=r["admitted"],
-                    mode=_mode(policy, r["applied"], int(c)),
-                    cutoff_priority=None if r["cutoff"] is None else r["cutoff"]["priority"],
-                    cutoff_ticket=None if r["cutoff"] is None else r["cutoff"]["ticket"],
-                )
-                for r, c in zip(outcome.bundle["school_results"], caps.tolist(), strict=True)
-            )
-            rep.round_drawn(spec, outcome.bundle)
-            records.append(
-                RoundRecord(
-                    spec=spec,
-                    draw_id=draw_id,
-                    bundle=outcome.bundle,
-                    members=inputs.members,
-                    schools=inputs.schools,
-                    capacities=caps,
-                    tickets=tuple(outcome.tickets),
-                    placed=placed,
-                    rank=rank,
-                    pair_member=pairs["member"],
-                    pair_school=pairs["school"],
-                    pair_choice=pairs["choice"],
-                    pair_priority=pairs["priority"],
-                    pair_position=pairs["position"],
-                    pair_count=pairs["count"],
-                    pair_seats=pairs["seats"],
-                    pair_cut_member=pairs["cut"],
-                    results=results,
-                )
-            )
-    for arr in (school, round_index, choice):
-        arr.setflags(write=False)
-    result = AllocationResult(
-        policy, scenario, stage, routing, tuple(records), school, round_index, choice
-    )
-    rep.plan_finished(result)
+        while not steps.done:
+            inputs = steps.next_inputs()
+            if inputs.frozen is None:
+                steps.skip(inputs)
+            else:
+                steps.place(inputs, _resolve(contributions, inputs.spec.id, inputs.frozen))
+    result = steps.result()
+    steps.reporter.plan_finished(result)
     return result
 
 
@@ -893,13 +1124,18 @@ __all__ = [
     "REHEARSAL_CONTRIBUTION_RULE",
     "REHEARSAL_CONTRIBUTION_TAG",
     "RULES",
+    "Account",
     "AllocationResult",
     "ContributionSource",
+    "Disposition",
     "Outcome",
     "R",
+    "RoundAccount",
+    "RoundInputs",
     "RoundRecord",
     "Rule",
     "SchoolRound",
+    "SeasonSteps",
     "draw_id_of",
     "rehearsal_contribution_value",
     "rehearsal_contributions",

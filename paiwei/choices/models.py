@@ -75,3 +75,36 @@ class ChoiceSet(Base):
     updated_at: Mapped[datetime]
     locked_at: Mapped[datetime | None]  # the window's close, stamped when frozen
     receipt_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class ApplicantRoute(Base):
+    """An applicant's routing decision, computed by ``allocation.route`` from their routing
+    record and the district's schools and zones, stored with each rule's code and section:
+    eligibility, the route (single-school, zone or district) with the zone or school, the
+    priority class, and the schools each choice list may name. Recomputed whenever the
+    record, the verification or the schools change (``plan_sha256`` says from which)."""
+
+    __tablename__ = "applicant_routes"
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "year", name="uq_applicant_routes_applicant_id_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    district: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(8))
+    eligible: Mapped[bool]
+    eligibility_rule: Mapped[str] = mapped_column(String(40))
+    eligibility_section: Mapped[str] = mapped_column(String(40))
+    route: Mapped[str] = mapped_column(String(16))  # none | single-school | zone | district
+    route_rule: Mapped[str] = mapped_column(String(40))
+    route_section: Mapped[str] = mapped_column(String(40))
+    zone: Mapped[str | None] = mapped_column(String(32))
+    school: Mapped[str | None] = mapped_column(String(64))  # the single school of its catchment
+    priority: Mapped[int]
+    priority_rule: Mapped[str] = mapped_column(String(40))
+    priority_section: Mapped[str] = mapped_column(String(40))
+    allowed: Mapped[dict[str, list[str]]] = mapped_column(JSON)  # choice list -> school ids
+    plan_sha256: Mapped[str] = mapped_column(String(64))
+    routed_at: Mapped[datetime]

@@ -1,10 +1,10 @@
 """Pure rules of the choices: which schools an applicant may list, checks of a submitted
 list, and the receipt of a locked choice record. No database, no clock.
 
-Routing is the allocation engine's: :func:`allowed_schools` builds a one-applicant
+Routing is the allocation engine's: :func:`decide` builds a
 scenario in the allocation scenario format from the district's schools and zones and
 the applicant's verified record, and asks ``allocation.route`` for eligibility and zone.
-This is the shell's adapter until ``allocation`` offers a per-applicant routing helper.
+:func:`decide` routes a batch (a district's verified applicants) in one pass.
 
 Receipts. A receipt is the canonical JSON (RFC 8785, ``lottery.canonical_json``) of the
 locked choice record and its plain SHA-256 (not a protocol tagged hash: a parent can
@@ -23,10 +23,12 @@ from types import MappingProxyType
 from typing import Any
 
 from allocation import (
+    RULES,
     SCENARIO_FORMAT,
     AllocationInputError,
     Policy,
     RoundKind,
+    Rule,
     SchoolKind,
     Stage,
     Target,
@@ -40,7 +42,7 @@ from paiwei.choices.errors import ChoiceError
 
 RECEIPT_FORMAT = "paiwei-choice-receipt/1"
 LISTS = ("private_boarding", "zone", "groups")
-_ROUND_OF_LIST = {"private_boarding": RoundKind.APPLICATION, "zone": RoundKind.ZONE,
+ROUND_OF_LIST = {"private_boarding": RoundKind.APPLICATION, "zone": RoundKind.ZONE,
                   "groups": RoundKind.GROUPS}
 _KINDS_OF_LIST = {"private_boarding": (SchoolKind.PRIVATE, SchoolKind.BOARDING),
                   "zone": (SchoolKind.PUBLIC, SchoolKind.SPECIAL), "groups": (SchoolKind.PUBLIC,)}
@@ -87,10 +89,31 @@ def routing_input(record: Mapping[str, Any], findings: Sequence[str]) -> dict[st
     return {**record, "review_findings": joined}
 
 
-def allowed_schools(*, policy: Policy, year: int, stage: str, schools: Sequence[Mapping[str, Any]],
-                    zones: Sequence[Mapping[str, Any]], record: Mapping[str, Any],
-                    pseudonym: str) -> Allowed:
-    """Route one applicant with the allocation engine and list the schools it may choose.
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One applicant's routing decision: each part with the rule (``allocation.RULES``)
+    that decided it, and what the applicant may choose."""
+
+    eligible: bool
+    eligibility_rule: Rule
+    route: str  # ROUTES: none | single-school | zone | district
+    route_rule: Rule
+    zone: str | None
+    school: str | None  # single-school route: the catchment's school
+    priority: int
+    priority_rule: Rule
+    allowed: Allowed
+
+
+ROUTES = {Target.NONE: "none", Target.SINGLE: "single-school", Target.ZONE: "zone",
+          Target.DISTRICT: "district"}
+
+
+def decide(*, policy: Policy, year: int, stage: str, schools: Sequence[Mapping[str, Any]],
+           zones: Sequence[Mapping[str, Any]], records: Mapping[str, Mapping[str, Any]],
+           ) -> dict[str, Decision]:
+    """Route every applicant of ``records`` (pseudonym -> routing record) with the
+    allocation engine in one pass, and list what each may choose.
 
     - ``private_boarding``: an eligible applicant may apply to any private or public
       boarding school of its stage (§四（二）1（2）（3）, 2（2）（3）).
@@ -98,45 +121,69 @@ def allowed_schools(*, policy: Policy, year: int, stage: str, schools: Sequence[
       2（1）③); none when routing gives no zone.
     - ``groups``: junior high, the first-batch schools of group 1 and 2 (§四（二）2（1）①).
 
-    Raises ``ChoiceError('routing_record_invalid')`` when the record does not fit the
-    scenario format or the catalogue.
+    Raises ``ChoiceError('routing_record_invalid')`` naming the applicant when a record
+    does not fit the scenario format or the schools.
     """
-    if "id" in record or "choices" in record:
-        raise ChoiceError("routing_record_invalid", detail="id and choices are not part of the record")
+    for pseudonym, record in records.items():
+        if "id" in record or "choices" in record:
+            raise ChoiceError("routing_record_invalid",
+                              detail=f"{pseudonym}: id and choices are not part of the record")
+    ids = list(records)
     try:
         scenario = scenario_from_mapping({
             "format": SCENARIO_FORMAT, "district": policy.district, "year": year, "stage": stage,
             "schools": list(schools), "zones": list(zones),
-            "applicants": [{**record, "id": pseudonym}],
+            "applicants": [{**records[p], "id": p} for p in ids],
         })
     except AllocationInputError as exc:
-        raise ChoiceError("routing_record_invalid", detail=str(exc)) from None
+        where = exc.where.split("/")
+        who = ids[int(where[2])] if len(where) > 2 and where[1] == "applicants" and where[2].isdigit() else ""
+        raise ChoiceError("routing_record_invalid", detail=f"{who}: {exc}" if who else str(exc)) from None
     routing = route(policy, scenario)
     st = Stage(stage)
-    eligible = bool(routing.eligible[0])
-    zone_index = int(routing.zone[0])
-    # §四（一）1: a child whose used address keeps it out of the zone's draw (target
-    # district) lists no zone schools; the district round places it.
-    in_draw = int(routing.target[0]) != Target.DISTRICT
-    zone = scenario.zones[zone_index] if eligible and zone_index >= 0 and in_draw else None
     by_id = {s.id: s for s in scenario.schools}
-    allowed: dict[str, tuple[str, ...]] = {name: () for name in LISTS}
-    if eligible:
-        allowed["private_boarding"] = tuple(
-            s.id for s in scenario.schools
-            if s.stage is st and s.kind in _KINDS_OF_LIST["private_boarding"])
-        if zone is not None:
-            allowed["zone"] = tuple(sid for sid in zone.schools
-                                    if by_id[sid].kind in _KINDS_OF_LIST["zone"])
-        if st is Stage.JUNIOR:
-            allowed["groups"] = tuple(s.id for s in scenario.schools
-                                      if s.stage is st and s.group is not None)
-    group_of = {s.id: s.group for s in scenario.schools if s.group is not None}
-    maxima = {name: max((r.max_choices for r in policy.plan(st) if r.kind is _ROUND_OF_LIST[name]),
-                        default=0) for name in LISTS}
-    return Allowed(eligible=eligible, zone=zone.id if zone is not None else None,
-                   schools=MappingProxyType(allowed), group_of=MappingProxyType(group_of),
-                   max_choices=MappingProxyType(maxima))
+    group_of = MappingProxyType({s.id: s.group for s in scenario.schools if s.group is not None})
+    maxima = MappingProxyType({name: max((r.max_choices for r in policy.plan(st)
+                                          if r.kind is ROUND_OF_LIST[name]), default=0)
+                               for name in LISTS})
+    private = tuple(s.id for s in scenario.schools
+                    if s.stage is st and s.kind in _KINDS_OF_LIST["private_boarding"])
+    groups = tuple(s.id for s in scenario.schools if s.stage is st and s.group is not None)
+    out: dict[str, Decision] = {}
+    for i, pseudonym in enumerate(ids):
+        eligible = bool(routing.eligible[i])
+        zone_index = int(routing.zone[i])
+        # §四（一）1: a child whose used address keeps it out of the zone's draw (target
+        # district) lists no zone schools; the district round places it.
+        in_draw = int(routing.target[i]) != Target.DISTRICT
+        zone = scenario.zones[zone_index] if eligible and zone_index >= 0 and in_draw else None
+        allowed: dict[str, tuple[str, ...]] = {name: () for name in LISTS}
+        if eligible:
+            allowed["private_boarding"] = private
+            if zone is not None:
+                allowed["zone"] = tuple(sid for sid in zone.schools
+                                        if by_id[sid].kind in _KINDS_OF_LIST["zone"])
+            if st is Stage.JUNIOR:
+                allowed["groups"] = groups
+        school = int(routing.school[i])
+        out[pseudonym] = Decision(
+            eligible=eligible, eligibility_rule=RULES[int(routing.eligibility_rule[i])],
+            route=ROUTES[Target(int(routing.target[i]))], route_rule=RULES[int(routing.route_rule[i])],
+            zone=zone.id if zone is not None else None,
+            school=scenario.schools[school].id if eligible and school >= 0 else None,
+            priority=int(routing.priority[i]), priority_rule=RULES[int(routing.priority_rule[i])],
+            allowed=Allowed(eligible=eligible, zone=zone.id if zone is not None else None,
+                            schools=MappingProxyType(allowed), group_of=group_of, max_choices=maxima))
+    return out
+
+
+def allowed_schools(*, policy: Policy, year: int, stage: str, schools: Sequence[Mapping[str, Any]],
+                    zones: Sequence[Mapping[str, Any]], record: Mapping[str, Any],
+                    pseudonym: str) -> Allowed:
+    """What one applicant may choose (:func:`decide` for one record). Raises
+    ``ChoiceError('routing_record_invalid')``."""
+    return decide(policy=policy, year=year, stage=stage, schools=schools, zones=zones,
+                  records={pseudonym: record})[pseudonym].allowed
 
 
 def check_choices(kind: str, schools: Sequence[str], allowed: Allowed) -> list[str]:

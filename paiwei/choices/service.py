@@ -26,24 +26,34 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from allocation import Policy
+from allocation import RULES, Policy, Stage
 from lottery import canonical_json
+from paiwei import data
 from paiwei.accounts.models import Role
 from paiwei.audit import service as audit
 from paiwei.choices import rules
 from paiwei.choices.errors import ChoiceError
-from paiwei.choices.models import ChoiceSet, RoutingRecord, SchoolCatalogue
+from paiwei.choices.models import ApplicantRoute, ChoiceSet, RoutingRecord, SchoolCatalogue
 from paiwei.choices.schemas import (
     ChoiceListOptions,
     ChoiceOptionsRead,
     ChoiceSetRead,
     CountsRead,
+    IneligibleCount,
     ReceiptRead,
+    RouteRead,
+    RoutesRead,
+    RoutingSummary,
+    RuleRead,
     SchoolCount,
+    SchoolRead,
+    Undecided,
     ZoneCount,
+    ZoneRoutes,
 )
 from paiwei.intake.models import Applicant, Status
 from paiwei.intake.service import applicant_of_user, get_by_pseudonym_or_raise
+from paiwei.rounds.models import Plan
 from paiwei.windows import service as windows
 from paiwei.windows.models import ApplicationWindow
 
@@ -92,10 +102,39 @@ def load_catalogue(*, db_session: Session, actor: audit.Actor, district: str, ye
     else:
         row.schools, row.zones, row.loaded_at = schools, zones, now
     digest = rules.receipt_digest({"schools": schools, "zones": zones})
+    db_session.flush()
+    rerouted = reroute(db_session=db_session, districts=[district], year=year, stage=stage, now=now)
     audit.append(db_session=db_session, actor=actor, action="catalogue_loaded",
-                 subject=f"c:{district}:{year}:{stage}", now=now, reason=f"sha256={digest}")
+                 subject=f"c:{district}:{year}:{stage}", now=now,
+                 reason=f"sha256={digest}; {rerouted} applicants routed again")
     db_session.commit()
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class Schools:
+    """A district's schools and zones for a year and stage (scenario-format records), the
+    schools' addresses where the plan gives them, and the digest routes are stored with."""
+
+    schools: list[dict[str, Any]]
+    zones: list[dict[str, Any]]
+    addresses: Mapping[str, str]
+    sha256: str
+
+
+def schools_of(*, db_session: Session, district: str, year: int, stage: str) -> Schools:
+    """The schools a district's applicants are routed over: the imported plan of the
+    district-year (``paiwei round plan-import``), else the loaded catalogue of the stage.
+    Raises ``ChoiceError('catalogue_missing')`` when neither exists."""
+    slug = data.district_slug(district) or district
+    plan = db_session.scalar(select(Plan).where(Plan.district == slug, Plan.year == year))
+    if plan is not None:
+        schools, zones = list(plan.schools), list(plan.zones)
+        addresses: Mapping[str, str] = dict(plan.addresses or {})
+    else:
+        cat = _catalogue(db_session, district, year, stage)
+        schools, zones, addresses = list(cat.schools), list(cat.zones), {}
+    return Schools(schools, zones, addresses, rules.receipt_digest({"schools": schools, "zones": zones}))
 
 
 def _catalogue(db_session: Session, district: str, year: int, stage: str) -> SchoolCatalogue:
@@ -108,8 +147,10 @@ def _catalogue(db_session: Session, district: str, year: int, stage: str) -> Sch
 
 
 def record_routing(*, db_session: Session, actor: audit.Actor, pseudonym: str, year: int, stage: str,
-                   record: dict[str, Any], now: datetime) -> RoutingRecord:
-    """Record an applicant's verified record (scenario format, no id or choices) for routing.
+                   record: dict[str, Any], now: datetime) -> ApplicantRoute | None:
+    """Record an applicant's verified record (scenario format, no id or choices) for routing;
+    a verified applicant is routed in the same transaction (returns its stored route, or
+    None when not routed now).
 
     Checked by routing it once. Raises ``IntakeError('applicant_not_found')``,
     ``ChoiceError``: ``window_not_found``, ``catalogue_missing``, ``routing_record_invalid``.
@@ -128,10 +169,209 @@ def record_routing(*, db_session: Session, actor: audit.Actor, pseudonym: str, y
         db_session.add(row)
     else:
         row.stage, row.record, row.recorded_at = stage, record, now
+    db_session.flush()
+    route = route_applicant(db_session=db_session, applicant=applicant, now=now)
     audit.append(db_session=db_session, actor=actor, action="routing_recorded", subject=pseudonym,
                  now=now, to_state=stage)
     db_session.commit()
-    return row
+    return route
+
+
+# --- routing: eligibility, route and allowed schools, stored with their rules -----------
+
+
+def store_routes(db_session: Session, pairs: Sequence[tuple[Applicant, RoutingRecord]], *,
+                  now: datetime) -> int:
+    """Route ``pairs`` (verified applicants with their routing records) with the allocation
+    engine, one pass per district-year-stage, and store each decision. Does not commit.
+    Raises ``ChoiceError``: ``window_not_found``, ``catalogue_missing``, ``routing_record_invalid``."""
+    groups: dict[tuple[str, int, str], list[tuple[Applicant, RoutingRecord]]] = {}
+    for applicant, rr in pairs:
+        groups.setdefault((applicant.district, rr.year, rr.stage), []).append((applicant, rr))
+    stored = 0
+    for (district, year, stage), members in groups.items():
+        policy = _policy_of(db_session, district, year)
+        source = schools_of(db_session=db_session, district=district, year=year, stage=stage)
+        decisions = rules.decide(policy=policy, year=year, stage=stage, schools=source.schools,
+                                 zones=source.zones,
+                                 records={a.pseudonym: rules.routing_input(rr.record, a.review_findings)
+                                          for a, rr in members})
+        existing = {r.applicant_id: r for r in db_session.scalars(select(ApplicantRoute).where(
+            ApplicantRoute.applicant_id.in_([a.id for a, _ in members]), ApplicantRoute.year == year))}
+        for applicant, _ in members:
+            d = decisions[applicant.pseudonym]
+            row = existing.get(applicant.id)
+            if row is None:
+                row = ApplicantRoute(applicant_id=applicant.id, year=year)
+                db_session.add(row)
+            row.district, row.stage = district, stage
+            row.eligible = d.eligible
+            row.eligibility_rule, row.eligibility_section = d.eligibility_rule.code, d.eligibility_rule.section
+            row.route, row.route_rule, row.route_section = d.route, d.route_rule.code, d.route_rule.section
+            row.zone, row.school, row.priority = d.zone, d.school, d.priority
+            row.priority_rule, row.priority_section = d.priority_rule.code, d.priority_rule.section
+            row.allowed = {name: list(ids) for name, ids in d.allowed.schools.items()}
+            row.plan_sha256, row.routed_at = source.sha256, now
+            stored += 1
+    db_session.flush()
+    return stored
+
+
+def route_applicant(*, db_session: Session, applicant: Applicant, now: datetime) -> ApplicantRoute | None:
+    """Route a verified applicant that has a routing record (on verification, and when the
+    record is recorded). Does not commit: the calling use case owns the transaction.
+    Returns None, routing nothing, when the applicant is not verified, has no record, or
+    the district has no windows or schools yet (``route_district`` routes them later).
+    Raises ``ChoiceError('routing_record_invalid')``."""
+    if applicant.status != Status.VERIFIED:
+        return None
+    rr = db_session.scalar(select(RoutingRecord).where(RoutingRecord.applicant_id == applicant.id)
+                           .order_by(RoutingRecord.year.desc()).limit(1))
+    if rr is None:
+        return None
+    try:
+        store_routes(db_session, [(applicant, rr)], now=now)
+    except ChoiceError as exc:
+        if exc.code in ("window_not_found", "catalogue_missing"):
+            return None
+        raise
+    return db_session.scalar(select(ApplicantRoute).where(ApplicantRoute.applicant_id == applicant.id,
+                                                          ApplicantRoute.year == rr.year))
+
+
+def _verified_with_records(db_session: Session, districts: Sequence[str], year: int,
+                           stage: str) -> list[tuple[Applicant, RoutingRecord]]:
+    return [(a, rr) for a, rr in db_session.execute(
+        select(Applicant, RoutingRecord).join(RoutingRecord, RoutingRecord.applicant_id == Applicant.id)
+        .where(Applicant.district.in_(list(districts)), Applicant.status == Status.VERIFIED,
+               RoutingRecord.year == year, RoutingRecord.stage == stage)
+        .order_by(Applicant.pseudonym))]
+
+
+def reroute(*, db_session: Session, districts: Sequence[str], year: int, stage: str | None,
+            now: datetime) -> int:
+    """Route again every verified applicant of ``districts`` with a record for the year
+    (and ``stage``, or every stage), after their schools changed. Does not commit. Nothing
+    is routed while a district has no windows or schools yet. Returns how many."""
+    stages = [stage] if stage is not None else ["primary", "junior"]
+    done = 0
+    for st in stages:
+        pairs = _verified_with_records(db_session, districts, year, st)
+        if not pairs:
+            continue
+        try:
+            done += store_routes(db_session, pairs, now=now)
+        except ChoiceError as exc:
+            if exc.code not in ("window_not_found", "catalogue_missing"):
+                raise
+    return done
+
+
+def undecided(*, db_session: Session, districts: Sequence[str], year: int,
+              stage: str) -> list[Undecided]:
+    """The verified applicants of ``districts`` with no routing decision for the stage: no
+    routing record for the year, or one that was never routed or was routed over other
+    schools than the current ones. Reads only."""
+    out: list[Undecided] = []
+    current: dict[str, str] = {}
+    for district in districts:
+        try:
+            current[district] = schools_of(db_session=db_session, district=district, year=year,
+                                           stage=stage).sha256
+        except ChoiceError:
+            current[district] = ""
+    rows = db_session.execute(
+        select(Applicant.pseudonym, Applicant.district, RoutingRecord.stage, ApplicantRoute.plan_sha256,
+               ApplicantRoute.stage)
+        .outerjoin(RoutingRecord, (RoutingRecord.applicant_id == Applicant.id) & (RoutingRecord.year == year))
+        .outerjoin(ApplicantRoute, (ApplicantRoute.applicant_id == Applicant.id)
+                   & (ApplicantRoute.year == year))
+        .where(Applicant.district.in_(list(districts)), Applicant.status == Status.VERIFIED)
+        .order_by(Applicant.pseudonym)).all()
+    for pseudonym, district, record_stage, sha, route_stage in rows:
+        if record_stage is None:
+            out.append(Undecided(applicant=pseudonym, reason="no_routing_record",
+                                 text="已审核通过，但尚未录入入学资格信息（无法判定资格和片区）"))
+        elif record_stage != stage:
+            continue  # an applicant of the other stage
+        elif sha is None or route_stage != stage:
+            out.append(Undecided(applicant=pseudonym, reason="not_routed", text="尚未判定入学资格和片区"))
+        elif sha != current[district]:
+            out.append(Undecided(applicant=pseudonym, reason="route_outdated",
+                                 text="学校招生计划已变更，入学资格和片区须重新判定"))
+    return out
+
+
+def route_district(*, db_session: Session, actor: audit.Actor, district: str, year: int, stage: str,
+                   now: datetime) -> RoutingSummary:
+    """Staff: route (again) every verified applicant of the district with a routing record
+    for the year and stage, in one transaction; say who is still undecided and why.
+    Raises ``ChoiceError``: ``window_not_found``, ``catalogue_missing``, ``routing_record_invalid``."""
+    _policy_of(db_session, district, year)
+    pairs = _verified_with_records(db_session, [district], year, stage)
+    routed = store_routes(db_session, pairs, now=now) if pairs else 0
+    left = undecided(db_session=db_session, districts=[district], year=year, stage=stage)
+    audit.append(db_session=db_session, actor=actor, action="applicants_routed",
+                 subject=f"routes:{district}:{year}:{stage}", now=now,
+                 reason=f"{routed} routed, {len(left)} undecided")
+    db_session.commit()
+    return RoutingSummary(district=district, year=year, stage=stage, routed=routed, undecided=left)
+
+
+_KIND_LABELS = {"public": "公办", "private": "民办", "boarding": "公办寄宿", "special-education": "特殊教育"}
+_ROUTE_LABELS = {"none": "不参加派位", "single-school": "单校划片（对口入学）", "zone": "多校划片（片区统筹派位）",
+                 "district": "区教委统筹安排"}
+_RULES = {r.code: r for r in RULES}
+
+
+def _rule(code: str) -> RuleRead:
+    r = _RULES[code]
+    return RuleRead(code=r.code, section=r.section, text=r.text)
+
+
+def _school_read(school: Mapping[str, Any], addresses: Mapping[str, str], zone_names: Mapping[str, str],
+                 zone_of: Mapping[str, str]) -> SchoolRead:
+    zone = zone_of.get(str(school["id"]))
+    return SchoolRead(id=str(school["id"]), name=str(school.get("name") or school["id"]),
+                      kind=str(school["kind"]), kind_label=_KIND_LABELS.get(str(school["kind"]), str(school["kind"])),
+                      address=addresses.get(str(school["id"])), zone=zone,
+                      zone_name=zone_names.get(zone) if zone else None)
+
+
+def _route_read(row: ApplicantRoute, source: Schools) -> RouteRead:
+    by_id = {str(s["id"]): s for s in source.schools}
+    zone_names = {str(z["id"]): str(z.get("name") or z["id"]) for z in source.zones}
+    zone_of = {str(sid): str(z["id"]) for z in source.zones if z.get("kind") == "multi-school"
+               for sid in z["schools"]}
+    return RouteRead(
+        eligible=row.eligible, eligibility=_rule(row.eligibility_rule), route=row.route,
+        route_label=_ROUTE_LABELS.get(row.route, row.route), route_rule=_rule(row.route_rule),
+        zone=row.zone, zone_name=zone_names.get(row.zone) if row.zone else None,
+        school=_school_read(by_id[row.school], source.addresses, zone_names, zone_of)
+        if row.school in by_id else None,
+        priority_rule=_rule(row.priority_rule), routed_at=row.routed_at)
+
+
+def routes(*, db_session: Session, district: str, year: int, stage: str) -> RoutesRead:
+    """Staff: the district's routing decisions by zone (eligible children per route, the
+    ineligible by rule) and the verified applicants still undecided. Reads only."""
+    rows = list(db_session.scalars(select(ApplicantRoute).where(
+        ApplicantRoute.district == district, ApplicantRoute.year == year, ApplicantRoute.stage == stage)))
+    zones: dict[str, ZoneRoutes] = {}
+    ineligible: Counter[str] = Counter()
+    for r in rows:
+        if not r.eligible:
+            ineligible[r.eligibility_rule] += 1
+            continue
+        key = r.zone or ""
+        z = zones.setdefault(key, ZoneRoutes(zone=r.zone, applicants=0, routes={}))
+        z.applicants += 1
+        z.routes[r.route] = z.routes.get(r.route, 0) + 1
+    return RoutesRead(
+        district=district, year=year, stage=stage, routed=len(rows),
+        zones=sorted(zones.values(), key=lambda z: (z.zone is None, z.zone or "")),
+        ineligible=[IneligibleCount(rule=_rule(code), applicants=n) for code, n in sorted(ineligible.items())],
+        undecided=undecided(db_session=db_session, districts=[district], year=year, stage=stage))
 
 
 # --- the parent's side -----------------------------------------------------------------
@@ -143,23 +383,35 @@ class _Context:
     year: int
     stage: str
     allowed: rules.Allowed
+    route: ApplicantRoute
+
+
+def context_of(*, db_session: Session, applicant: Applicant) -> _Context:
+    """A verified applicant's stored routing decision and what it may choose (never
+    recomputed here: routing happens on verification, see :func:`route_applicant`).
+    Raises ``ChoiceError``: ``not_verified``, ``not_routed``, ``window_not_found``,
+    ``catalogue_missing``."""
+    if applicant.status != Status.VERIFIED:
+        raise ChoiceError("not_verified")
+    route = db_session.scalar(select(ApplicantRoute).where(ApplicantRoute.applicant_id == applicant.id)
+                              .order_by(ApplicantRoute.year.desc()).limit(1))
+    if route is None:
+        raise ChoiceError("not_routed")
+    policy = _policy_of(db_session, applicant.district, route.year)
+    st = Stage(route.stage)
+    maxima = {name: max((r.max_choices for r in policy.plan(st) if r.kind is rules.ROUND_OF_LIST[name]),
+                        default=0) for name in rules.LISTS}
+    source = schools_of(db_session=db_session, district=applicant.district, year=route.year, stage=route.stage)
+    group_of = {str(s["id"]): int(s["group"]) for s in source.schools if s.get("group") is not None}
+    allowed = rules.Allowed(eligible=route.eligible, zone=route.zone,
+                            schools={name: tuple(route.allowed.get(name, ())) for name in rules.LISTS},
+                            group_of=group_of, max_choices=maxima)
+    return _Context(applicant, route.year, route.stage, allowed, route)
 
 
 def _context(db_session: Session, user_id: int) -> _Context:
-    applicant = applicant_of_user(db_session=db_session, user_id=user_id)
-    if applicant.status != Status.VERIFIED:
-        raise ChoiceError("not_verified")
-    routing = db_session.scalar(select(RoutingRecord).where(RoutingRecord.applicant_id == applicant.id)
-                                .order_by(RoutingRecord.year.desc()).limit(1))
-    if routing is None:
-        raise ChoiceError("not_routed")
-    policy = _policy_of(db_session, applicant.district, routing.year)
-    cat = _catalogue(db_session, applicant.district, routing.year, routing.stage)
-    allowed = rules.allowed_schools(policy=policy, year=routing.year, stage=routing.stage,
-                                    schools=cat.schools, zones=cat.zones,
-                                    record=rules.routing_input(routing.record, applicant.review_findings),
-                                    pseudonym=applicant.pseudonym)
-    return _Context(applicant, routing.year, routing.stage, allowed)
+    return context_of(db_session=db_session,
+                      applicant=applicant_of_user(db_session=db_session, user_id=user_id))
 
 
 def _locked(row: ChoiceSet, window: ApplicationWindow, now: datetime) -> bool:
@@ -181,6 +433,13 @@ def _row(db_session: Session, applicant_id: int, year: int, kind: str) -> Choice
 def options(*, db_session: Session, user_id: int, now: datetime) -> ChoiceOptionsRead:
     """What the parent may choose, in which window, and what is chosen so far."""
     ctx = _context(db_session, user_id)
+    source = schools_of(db_session=db_session, district=ctx.applicant.district, year=ctx.year,
+                        stage=ctx.stage)
+    route = _route_read(ctx.route, source)
+    by_id = {str(s["id"]): s for s in source.schools}
+    zone_names = {str(z["id"]): str(z.get("name") or z["id"]) for z in source.zones}
+    zone_of = {str(sid): str(z["id"]) for z in source.zones if z.get("kind") == "multi-school"
+               for sid in z["schools"]}
     lists = []
     for name in rules.LISTS:
         kind = f"{ctx.stage}.{name}"
@@ -192,10 +451,12 @@ def options(*, db_session: Session, user_id: int, now: datetime) -> ChoiceOption
         lists.append(ChoiceListOptions(
             kind=name, window=windows.to_read(window, now) if window else None,
             allowed_schools=list(ctx.allowed.schools[name]),
+            schools=[_school_read(by_id[sid], source.addresses, zone_names, zone_of)
+                     for sid in ctx.allowed.schools[name] if sid in by_id],
             max_choices=ctx.allowed.max_choices[name],
             current=_to_read(row, window, now) if row is not None and window is not None else None))
     return ChoiceOptionsRead(pseudonym=ctx.applicant.pseudonym, stage=ctx.stage, year=ctx.year,
-                             eligible=ctx.allowed.eligible, zone=ctx.allowed.zone, lists=lists)
+                             eligible=ctx.allowed.eligible, zone=ctx.allowed.zone, route=route, lists=lists)
 
 
 def _prepare(db_session: Session, user_id: int, kind: str, now: datetime,
@@ -275,9 +536,12 @@ def edit(*, db_session: Session, user_id: int, kind: str, schools: Sequence[str]
 # --- locking, frozen inputs, receipts ---------------------------------------------------
 
 
-def receipt_record(row: ChoiceSet, pseudonym: str) -> dict[str, Any]:
-    """The locked choice record a receipt covers (canonical-JSON domain)."""
-    if row.locked_at is None:
+def receipt_record(row: ChoiceSet, pseudonym: str, *, locked_at: datetime | None = None) -> dict[str, Any]:
+    """The locked choice record a receipt covers (canonical-JSON domain). ``locked_at``:
+    the window's close for a row of a closed window not stamped yet (the same record the
+    stamp will give: a lock only ever stamps ``closes_at``)."""
+    locked_at = row.locked_at or locked_at
+    if locked_at is None:
         raise ValueError("the choice set is not locked")
     return {
         "format": rules.RECEIPT_FORMAT,
@@ -290,7 +554,7 @@ def receipt_record(row: ChoiceSet, pseudonym: str) -> dict[str, Any]:
         "version": row.version,
         "submitted_at": _utc_text(row.submitted_at),
         "updated_at": _utc_text(row.updated_at),
-        "locked_at": _utc_text(row.locked_at),
+        "locked_at": _utc_text(locked_at),
     }
 
 
@@ -304,11 +568,19 @@ def _locked_rows(db_session: Session, window: ApplicationWindow) -> list[tuple[C
 
 def lock(*, db_session: Session, district: str, year: int, kind: str, now: datetime,
          actor: audit.Actor | None = None) -> int:
-    """Stamp every choice set of a closed window as locked, with its receipt hash.
-
-    Idempotent: returns how many rows were newly stamped. Raises ``ChoiceError``:
-    ``unknown_kind``, ``window_not_found``, ``window_still_open``.
+    """Stamp every choice set of a closed window as locked, with its receipt hash, in one
+    transaction. Idempotent: returns how many rows were newly stamped. Raises
+    ``ChoiceError``: ``unknown_kind``, ``window_not_found``, ``window_still_open``.
     """
+    stamped = stamp_locks(db_session=db_session, district=district, year=year, kind=kind, now=now, actor=actor)
+    db_session.commit()
+    return stamped
+
+
+def stamp_locks(*, db_session: Session, district: str, year: int, kind: str, now: datetime,
+                actor: audit.Actor | None = None) -> int:
+    """:func:`lock` without the commit: for a use case (a round's freeze) that stamps the
+    locks inside its own transaction."""
     _split(kind)
     window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
     if now < window.closes_at:
@@ -323,7 +595,7 @@ def lock(*, db_session: Session, district: str, year: int, kind: str, now: datet
         audit.append(db_session=db_session, actor=actor, action="choices_locked", subject=pseudonym,
                      now=now, to_state=f"{row.kind}@{row.version}", reason=f"sha256={row.receipt_sha256}")
         stamped += 1
-    db_session.commit()
+    db_session.flush()
     return stamped
 
 
@@ -334,17 +606,19 @@ def frozen_choices(*, db_session: Session, district: str, year: int, kind: str,
     record without ``priority``, which the round adds; the scenario format's
     ``choices[<list>]``). Nothing personal.
 
-    Locks first (see :func:`lock`). Raises ``ChoiceError('window_still_open')`` while the
-    window is open, ``window_not_found``, ``unknown_kind``.
+    Stamps the locks first (:func:`stamp_locks`), in the caller's transaction: nothing is
+    committed here. Raises ``ChoiceError('window_still_open')`` while the window is open,
+    ``window_not_found``, ``unknown_kind``.
     """
-    lock(db_session=db_session, district=district, year=year, kind=kind, now=now)
+    stamp_locks(db_session=db_session, district=district, year=year, kind=kind, now=now)
     window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
     return [{"id": pseudonym, "choices": list(row.schools)}
             for row, pseudonym in _locked_rows(db_session, window) if row.locked_at is not None]
 
 
 def receipt(*, db_session: Session, user_id: int, kind: str, now: datetime) -> ReceiptRead:
-    """The parent's receipt of a locked choice set (locks the window's rows if needed).
+    """The parent's receipt of a locked choice set. Reads only: a row of a closed window
+    not stamped yet gets the record its stamp will hold (``locked_at`` = the close).
 
     Raises ``ChoiceError``: ``unknown_kind``, ``choices_not_found``, ``window_still_open``.
     """
@@ -356,11 +630,13 @@ def receipt(*, db_session: Session, user_id: int, kind: str, now: datetime) -> R
                             .order_by(ChoiceSet.year.desc()).limit(1))
     if row is None:
         raise ChoiceError("choices_not_found")
+    closes_at = None
     if row.locked_at is None:
-        lock(db_session=db_session, district=row.district, year=row.year,
-             kind=f"{row.stage}.{row.kind}", now=now)
-        db_session.refresh(row)
-    record = receipt_record(row, applicant.pseudonym)
+        window = db_session.get(ApplicationWindow, row.window_id)
+        if window is None or now < window.closes_at:
+            raise ChoiceError("window_still_open")
+        closes_at = window.closes_at
+    record = receipt_record(row, applicant.pseudonym, locked_at=closes_at)
     return ReceiptRead(record=record, canonical_json=canonical_json(record).decode("utf-8"),
                        sha256=rules.receipt_digest(record))
 
@@ -439,5 +715,5 @@ def school_names(*, db_session: Session, user_id: int) -> dict[str, str]:
     ``not_routed``, ``window_not_found``, ``catalogue_missing``.
     """
     ctx = _context(db_session, user_id)
-    cat = _catalogue(db_session, ctx.applicant.district, ctx.year, ctx.stage)
-    return {str(s["id"]): str(s.get("name") or s["id"]) for s in cat.schools}
+    source = schools_of(db_session=db_session, district=ctx.applicant.district, year=ctx.year, stage=ctx.stage)
+    return {str(s["id"]): str(s.get("name") or s["id"]) for s in source.schools}

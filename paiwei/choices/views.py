@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
 
 from api.deps import DbSession, Now
-from api.params import YearQuery
+from api.locate import applicant_place
+from api.params import Pseudonym, YearQuery
 from api.problems import responses
-from api.scope import DistrictStaff, ParentUser
+from api.scope import DistrictStaff, ParentUser, Scope, access
+from paiwei.accounts.models import Role
+from paiwei.accounts.service import AuthUser
+from paiwei.audit.service import Actor
 from paiwei.choices import service
 from paiwei.choices.schemas import (
     ChoiceOptionsRead,
@@ -15,11 +19,17 @@ from paiwei.choices.schemas import (
     ChoiceSetRead,
     CountsRead,
     ReceiptRead,
+    RoutesRead,
+    RoutingRecordIn,
+    RoutingRecordRead,
+    RoutingRun,
+    RoutingSummary,
 )
 
 router = APIRouter(tags=["choices"])
 
 Kind = Literal["private_boarding", "zone", "groups"]
+Stage = Literal["primary", "junior"]
 WindowKind = Literal["primary.private_boarding", "primary.zone", "junior.private_boarding",
                      "junior.zone", "junior.groups"]
 
@@ -71,3 +81,32 @@ def counts_csv(kind: WindowKind, year: YearQuery, user: DistrictStaff, db_sessio
                           now=now)
     return Response(service.counts_csv(read), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="counts-{year}-{kind}.csv"'})
+
+
+@router.get("/routes", response_model=RoutesRead, responses=responses(401, 403, 404, 409))
+def routes(year: YearQuery, stage: Stage, user: DistrictStaff, db_session: DbSession) -> RoutesRead:
+    """Scope: own district. Routing decisions by zone (children per route), the ineligible
+    by rule, and verified applicants still undecided (who and why)."""
+    return service.routes(db_session=db_session, district=user.district or "", year=year, stage=stage)
+
+
+@router.post("/routes", response_model=RoutingSummary, responses=responses(401, 403, 404, 409, 422))
+def route_district(body: RoutingRun, user: DistrictStaff, db_session: DbSession, now: Now) -> RoutingSummary:
+    """Scope: own district. Route (again) every verified applicant with a routing record:
+    eligibility, route and allowed schools, stored with their rules."""
+    return service.route_district(db_session=db_session, actor=Actor(user.id, user.role),
+                                  district=user.district or "", year=body.year, stage=body.stage, now=now)
+
+
+ApplicantStaff = Annotated[AuthUser, access({Role.DISTRICT_STAFF: Scope.OWN_DISTRICT}, locate=applicant_place)]
+
+
+@router.put("/routes/{pseudonym}/record", response_model=RoutingRecordRead,
+            responses=responses(401, 403, 404, 409, 422))
+def record_routing(pseudonym: Pseudonym, body: RoutingRecordIn, user: ApplicantStaff, db_session: DbSession,
+                   now: Now) -> RoutingRecordRead:
+    """Scope: own district. Record (or replace) an applicant's routing record (their
+    verified facts in the scenario format); a verified applicant is routed at once."""
+    route = service.record_routing(db_session=db_session, actor=Actor(user.id, user.role), pseudonym=pseudonym,
+                                   year=body.year, stage=body.stage, record=body.record, now=now)
+    return RoutingRecordRead(applicant=pseudonym, year=body.year, stage=body.stage, routed=route is not None)

@@ -9,6 +9,8 @@ function), then add one line here with the first line of its help.
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from rich.markup import escape
 
@@ -48,6 +50,8 @@ COMMANDS: dict[str, Lazy] = {
     "round": Lazy(
         "paiwei.cli.rounds:app", "Round lifecycle: create, freeze, ceremony, run, publish."
     ),
+    "route": Lazy("paiwei.cli.routes:app", "Routing: eligibility, route and allowed schools (资格与片区)."),
+    "db": Lazy("paiwei.cli.db:app", "The database schema."),
 }
 
 
@@ -89,4 +93,20 @@ def main() -> None:
                 soft_wrap=True,
             )
         raise SystemExit(exc.exit_code) from None
+    except Exception as exc:
+        # Database errors no command turned into its own line. SQLAlchemy is looked up, not
+        # imported: a command that never loaded it cannot raise its errors, and `paiwei
+        # --help` must not pay for importing it.
+        sa = sys.modules.get("sqlalchemy.exc")
+        if sa is None or not isinstance(exc, sa.SQLAlchemyError):
+            raise
+        if isinstance(exc, (sa.ArgumentError, sa.NoSuchModuleError)):  # not a usable URL
+            err.print(f"[bold red]error:[/] database URL (PAIWEI_DATABASE_URL): "
+                      f"{escape(str(exc).splitlines()[0])}", soft_wrap=True)
+        else:
+            err.print(f"[bold red]error:[/] database: {type(exc).__name__}: "
+                      f"{escape(str(getattr(exc, 'orig', None) or exc).splitlines()[0])} "
+                      "(is PAIWEI_DATABASE_URL right and the schema migrated? paiwei serve runs "
+                      "the migrations)", soft_wrap=True)
+        raise SystemExit(2) from None
     raise SystemExit(code if isinstance(code, int) else 0)

@@ -122,7 +122,7 @@ def _show(row: Round) -> None:
 @app.command("plan-import")
 def plan_import(
     plan: Annotated[Path, typer.Argument(help="the plan file: .csv (UTF-8) or .xlsx")],
-    district: Annotated[str, typer.Option(help="the policy's district name, e.g. chaoyang")],
+    district: Annotated[str, typer.Option(help="the district's code (110105) or the policy's name (chaoyang)")],
     year: Annotated[int, typer.Option(help="the admission year")],
 ) -> None:
     """Import a district-year plan into the database (all rows or nothing)."""
@@ -140,7 +140,7 @@ def plan_import(
     with _session() as db:
         row = _call(lambda: service.import_plan(db_session=db, actor=_actor(), district=district,
                                                 year=year, plan=parsed, now=_now()))
-        out.print(f"plan {district}/{year}: {len(row.schools)} schools, {len(row.zones)} zones imported",
+        out.print(f"plan {row.district}/{year}: {len(row.schools)} schools, {len(row.zones)} zones imported",
                   markup=False)
 
 
@@ -180,7 +180,6 @@ def status(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show rounds and their state."""
-    from rich.table import Table  # noqa: PLC0415
     from sqlalchemy import select  # noqa: PLC0415
 
     from paiwei.rounds import service  # noqa: PLC0415
@@ -201,10 +200,46 @@ def status(
                 docs.append(doc)
             out.print(dump_json(docs), markup=False)
             return
-        table = Table("#", "draw id", "state", "input root", "seed")
-        for r in rows:
-            table.add_row(str(r.id), r.draw_id, r.state, (r.input_root or "")[:16], (r.seed or "")[:16])
-        out.print(table)
+        if not rows:
+            out.print("no rounds yet (paiwei round create)", markup=False)
+        width = max((len(r.draw_id) for r in rows), default=0)
+        for r in rows:  # plain lines: whole draw ids, whatever the terminal's width
+            out.print(f"{r.id:>4}  {r.draw_id:<{width}}  {r.state:<9}  input_root={(r.input_root or '-')[:16]}"
+                      f"  seed={(r.seed or '-')[:16]}", markup=False, overflow="ignore", crop=False)
+
+
+@app.command("stats")
+def stats(
+    refs: Annotated[list[str], typer.Argument(help="drawn rounds (number or draw id)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="write the per-school CSV here")] = None,
+) -> None:
+    """Statistics of drawn rounds per school and zone: seats, listed, applied, direct or
+    drawn, cut-off, placed by choice rank, unplaced."""
+    from paiwei.rounds import service  # noqa: PLC0415
+
+    with _session() as db:
+        read = []
+        for ref in refs:
+            pk = _round(db, ref).id
+            read.append(_call(lambda: service.statistics(db_session=db, round_pk=pk)))  # noqa: B023  called at once
+    if csv_out is not None:
+        try:
+            csv_out.write_text(service.statistics_csv(read), encoding="utf-8")
+        except OSError as exc:
+            fail(f"{csv_out}: cannot write: {exc.strerror}")
+    if as_json:
+        out.print(dump_json([r.model_dump(mode="json") for r in read]), markup=False)
+        return
+    for st in read:
+        ranks = ", ".join(f"choice {k}: {v}" for k, v in st.placed_by_choice.items()) or "none"
+        out.print(f"{st.draw_id} ({st.state}): {st.applicants} applicants, {st.placed} placed ({ranks}), "
+                  f"{st.unplaced} unplaced", markup=False)
+        for z in st.zones:
+            out.print(f"  zone {z.zone or '(none)'}: {z.seats} seats, {z.applied} applied, {z.admitted} admitted, "
+                      f"{z.unplaced} unplaced", markup=False)
+    if csv_out is not None:
+        out.print(f"per-school CSV written to {csv_out}", markup=False)
 
 
 @app.command("inputs")

@@ -136,6 +136,12 @@ class Portal:
     def verify_identity(self, pseudonym: str) -> None:
         self.call("POST", f"/api/review/applicants/{pseudonym}/verification", 200)
 
+    def record_routing(self, pseudonym: str, year: int, stage: str, record: dict[str, Any]) -> bool:
+        """District staff record the routing record; the applicant is routed at once."""
+        body = self.call("PUT", f"/api/routes/{pseudonym}/record", 200,
+                         json={"year": year, "stage": stage, "record": record})
+        return bool(body["routed"])
+
 
 def resident_id(birth: date, sex: str, order: int, region: str) -> str:
     """A GB 11643 number with a correct check digit (odd 17th digit: male)."""

@@ -267,13 +267,11 @@ class Season:
             f = by_account[detail["account_no"]]
             portal.verify_identity(item["pseudonym"])
             f.pseudonym = item["pseudonym"]
-            with self.sessions() as s:
-                choices.record_routing(db_session=s, actor=self._actor("district_staff"), pseudonym=f.pseudonym,
-                                       year=YEAR, stage="primary", record=_routing(f.record), now=self.clock())
-            routed += 1
+            routed += portal.record_routing(f.pseudonym, YEAR, "primary", _routing(f.record))
         portal.logout()
-        self.say(f"  street office approved the materials, the district verified {routed} and recorded "
-                 "their routing records (API)")
+        self.say(f"  street office approved the materials, the district verified and recorded the routing "
+                 f"records (HTTP API); {routed} routed on recording: eligibility, route and allowed schools "
+                 "stored with their rules")
 
         self.clock.advance(600)
         with self.sessions() as s:

@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 from paiwei.accounts.models import Role, User
 from paiwei.audit import service as audit
 from paiwei.choices import rules
+from paiwei.choices import service as choice_service
 from paiwei.choices.errors import ChoiceError
-from paiwei.choices.models import ChoiceSet, RoutingRecord, SchoolCatalogue
+from paiwei.choices.models import ChoiceSet, RoutingRecord
 from paiwei.intake import identity
 from paiwei.intake.errors import IntakeError
 from paiwei.intake.models import Applicant, Status
@@ -72,14 +73,6 @@ def _account_no(db_session: Session, settings: Settings, now: datetime, taken: s
             return candidate
 
 
-def _catalogue(db_session: Session, district: str, year: int, stage: str) -> SchoolCatalogue:
-    row = db_session.scalar(select(SchoolCatalogue).where(
-        SchoolCatalogue.district == district, SchoolCatalogue.year == year, SchoolCatalogue.stage == stage))
-    if row is None:
-        raise ChoiceError("catalogue_missing")
-    return row
-
-
 def _policy_name(db_session: Session, district: str, year: int) -> str:
     name = db_session.scalar(select(ApplicationWindow.policy).where(
         ApplicationWindow.district == district, ApplicationWindow.year == year).limit(1))
@@ -96,10 +89,11 @@ def import_reviewed(*, db_session: Session, settings: Settings, actor: audit.Act
     Raises ``IntakeError``: ``id_*`` (a bad ID number), ``id_already_registered``;
     ``ChoiceError``: ``window_not_found``, ``catalogue_missing``, ``routing_record_invalid``.
     """
-    policy = rules.policy_named(_policy_name(db_session, district, year))
-    cat = _catalogue(db_session, district, year, stage)
+    _policy_name(db_session, district, year)
+    choice_service.schools_of(db_session=db_session, district=district, year=year, stage=stage)
     taken: set[str] = set()
     pseudonyms: list[str] = []
+    made: list[tuple[Applicant, RoutingRecord]] = []
     try:
         for r in records:
             number = identity.normalise("resident_id", r.child_id_number)
@@ -113,8 +107,6 @@ def import_reviewed(*, db_session: Session, settings: Settings, actor: audit.Act
                 raise IntakeError("id_already_registered", field="child_id_number")
             pseudonym = "A" + secrets.token_hex(16)
             record = dict(r.routing)
-            rules.allowed_schools(policy=policy, year=year, stage=stage, schools=cat.schools,
-                                  zones=cat.zones, record=record, pseudonym=pseudonym)
             user = User(login=_account_no(db_session, settings, now, taken), role=Role.PARENT,
                         district=district, mobile=r.guardian_mobile, password_hash=NO_PASSWORD,
                         status="active", failed_logins=0, created_at=now)
@@ -130,11 +122,17 @@ def import_reviewed(*, db_session: Session, settings: Settings, actor: audit.Act
                 categories=[], verified_at=now)
             db_session.add(applicant)
             db_session.flush()
-            db_session.add(RoutingRecord(applicant_id=applicant.id, year=year, stage=stage, record=record,
-                                         recorded_at=now))
+            routing = RoutingRecord(applicant_id=applicant.id, year=year, stage=stage, record=record,
+                                    recorded_at=now)
+            db_session.add(routing)
+            made.append((applicant, routing))
             audit.append(db_session=db_session, actor=actor, action="imported_verified", subject=pseudonym,
                          now=now, to_state=Status.VERIFIED)
             pseudonyms.append(pseudonym)
+        db_session.flush()
+        # Verified on import: routed now, in one pass (every record checked; a bad one
+        # names its applicant and nothing is imported).
+        choice_service.store_routes(db_session, made, now=now)
         db_session.commit()
     except BaseException:
         db_session.rollback()
@@ -160,17 +158,11 @@ def import_choices(*, db_session: Session, actor: audit.Actor, year: int,
                 raise IntakeError("applicant_not_found")
             if applicant.status != Status.VERIFIED:
                 raise ChoiceError("not_verified")
-            routing = db_session.scalar(select(RoutingRecord).where(
-                RoutingRecord.applicant_id == applicant.id, RoutingRecord.year == year))
-            if routing is None:
+            ctx = choice_service.context_of(db_session=db_session, applicant=applicant)
+            if ctx.year != year:
                 raise ChoiceError("not_routed")
-            policy = rules.policy_named(_policy_name(db_session, applicant.district, year))
-            cat = _catalogue(db_session, applicant.district, year, routing.stage)
-            allowed = rules.allowed_schools(policy=policy, year=year, stage=routing.stage,
-                                            schools=cat.schools, zones=cat.zones,
-                                            record=rules.routing_input(routing.record,
-                                                                       applicant.review_findings),
-                                            pseudonym=pseudonym)
+            allowed = ctx.allowed
+            routing = ctx.route
             for kind, schools in lists.items():
                 if kind not in rules.LISTS or f"{routing.stage}.{kind}" not in windows.KINDS:
                     raise ChoiceError("unknown_kind", field="kind")

@@ -18,6 +18,8 @@ use; order free; optional columns may be left out)::
     group           分组          optional  junior public first batch: 1 or 2
     nine_year_link  九年一贯对口小学 optional  junior section of a nine-year school: the primary
                                             section's school id
+    address         学校地址      optional  shown to parents with the schools they may choose
+                                            (at most 200 characters; not part of the draw)
 
 The result maps onto the scenario format's ``schools`` and ``zones`` records
 (:mod:`allocation.scenario`), and is checked by :func:`allocation.scenario_from_mapping`
@@ -29,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,7 @@ from paiwei.plans.reading import FORMATS, Sheet, read_sheet
 
 PLAN_FORMAT = "paiwei-plan/1"
 REQUIRED = ("school_id", "name", "stage", "kind", "seats")
-OPTIONAL = ("zone", "zone_type", "zone_name", "area", "neighbours", "group", "nine_year_link")
+OPTIONAL = ("zone", "zone_type", "zone_name", "area", "neighbours", "group", "nine_year_link", "address")
 COLUMNS = REQUIRED + OPTIONAL
 HEADERS: Mapping[str, str] = {
     "学校代码": "school_id",
@@ -54,6 +56,7 @@ HEADERS: Mapping[str, str] = {
     "相邻片区": "neighbours",
     "分组": "group",
     "九年一贯对口小学": "nine_year_link",
+    "学校地址": "address",
 }
 STAGES = {"primary": "primary", "junior": "junior", "小学": "primary", "初中": "junior"}
 KINDS = {
@@ -89,6 +92,7 @@ class Plan:
     zones_json: tuple[dict[str, Any], ...]
     source: str
     sha256: str
+    addresses: Mapping[str, str] = field(default_factory=dict)  # school id -> address
 
     def to_mapping(self) -> dict[str, Any]:
         return {
@@ -96,6 +100,7 @@ class Plan:
             "source": {"file": self.source, "sha256": self.sha256},
             "schools": list(self.schools_json),
             "zones": list(self.zones_json),
+            "addresses": dict(self.addresses),
         }
 
 
@@ -114,6 +119,7 @@ class _Row:
     neighbours: tuple[str, ...]
     group: int | None
     link: str
+    address: str = ""
 
 
 def _columns(header: Sequence[str]) -> tuple[dict[str, int], list[PlanIssue]]:
@@ -205,6 +211,8 @@ def _row(  # noqa: PLR0912, PLR0915  one check per column, read top to bottom
             "link-not-junior",
             "九年一贯对口小学只对初中（九年一贯制学校的初中部）填写",
         )
+    if len(get("address")) > 200:
+        bad("address", "too-long", "学校地址不超过200个字符")
     return (
         _Row(
             number,
@@ -220,6 +228,7 @@ def _row(  # noqa: PLR0912, PLR0915  one check per column, read top to bottom
             neighbours,
             group,
             link,
+            get("address"),
         ),
         issues,
     )
@@ -408,6 +417,7 @@ def validate_sheet(sheet: Sheet, *, source: str = "", sha256: str = "") -> Plan:
         zones_json=tuple(zones),
         source=source,
         sha256=sha256,
+        addresses={r.school_id: r.address for r in rows if r.address},
     )
 
 

@@ -26,15 +26,23 @@ from paiwei.publication.model import (
     result_path,
 )
 from paiwei.publication.records import round_publications, season_of
-from paiwei.publication.writer import (
+from paiwei.publication.result import (
     HOW_TO_VERIFY,
+    ResultDocument,
+    RoundEntry,
+    VerifyRef,
+    result_document,
+    round_entry,
+    verify_command,
+    verify_ref,
+)
+from paiwei.publication.writer import (
     dump,
     publish_empty_round,
     publish_round,
     publish_season,
     read_index,
     read_result,
-    verify_command,
 )
 
 __all__ = [
@@ -51,17 +59,23 @@ __all__ = [
     "PublicationConflict",
     "PublicationError",
     "PublicationOrderError",
+    "ResultDocument",
+    "RoundEntry",
     "RoundPublication",
     "Season",
+    "VerifyRef",
     "dump",
     "publish_empty_round",
     "publish_round",
     "publish_season",
     "read_index",
     "read_result",
+    "result_document",
     "result_key",
     "result_path",
+    "round_entry",
     "round_publications",
     "season_of",
     "verify_command",
+    "verify_ref",
 ]

@@ -124,24 +124,30 @@ def _outcome(
 
 
 def round_publications(
-    result: AllocationResult, bundles: Mapping[str, Mapping[str, Any]]
+    result: AllocationResult, bundles: Mapping[str, Mapping[str, Any]], *, only: str | None = None
 ) -> list[RoundPublication]:
-    """One publication per round that held a draw, in order; ``bundles`` the signed
-    bundles by round id. Raises KeyError when a held round's signed bundle is missing."""
+    """One publication per round that held a draw, in order (only round ``only`` when
+    given); ``bundles`` the signed bundles by round id. ``result`` may be the season so
+    far (``allocation.SeasonSteps.result``): an applicant still unplaced after its last
+    round is then ``pending``, not ``unplaced``. Raises KeyError when a held round's
+    signed bundle is missing."""
     explanations = list(Explainer(result))
     ids = result.scenario.applicants.ids
     names = {s.id: s.name for s in result.scenario.schools}
     held = [i for i, r in enumerate(result.rounds) if r.bundle is not None]
+    complete = len(result.rounds) == len(result.policy.plan(result.stage))
     out: list[RoundPublication] = []
     for k, ri in enumerate(held):
         r = result.rounds[ri]
+        if only is not None and r.spec.id != only:
+            continue
         member_ids = [ids[int(g)] for g in r.members.tolist()]
         ranks = _ticket_ranks(r.tickets, member_ids)
         entries: dict[str, dict[str, Any]] = {}
         for m, row in enumerate(r.members.tolist()):
             rx = next(x for x in explanations[int(row)].rounds if x.round == r.spec.id)
             entries[member_ids[m]] = _entry(rx, ranks[m], len(member_ids), names)
-        final = k == len(held) - 1
+        final = complete and k == len(held) - 1
         outcomes = {
             ids[i]: _outcome(result, explanations[i], i, ri, final) for i in range(len(ids))
         }

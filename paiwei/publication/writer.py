@@ -36,8 +36,6 @@ from paiwei.publication.model import (
     KEYS_FORMAT,
     OUTCOME_KEYS,
     PUBLICATION_FORMAT,
-    RESULT_FORMAT,
-    RESULT_KEYS,
     ROUND_FORMAT,
     SCHOOLS_FORMAT,
     PublicationConflict,
@@ -47,14 +45,13 @@ from paiwei.publication.model import (
     Season,
     result_path,
 )
-
-VERIFY_MODULE = "python -m lottery.verify"
-HOW_TO_VERIFY = (
-    "1. 下载本轮派位数据包（bundle）和公钥（keys.json），核对数据包的 SHA-256 与公布值一致；"
-    "2. 运行下面的核验命令，它会重新计算输入根、随机种子、每个人的派位号和全部录取结果，"
-    "并核对区教委和公证人员的签名；"
-    '3. 也可以只核对自己的派位号：派位号 = TH("paiwei/v1/ticket", 种子 ‖ F(编号))，'
-    "计算方法见 docs/publication.md。"
+from paiwei.publication.result import (
+    ResultDocument,
+    RoundEntry,
+    VerifyRef,
+    result_document,
+    round_entry,
+    verify_ref,
 )
 
 
@@ -70,12 +67,6 @@ def _load(path: Path) -> Any:
         return None
     except orjson.JSONDecodeError as exc:
         raise PublicationError(f"{path}: not valid JSON ({exc}); the folder is damaged") from None
-
-
-def verify_command(bundle_path: str, keys: Mapping[str, str]) -> str:
-    """The exact command that verifies a published bundle against the published keys."""
-    flags = "".join(f" --key {name}={key}" for name, key in sorted(keys.items()))
-    return f"{VERIFY_MODULE} {bundle_path}{flags}"
 
 
 def _round_files(
@@ -179,14 +170,14 @@ def _result_doc(
     aid: str,
     *,
     old: Any,
-    verify: Mapping[str, str],
+    verify: VerifyRef,
     done: Sequence[str],
-) -> dict[str, Any]:
-    rounds: list[dict[str, Any]] = list(old["rounds"]) if old else []
+) -> ResultDocument:
+    rounds: list[RoundEntry] = list(old["rounds"]) if old else []
     entry = pub.entries.get(aid)
     mine = [r for r in rounds if r["round"] == pub.round]
     if entry is not None:
-        new_entry = orjson.loads(orjson.dumps({**entry, "verify": dict(verify)}))
+        new_entry = orjson.loads(orjson.dumps(round_entry(entry, verify)))
         if mine and mine[0] != new_entry:
             raise PublicationConflict(
                 f"round {pub.round!r}: a result already published differs; "
@@ -201,18 +192,8 @@ def _result_doc(
     latest = old is None or pub.round == done[-1]
     # Re-publishing an older round (a no-op repair) must not roll the header back.
     header = dict(pub.outcomes[aid]) if latest else {k: old[k] for k in OUTCOME_KEYS}
-    doc = {
-        "format": RESULT_FORMAT,
-        "season": season.id,
-        "applicant": aid,
-        **header,
-        "final": set(done) == set(season.rounds) if latest else old["final"],
-        "rounds": rounds,
-        "how_to_verify": HOW_TO_VERIFY,
-    }
-    if set(doc) != RESULT_KEYS:  # pragma: no cover  the schema is this module's own constant
-        raise PublicationError(f"result keys {sorted(doc)} differ from the schema")
-    return doc
+    final = set(done) == set(season.rounds) if latest else bool(old["final"])
+    return result_document(season=season.id, applicant=aid, outcome=header, rounds=rounds, final=final)
 
 
 def _publish(
@@ -229,12 +210,7 @@ def _publish(
     changed = _round_dir(folder, pub, files)
     bundle_path = f"rounds/{pub.round}/bundle.json"
     bundle_sha = hashlib.sha256(files["bundle.json"]).hexdigest()
-    verify = {
-        "bundle": bundle_path,
-        "sha256": bundle_sha,
-        "keys": "keys.json",
-        "command": verify_command(bundle_path, keys),
-    }
+    verify = verify_ref(pub.round, bundle_sha, keys)
     done = published if pub.round in published else [*published, pub.round]
     for aid in pub.outcomes:
         path = folder / result_path(season.id, season.salt, aid)

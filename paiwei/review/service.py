@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from paiwei.accounts.models import Role, User
 from paiwei.accounts.service import AuthUser
 from paiwei.audit import service as audit
+from paiwei.choices import service as choice_service
 from paiwei.intake.errors import IntakeError
 from paiwei.intake.models import STATUS_TEXT, Applicant, Status
 from paiwei.intake.schemas import ApplicantRead
@@ -62,7 +63,8 @@ def get_for_review(*, db_session: Session, actor: AuthUser, pseudonym: str) -> A
 
 
 def _transition(db_session: Session, actor: AuthUser, applicant: Applicant, *, allowed: set[Status],
-                to: Status, action: str, now: datetime, reason: str | None = None) -> TransitionRead:
+                to: Status, action: str, now: datetime, reason: str | None = None,
+                then: Callable[[Applicant], object] | None = None) -> TransitionRead:
     before = Status(applicant.status)
     if before not in allowed:
         raise IntakeError("invalid_transition")
@@ -73,6 +75,8 @@ def _transition(db_session: Session, actor: AuthUser, applicant: Applicant, *, a
         applicant.verified_at = now
     audit.append(db_session=db_session, actor=audit.Actor(actor.id, actor.role), action=action,
                  subject=applicant.pseudonym, now=now, from_state=before, to_state=to, reason=reason)
+    if then is not None:  # what the new state brings, in the same transaction
+        then(applicant)
     db_session.commit()
     return TransitionRead(pseudonym=applicant.pseudonym, status=to, status_text=STATUS_TEXT[to])
 
@@ -87,10 +91,14 @@ def approve_materials(*, db_session: Session, actor: AuthUser, pseudonym: str,
 
 def verify_identity(*, db_session: Session, actor: AuthUser, pseudonym: str,
                     now: datetime) -> TransitionRead:
-    """District joint review: ID and household registration verified."""
+    """District joint review: ID and household registration verified. An applicant whose
+    routing record is already recorded is routed in the same transaction (eligibility,
+    route and allowed schools, ``choices.service.route_applicant``)."""
     applicant = _load_in_scope(db_session, actor, pseudonym)
     return _transition(db_session, actor, applicant, allowed={Status.ID_PENDING},
-                       to=Status.VERIFIED, action="identity_verified", now=now)
+                       to=Status.VERIFIED, action="identity_verified", now=now,
+                       then=lambda a: choice_service.route_applicant(db_session=db_session, applicant=a,
+                                                                     now=now))
 
 
 def record_findings(*, db_session: Session, actor: AuthUser, pseudonym: str, findings: Sequence[str],

@@ -15,6 +15,7 @@ from paiwei.problems import ProblemError
 # code: (HTTP status, title in Chinese)
 CATALOGUE: dict[str, tuple[int, str]] = {
     "round_not_found": (404, "未找到该派位轮次"),
+    "unknown_district": (422, "未知的区，或该区该年度没有招生政策"),
     "out_of_district": (403, "该派位轮次不属于您所在的区"),
     "round_exists": (409, "该派位轮次已创建"),
     "unknown_round": (422, "政策中没有该派位轮次"),
@@ -22,6 +23,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "round_published": (409, "该轮次已公布，不能再做任何修改"),
     "inputs_frozen": (409, "该轮次的输入已冻结，不能修改"),
     "inputs_changed": (409, "冻结后的输入已被改动，与公布的输入根不一致"),
+    "applicants_undecided": (409, "仍有审核通过的申请人未判定入学资格和片区，不能冻结"),
     "no_inputs": (409, "没有可用的派位输入（学校招生计划或申请人）"),
     "inputs_invalid": (422, "派位输入不符合格式或政策"),
     "ceremony_invalid": (422, "随机数贡献不正确"),

@@ -37,6 +37,7 @@ class Plan(Base):
     year: Mapped[int]
     schools: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     zones: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    addresses: Mapped[dict[str, str] | None] = mapped_column(JSON)  # school id -> address (for parents)
     source: Mapped[str] = mapped_column(String(200))
     source_sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime]
@@ -56,12 +57,14 @@ class Round(Base):
     stage: Mapped[str] = mapped_column(String(8))
     round: Mapped[str] = mapped_column(String(64))
     position: Mapped[int]  # index in the policy's plan for the stage
+    plan_rounds: Mapped[int | None]  # how many rounds the stage's plan has (the season's length)
     draw_id: Mapped[str] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(16))
     inputs_sha256: Mapped[str | None] = mapped_column(String(64))
     input_root: Mapped[str | None] = mapped_column(String(64))
     seed: Mapped[str | None] = mapped_column(String(64))
-    bundle_sha256: Mapped[str | None] = mapped_column(String(64))
+    bundle_sha256: Mapped[str | None] = mapped_column(String(64))  # the unsigned bundle, at the run
+    published_sha256: Mapped[str | None] = mapped_column(String(64))  # the published (signed) bundle
     keys: Mapped[dict[str, str] | None] = mapped_column(JSON)  # signer -> public key hex
     created_at: Mapped[datetime]
     frozen_at: Mapped[datetime | None]
@@ -76,6 +79,9 @@ class Round(Base):
     freeze_statement: Mapped[str | None] = mapped_column(Text)  # signed, canonical JSON
     bundle: Mapped[str | None] = mapped_column(Text)  # canonical JSON (signed once published)
     schools_report: Mapped[str | None] = mapped_column(Text)  # canonical JSON list
+    # Every applicant of the season at the freeze: in the round, or why not (canonical
+    # JSON of allocation.RoundAccount): nobody is dropped without a stated rule.
+    accounting: Mapped[str | None] = mapped_column(Text)
 
 
 class RoundContribution(Base):

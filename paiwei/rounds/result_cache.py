@@ -1,6 +1,6 @@
 """Results day: the parents' result lookup (``GET /api/results/me``) served from memory.
 
-Each process keeps the rendered answer (the JSON bytes of ``ResultRead``, or the
+Each process keeps the rendered answer (the result document's bytes, ``publication.dump``, or the
 ``result_not_published`` refusal) per applicant pseudonym, and each parent's pseudonym
 per user id (a pseudonym never changes). A cached answer costs no query: the request
 pays only the session check. A miss reads the database once (``service.result_for``,
@@ -36,9 +36,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from paiwei.intake.errors import IntakeError
 from paiwei.intake.models import Applicant
 from paiwei.problems import ProblemError
+from paiwei.publication import dump
 from paiwei.rounds import service
 from paiwei.rounds.models import Round, State
-from paiwei.rounds.schemas import ResultRead
 
 _CHANGED = "paiwei_rounds_changed"
 
@@ -138,7 +138,7 @@ class PublishedResults:
             document = service.result_for(db_session=db_session, applicant=pseudonym)
         except ProblemError as exc:  # result_not_published: kept until a round is published
             return exc
-        return ResultRead(**document).model_dump_json().encode()
+        return dump(document)  # the published result file's bytes (one document)
 
     def _current(self) -> _Generation:
         """The current generation, re-reading the published rounds when that is due."""

@@ -101,20 +101,6 @@ class PlanIssueRead(BaseModel):
     message: str
 
 
-class ResultRead(BaseModel):
-    """A parent's result (manual §五): school, round, explanation, ticket, position, how to verify."""
-
-    applicant: str
-    season: str
-    published_rounds: list[str]
-    status: str
-    school: dict[str, Any] | None
-    decided_by: str | None
-    explanation: str
-    rounds: list[dict[str, Any]]
-    how_to_verify: str
-
-
 class StaffResultRead(BaseModel):
     applicant: str
     entry: dict[str, Any] | None
@@ -129,3 +115,59 @@ class NotaryPackage(BaseModel):
     contributions: list[ContributionRead]
     bundle: dict[str, Any] | None
     keys: dict[str, str] | None
+
+
+class AccountEntry(BaseModel):
+    """An applicant not in the round's inputs, and the rule (or earlier round) why not."""
+
+    applicant: str
+    disposition: str = Field(description="placed-earlier | ineligible | no-list | other-route")
+    rule: str
+    section: str
+    text: str
+
+
+class AccountingRead(BaseModel):
+    """Nobody dropped: every applicant of the season at the round's freeze."""
+
+    round: str
+    counts: dict[str, int]
+    others: list[AccountEntry]
+
+
+class SchoolStatistics(BaseModel):
+    """One school in one round: seats, demand, direct or drawn, the cut-off, placements."""
+
+    round: str
+    school: str
+    name: str
+    zone: str | None
+    seats: int
+    listed: int = Field(description="applicants who listed it at any rank")
+    applied: int = Field(description="applicants who applied to it (reached it on their list)")
+    admitted: int
+    mode: str = Field(description="direct | drawn")
+    cutoff_priority: int | None
+    cutoff_ticket: str | None
+    placed_by_choice: dict[str, int] = Field(description="choice rank (1 = first) -> placed")
+
+
+class ZoneStatistics(BaseModel):
+    round: str
+    zone: str | None = Field(description="null: schools in no multi-school zone")
+    seats: int
+    applied: int
+    admitted: int
+    unplaced: int = Field(description="the round's applicants whose first choice is here, not placed")
+
+
+class RoundStatistics(BaseModel):
+    round: str
+    draw_id: str
+    state: str
+    applicants: int
+    placed: int
+    unplaced: int
+    placed_by_choice: dict[str, int]
+    schools: list[SchoolStatistics]
+    zones: list[ZoneStatistics]

@@ -13,46 +13,52 @@ States (``models.State``)::
 Steps in any other order raise ``RoundError('out_of_order')``; every step on a
 published round raises ``RoundError('round_published')`` (409).
 
-How one round runs. :func:`allocation.run_plan` runs a stage's rounds in order, each
-from the previous rounds' results, taking every round's contributions from a callable.
-A round here is one of those rounds: the freeze replays the earlier rounds with their
-recorded contributions (checking that each replay has exactly the input root that was
-frozen and published for it) and stops at this round to take its frozen inputs; the
-run replays them again with this round's contributions and keeps this round's result.
-Later rounds of the replay get placeholder contributions and are discarded. The
-frozen inputs (policy text and scenario mapping) are stored as canonical JSON with
-their SHA-256, and the run refuses unless they still give the published input root.
+How one round runs. :class:`allocation.SeasonSteps` takes a stage's rounds one at a
+time. The freeze and the run step through the earlier rounds by adopting each one's
+published bundle (its assignments and tickets; nothing is drawn again, and each
+earlier round's inputs must still give the input root published for it), then build
+this round's inputs; the run draws it with this round's contributions. The frozen
+inputs (policy text and scenario mapping) are stored as canonical JSON with their
+SHA-256, and the run refuses unless they still give the published input root.
+
+Nobody dropped. The freeze of a round from the database refuses while any verified
+applicant of the district has no routing decision for the stage
+(``applicants_undecided``, naming them), and stores the round's accounting: every
+applicant in the round's inputs, placed earlier, or listed with the rule why not.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import lottery
 from allocation import (
     SCENARIO_FORMAT,
+    AllocationError,
     AllocationInputError,
-    AllocationResult,
     Policy,
     PolicyError,
     Reporter,
+    RoundInputs,
+    Scenario,
+    SeasonSteps,
     Stage,
     draw_id_of,
     policy_from_text,
-    run_plan,
     scenario_from_mapping,
 )
-from lottery import FrozenInputs, canonical_json, public_key_hex, sign_bundle
+from lottery import canonical_json, public_key_hex, sign_bundle
 from paiwei import data
 from paiwei.audit import service as audit
 from paiwei.choices.models import RoutingRecord
@@ -61,17 +67,26 @@ from paiwei.intake.models import Applicant, Status
 from paiwei.intake.service import applicant_of_user
 from paiwei.plans import Plan as PlanFile
 from paiwei.publication import (
-    HOW_TO_VERIFY,
     PublicationError,
+    ResultDocument,
     RoundPublication,
     Season,
     publish_empty_round,
     publish_round,
+    result_document,
+    round_entry,
     round_publications,
-    verify_command,
+    verify_ref,
 )
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Plan, Round, RoundContribution, RoundResult, State
+from paiwei.rounds.schemas import (
+    AccountEntry,
+    AccountingRead,
+    RoundStatistics,
+    SchoolStatistics,
+    ZoneStatistics,
+)
 from seeding import CeremonyError, Contribution, check_opening, derive_seed, tagged_hash
 
 FREEZE_FORMAT = "paiwei-freeze/1"
@@ -79,7 +94,6 @@ FREEZE_TAG = "paiwei/v1/freeze"
 SALT_TAG = "paiwei/v1/season-salt"
 DISTRICT = "district"
 NOTARY = "notary"
-PLACEHOLDER = Contribution("placeholder", b"\x00" * 32)
 RESULT_CHUNK = 500
 
 Progress = Callable[[int, int], None]
@@ -105,25 +119,51 @@ def import_plan(*, db_session: Session, actor: audit.Actor, district: str, year:
                 plan: PlanFile, now: datetime) -> Plan:
     """Store a validated plan (``paiwei.plans.read_plan``/``parse_plan``) for a district-year,
     replacing an earlier one, in one transaction. A file with any bad row never gets here
-    (``PlanInvalid``), so nothing is stored from it. Refused once a round of that
-    district-year is frozen: ``RoundError('inputs_frozen')``."""
+    (``PlanInvalid``), so nothing is stored from it. ``district`` is the code (110105) or
+    the policy's name (chaoyang). Refused once a round of that district-year is frozen:
+    ``RoundError('inputs_frozen')``; for a district that is not known or has no policy for
+    the year (no windows name it and none is shipped): ``RoundError('unknown_district')``."""
+    from allocation import shipped_policy_text  # noqa: PLC0415
+    from paiwei.windows.models import ApplicationWindow  # noqa: PLC0415
+
+    code = data.district_code(district)
+    slug = data.district_slug(code) if code is not None else None
+    if slug is None:
+        raise RoundError("unknown_district", detail=f"{district!r} is not a district code or name")
+    district = slug
+    named = db_session.scalar(select(ApplicationWindow.id).where(
+        ApplicationWindow.policy == f"{district}-{year}", ApplicationWindow.year == year).limit(1))
+    if named is None:
+        try:
+            shipped_policy_text(f"{district}-{year}")
+        except PolicyError:
+            raise RoundError("unknown_district",
+                             detail=f"no policy {district}-{year}: no windows name it and none is shipped") from None
     frozen = db_session.scalar(select(Round.id).where(
         Round.district == district, Round.year == year, Round.state != State.CREATED).limit(1))
     if frozen is not None:
         raise RoundError("inputs_frozen", detail=f"a round of {district}/{year} is already frozen")
     row = db_session.scalar(select(Plan).where(Plan.district == district, Plan.year == year))
     schools, zones = list(plan.schools_json), list(plan.zones_json)
+    addresses = dict(plan.addresses)
     if row is None:
-        row = Plan(district=district, year=year, schools=schools, zones=zones, source=plan.source[:200],
-                   source_sha256=plan.sha256, imported_at=now)
+        row = Plan(district=district, year=year, schools=schools, zones=zones, addresses=addresses,
+                   source=plan.source[:200], source_sha256=plan.sha256, imported_at=now)
         db_session.add(row)
     else:
-        row.schools, row.zones, row.imported_at = schools, zones, now
+        row.schools, row.zones, row.addresses, row.imported_at = schools, zones, addresses, now
         row.source, row.source_sha256 = plan.source[:200], plan.sha256
     db_session.flush()
+    # The plan is the schools applicants are routed over: route them again (same transaction).
+    from paiwei.choices import service as choices  # noqa: PLC0415
+
+    codes = sorted(set(db_session.scalars(select(ApplicationWindow.district).where(
+        ApplicationWindow.policy == f"{district}-{year}", ApplicationWindow.year == year))))
+    rerouted = choices.reroute(db_session=db_session, districts=codes, year=year, stage=None, now=now)
     audit.append(db_session=db_session, actor=actor, action="plan_imported",
                  subject=f"plan:{district}:{year}", now=now,
-                 reason=f"{len(schools)} schools, {len(zones)} zones, sha256={plan.sha256}")
+                 reason=f"{len(schools)} schools, {len(zones)} zones, sha256={plan.sha256}; "
+                        f"{rerouted} applicants routed again")
     db_session.commit()
     return row
 
@@ -249,7 +289,7 @@ def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: 
               "source": "db" if scenario is None else "file"}
     text = _dump(staged)
     row = Round(district=policy.district, year=policy.year, stage=st.value, round=round_id,
-                position=position, draw_id=draw_id_of(policy, st, round_id, rehearsal=False),
+                position=position, plan_rounds=len(plan), draw_id=draw_id_of(policy, st, round_id, rehearsal=False),
                 state=State.CREATED, inputs=text, inputs_sha256=_sha(text), created_at=now)
     db_session.add(row)
     db_session.flush()
@@ -257,6 +297,13 @@ def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: 
                  now=now, to_state=State.CREATED, reason=row.draw_id)
     db_session.commit()
     return row
+
+
+def _parse(scenario: Mapping[str, Any]) -> Scenario:
+    try:
+        return scenario_from_mapping(dict(scenario))
+    except AllocationInputError as exc:
+        raise RoundError("inputs_invalid", detail=f"scenario: {exc}") from None
 
 
 def _check_scenario(policy: Policy, stage: Stage, scenario: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -303,7 +350,8 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
     """The season's scenario mapping from the database (by pseudonym; nothing personal).
 
     - the districts: those whose application windows name this policy (``<district>-<year>``);
-    - schools and zones: the district-year plan (``plans``), else the choices catalogue;
+    - schools and zones: the district-year plan (``plans``), else the choices catalogue
+      (``choices.schools_of``, the same schools the applicants were routed over);
     - applicants: the verified applicants of those districts with a routing record for the
       year and stage;
     - choices: exactly the locked ones (``choices.frozen_choices``, which locks a closed
@@ -314,7 +362,6 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
     """
     from paiwei.choices import service as choices  # noqa: PLC0415
     from paiwei.choices.errors import ChoiceError  # noqa: PLC0415
-    from paiwei.choices.models import SchoolCatalogue  # noqa: PLC0415
     from paiwei.windows import service as windows  # noqa: PLC0415
     from paiwei.windows.models import ApplicationWindow  # noqa: PLC0415
 
@@ -323,16 +370,12 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
         ApplicationWindow.policy == name, ApplicationWindow.year == policy.year))))
     if not codes:
         raise RoundError("no_inputs", detail=f"no application windows name the policy {name}")
-    plan = get_plan(db_session=db_session, district=policy.district, year=policy.year)
-    if plan is not None:
-        schools, zones = list(plan.schools), list(plan.zones)
-    else:
-        catalogue = db_session.scalar(select(SchoolCatalogue).where(
-            SchoolCatalogue.district.in_(codes), SchoolCatalogue.year == policy.year,
-            SchoolCatalogue.stage == stage.value))
-        if catalogue is None:
-            raise RoundError("no_inputs", detail=f"no plan imported for {policy.district}/{policy.year}")
-        schools, zones = list(catalogue.schools), list(catalogue.zones)
+    try:
+        source = choices.schools_of(db_session=db_session, district=codes[0], year=policy.year,
+                                    stage=stage.value)
+    except ChoiceError:
+        raise RoundError("no_inputs", detail=f"no plan imported for {policy.district}/{policy.year}") from None
+    schools, zones = source.schools, source.zones
     records = db_session.execute(
         select(Applicant.pseudonym, RoutingRecord.record, Applicant.review_findings)
         .join(RoutingRecord, RoutingRecord.applicant_id == Applicant.id)
@@ -361,35 +404,7 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
             "stage": stage.value, "schools": schools, "zones": zones, "applicants": applicants}
 
 
-# --- replaying the season up to a round -------------------------------------------------
-
-
-class _Stop(Exception):  # control flow: the replay reached the round being frozen
-    def __init__(self, frozen: FrozenInputs) -> None:
-        super().__init__(frozen.draw_id)
-        self.frozen = frozen
-
-
-@dataclass(frozen=True, slots=True)
-class _Earlier:
-    round: str
-    input_root: str
-    contributions: tuple[Contribution, ...]
-
-
-def _earlier(db_session: Session, row: Round) -> list[_Earlier]:
-    """The earlier rounds of the season: each must be published (or empty)."""
-    out = []
-    for r in season_rounds(db_session=db_session, district=row.district, year=row.year, stage=row.stage):
-        if r.position >= row.position:
-            break
-        if r.state == State.EMPTY:
-            continue
-        if r.state != State.PUBLISHED:
-            raise RoundError("out_of_order",
-                             detail=f"round {r.round!r} comes first and is {r.state}, not published")
-        out.append(_Earlier(r.round, r.input_root or "", tuple(_seed_contributions(db_session, r))))
-    return out
+# --- stepping through the season to a round --------------------------------------------
 
 
 def _seed_contributions(db_session: Session, row: Round) -> list[Contribution]:
@@ -404,40 +419,38 @@ def _seed_contributions(db_session: Session, row: Round) -> list[Contribution]:
     return out
 
 
-def _replay(policy: Policy, scenario: Mapping[str, Any], row: Round, earlier: Sequence[_Earlier],
-            this: Sequence[Contribution] | None, *, reporter: Reporter | None = None,
-            ) -> tuple[FrozenInputs | None, AllocationResult | None]:
-    """Run the season up to ``row``: (frozen inputs, None) when ``this`` is None (the freeze),
-    (None, result) with ``this`` as the round's contributions (the run). ``(None, None)``:
-    nobody to place in this round."""
-    by_round = {e.round: e for e in earlier}
+def _steps_to(db_session: Session, policy: Policy, scenario: Scenario, row: Round, *,
+              reporter: Reporter | None = None) -> tuple[SeasonSteps, RoundInputs]:
+    """The season stepped up to ``row``: every earlier round taken from what it published
+    (its bundle; an empty round must still hold nobody), and ``row``'s inputs.
 
-    def source(round_id: str, frozen: FrozenInputs) -> Sequence[Contribution]:
-        if round_id in by_round:
-            e = by_round[round_id]
-            if frozen.root.hex() != e.input_root:
-                raise RoundError("inputs_changed", detail=f"replaying {round_id!r} gives another input "
-                                 "root than the one published; the earlier rounds' inputs changed")
-            return e.contributions
-        if round_id == row.round:
-            if this is None:
-                raise _Stop(frozen)
-            if frozen.root.hex() != row.input_root:
-                raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} give input "
-                                 f"root {frozen.root.hex()}, not the frozen {row.input_root}")
-            return this
-        return [PLACEHOLDER]  # a later round: run only to finish the replay, then discarded
-
+    Raises ``RoundError``: ``out_of_order`` (an earlier round not published),
+    ``inputs_changed`` (an earlier round's inputs no longer give its published input
+    root), ``inputs_invalid``."""
+    earlier = {r.position: r for r in season_rounds(db_session=db_session, district=row.district,
+                                                     year=row.year, stage=row.stage)
+               if r.position < row.position}
     try:
-        sc = scenario_from_mapping(dict(scenario))
-        result = run_plan(policy, sc, source, reporter=reporter)
-    except _Stop as stop:
-        return stop.frozen, None
+        steps = SeasonSteps(policy, scenario, reporter=reporter)
+        while steps.position < row.position:
+            inputs = steps.next_inputs()
+            done = earlier.get(steps.position)
+            if done is None or done.state not in {State.PUBLISHED, State.EMPTY}:
+                state = "not created" if done is None else done.state
+                raise RoundError("out_of_order",
+                                 detail=f"round {inputs.spec.id!r} comes first and is {state}, not published")
+            if done.state == State.EMPTY:
+                if inputs.frozen is not None:
+                    raise RoundError("inputs_changed", detail=f"round {inputs.spec.id!r} held nobody at its "
+                                     "freeze; the earlier rounds' inputs changed")
+                steps.skip(inputs)
+            else:
+                steps.adopt(inputs, json.loads(done.bundle or "{}"))
+        return steps, steps.next_inputs()
+    except AllocationError as exc:
+        raise RoundError("inputs_changed", detail=f"{exc}; the earlier rounds' inputs changed") from None
     except (AllocationInputError, CeremonyError, lottery.InvalidBundle) as exc:
         raise RoundError("inputs_invalid", detail=str(exc)) from None
-    if this is None or result.rounds[row.position].bundle is None:
-        return None, None
-    return None, result
 
 
 def _frozen_inputs(row: Round) -> tuple[Policy, dict[str, Any]]:
@@ -483,7 +496,7 @@ def _check_name(contributor: str) -> None:
         text_bytes(contributor)
     except ValueError as exc:
         raise RoundError("ceremony_invalid", detail=f"contributor name: {exc}") from None
-    if not contributor or len(contributor) > 64 or contributor == PLACEHOLDER.contributor:
+    if not contributor or len(contributor) > 64:
         raise RoundError("ceremony_invalid", detail="contributor names are 1-64 characters")
 
 
@@ -500,13 +513,32 @@ def _new_contribution(db_session: Session, row: Round, contributor: str, now: da
 # --- freeze ------------------------------------------------------------------------------
 
 
+def _refuse_undecided(db_session: Session, policy: Policy, stage: Stage) -> None:
+    """Nobody dropped: every verified applicant of the districts whose windows name the
+    policy has a routing decision for the stage (or is another stage's). Raises
+    ``RoundError('applicants_undecided')`` naming each one (by pseudonym) and why."""
+    from paiwei.choices import service as choices  # noqa: PLC0415
+    from paiwei.windows.models import ApplicationWindow  # noqa: PLC0415
+
+    codes = sorted(set(db_session.scalars(select(ApplicationWindow.district).where(
+        ApplicationWindow.policy == f"{policy.district}-{policy.year}", ApplicationWindow.year == policy.year))))
+    left = choices.undecided(db_session=db_session, districts=codes, year=policy.year, stage=stage.value)
+    if left:
+        shown = "; ".join(f"{u.applicant}: {u.text}" for u in left[:20])
+        more = f"; and {len(left) - 20} more" if len(left) > 20 else ""
+        raise RoundError("applicants_undecided",
+                         detail=f"{len(left)} verified applicant(s) without a routing decision "
+                                f"(route them first: paiwei route): {shown}{more}")
+
+
 def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, district_key: Ed25519PrivateKey,
            now: datetime) -> Round:
     """Freeze the round's inputs: compute its input root, sign and store the freeze statement.
 
     The earlier rounds of the season must be published. A round with nobody to place
-    becomes ``empty``. Raises ``RoundError``: ``out_of_order``, ``round_published``,
-    ``no_inputs``, ``inputs_invalid``, ``inputs_changed``.
+    becomes ``empty``. Every applicant is accounted for (``Round.accounting``). Raises
+    ``RoundError``: ``out_of_order``, ``round_published``, ``no_inputs``, ``inputs_invalid``,
+    ``inputs_changed``, ``applicants_undecided`` (inputs from the database only).
     """
     row = get_or_raise(db_session=db_session, round_pk=round_pk)
     _require(row, State.CREATED, step="the freeze")
@@ -514,15 +546,17 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, district_k
     policy = _policy(staged["policy"])
     scenario = staged.get("scenario")
     if scenario is None:
-        # Before the row lock: reading the choices locks closed windows (its own commit).
-        scenario = _check_scenario(policy, Stage(row.stage), scenario_from_db(
-            db_session=db_session, policy=policy, stage=Stage(row.stage), now=now))
+        _refuse_undecided(db_session, policy, Stage(row.stage))
+        # Reading the choices stamps the locks of closed windows, in this transaction.
+        # Built for this policy's district, year and stage; parsed once, just below.
+        scenario = scenario_from_db(db_session=db_session, policy=policy, stage=Stage(row.stage), now=now)
     row = _lock(db_session, round_pk)
     _require(row, State.CREATED, step="the freeze")
-    earlier = _earlier(db_session, row)
-    frozen, _ = _replay(policy, scenario, row, earlier, None)
+    steps, inputs = _steps_to(db_session, policy, _parse(scenario), row)
+    frozen = inputs.frozen
     text = _dump({"policy": staged["policy"], "scenario": scenario, "source": staged.get("source", "file")})
     row.inputs, row.inputs_sha256, row.frozen_at = text, _sha(text), now
+    row.accounting = _dump(steps.account(inputs).to_json())
     if frozen is None:
         _transition(db_session, actor, row, "round_empty", State.EMPTY, now=now, reason="nobody to place")
         db_session.commit()
@@ -673,17 +707,21 @@ def run(*, db_session: Session, actor: audit.Actor, round_pk: int, now: datetime
     row = _lock(db_session, round_pk)
     _require(row, State.READY, step="the run")
     policy, scenario = _frozen_inputs(row)
-    earlier = _earlier(db_session, row)
-    this = _seed_contributions(db_session, row)
-    _, result = _replay(policy, scenario, row, earlier, this, reporter=reporter)
-    if result is None:
+    steps, inputs = _steps_to(db_session, policy, _parse(scenario), row, reporter=reporter)
+    if inputs.frozen is None:
         raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} hold nobody to place")
-    record = result.rounds[row.position]
+    if inputs.frozen.root.hex() != row.input_root:
+        raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} give input root "
+                         f"{inputs.frozen.root.hex()}, not the frozen {row.input_root}")
+    try:
+        record = steps.place(inputs, _seed_contributions(db_session, row))
+    except (AllocationError, CeremonyError, lottery.InvalidBundle) as exc:
+        raise RoundError("inputs_invalid", detail=str(exc)) from None
     bundle = record.bundle
-    assert bundle is not None  # noqa: S101  _replay returns a result only for a held round
-    if bundle["ceremony"]["seed"] != row.seed:
+    if bundle is None or bundle["ceremony"]["seed"] != row.seed:
         raise RoundError("inputs_changed", detail="the draw's seed is not the ceremony's seed")
-    pub = next(p for p in round_publications(result, result.bundles()) if p.round == row.round)
+    result = steps.result()
+    (pub,) = round_publications(result, result.bundles(), only=row.round)
     rows = [{"round_id": row.id, "applicant": aid,
              "entry": None if (entry := pub.entries.get(aid)) is None else _dump(entry),
              "outcome": _dump(outcome)} for aid, outcome in sorted(pub.outcomes.items())]
@@ -768,6 +806,7 @@ def countersign(*, db_session: Session, actor: audit.Actor, round_pk: int,
     except (lottery.InvalidBundle, ValueError) as exc:
         raise RoundError("bundle_invalid", detail=str(exc)) from None
     row.bundle = _dump(bundle)
+    row.published_sha256 = _sha(row.bundle)
     row.keys = keys
     row.published_at = now
     _transition(db_session, actor, row, "round_published", State.PUBLISHED, now=now,
@@ -854,16 +893,126 @@ def publication_of(*, db_session: Session, row: Round) -> RoundPublication:
                             if row.freeze_statement else None)
 
 
+# --- listing and statistics ------------------------------------------------------------
+
+
+def list_rounds(*, db_session: Session, district: str | None, year: int | None = None,
+                stage: str | None = None) -> list[Round]:
+    """Rounds in plan order (``district`` None: every district's). Reads only."""
+    query = select(Round)
+    if district is not None:
+        query = query.where(Round.district == district)
+    if year is not None:
+        query = query.where(Round.year == year)
+    if stage is not None:
+        query = query.where(Round.stage == stage)
+    return list(db_session.scalars(query.order_by(Round.district, Round.year, Round.stage, Round.position)))
+
+
+def statistics(*, db_session: Session, round_pk: int) -> RoundStatistics:
+    """A drawn round's statistics per school and zone: seats, listed, applied, admitted,
+    direct or drawn, the cut-off, placed by choice rank, unplaced. Read from the stored
+    bundle and schools' report. Raises ``RoundError``: ``round_not_found``, ``out_of_order``
+    (not drawn yet: an empty round has none)."""
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    if row.bundle is None or row.schools_report is None:
+        raise RoundError("out_of_order", detail=f"round {row.draw_id} is {row.state}: no draw yet")
+    bundle = json.loads(row.bundle)
+    report = json.loads(row.schools_report)
+    staged = json.loads(row.inputs or "{}").get("scenario") or {}
+    zone_of = {str(sid): str(z["id"]) for z in staged.get("zones", []) if z.get("kind") == "multi-school"
+               for sid in z["schools"]}
+    choices_of = {a["id"]: a["choices"] for a in bundle["applicants"]}
+    by_school: dict[str, dict[str, int]] = {}
+    overall: dict[str, int] = {}
+    unplaced_zone: dict[str | None, int] = {}
+    placed = 0
+    for a in bundle["assignments"]:
+        mine = choices_of[a["applicant"]]
+        if a["school"] is None:
+            first = mine[0] if mine else None
+            z = zone_of.get(first) if first is not None else None
+            unplaced_zone[z] = unplaced_zone.get(z, 0) + 1
+            continue
+        placed += 1
+        rank = str(mine.index(a["school"]) + 1)
+        by_school.setdefault(a["school"], {})
+        by_school[a["school"]][rank] = by_school[a["school"]].get(rank, 0) + 1
+        overall[rank] = overall.get(rank, 0) + 1
+    schools = [SchoolStatistics(round=row.round, school=r["school"], name=r["name"], zone=zone_of.get(r["school"]),
+                                seats=r["seats"], listed=r["listed"], applied=r["applied"],
+                                admitted=r["admitted"], mode=r["mode"], cutoff_priority=r["cutoff_priority"],
+                                cutoff_ticket=r["cutoff_ticket"],
+                                placed_by_choice=dict(sorted(by_school.get(r["school"], {}).items(),
+                                                             key=lambda kv: int(kv[0]))))
+               for r in report]
+    zones: dict[str | None, ZoneStatistics] = {}
+    for sc in schools:
+        zs = zones.setdefault(sc.zone, ZoneStatistics(round=row.round, zone=sc.zone, seats=0, applied=0,
+                                                      admitted=0, unplaced=unplaced_zone.get(sc.zone, 0)))
+        zs.seats += sc.seats
+        zs.applied += sc.applied
+        zs.admitted += sc.admitted
+    applicants = len(bundle["assignments"])
+    return RoundStatistics(round=row.round, draw_id=row.draw_id, state=row.state, applicants=applicants,
+                           placed=placed, unplaced=applicants - placed,
+                           placed_by_choice=dict(sorted(overall.items(), key=lambda kv: int(kv[0]))),
+                           schools=schools,
+                           zones=sorted(zones.values(), key=lambda z: (z.zone is None, z.zone or "")))
+
+
+STATISTICS_COLUMNS = ("round", "school", "name", "zone", "seats", "listed", "applied", "admitted", "mode",
+                      "cutoff_priority", "cutoff_ticket", "placed_by_choice")
+
+
+def statistics_csv(stats: Sequence[RoundStatistics]) -> str:
+    """Per school of each round, as CSV (UTF-8 with a BOM, for spreadsheet software);
+    ``placed_by_choice`` as ``1:12;2:3`` (choice rank: placed)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(STATISTICS_COLUMNS)
+    for st in stats:
+        for sc in st.schools:
+            writer.writerow([sc.round, sc.school, sc.name, sc.zone or "", sc.seats, sc.listed, sc.applied,
+                             sc.admitted, sc.mode, "" if sc.cutoff_priority is None else sc.cutoff_priority,
+                             sc.cutoff_ticket or "",
+                             ";".join(f"{k}:{v}" for k, v in sc.placed_by_choice.items())])
+    return "\ufeff" + buffer.getvalue()
+
+
+# --- accounting ------------------------------------------------------------------------
+
+_DISPOSITION_TEXT = {"no-list": "未填报本轮可参加的志愿", "placed-earlier": "已在此前轮次录取"}
+
+
+def accounting_of(*, db_session: Session, round_pk: int) -> AccountingRead:
+    """The round's accounting at its freeze (every applicant in it, or why not), with each
+    rule's text. Raises ``RoundError``: ``round_not_found``, ``out_of_order`` (not frozen)."""
+    from allocation import RULES  # noqa: PLC0415
+
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    if row.accounting is None:
+        raise RoundError("out_of_order", detail=f"round {row.draw_id} is {row.state}: not frozen yet")
+    doc = json.loads(row.accounting)
+    rules = {r.code: r.text for r in RULES}
+    others = [AccountEntry(**a, text=rules.get(a["rule"]) or _DISPOSITION_TEXT.get(a["disposition"], ""))
+              for a in doc["others"]]
+    return AccountingRead(round=doc["round"], counts=doc["counts"], others=others)
+
+
 # --- result lookup ------------------------------------------------------------------------
 
 
-def result_for(*, db_session: Session, applicant: str, published_only: bool = True) -> dict[str, Any]:
-    """An applicant's result over the published rounds (staff: ``published_only=False``
-    adds drawn but unpublished rounds). Raises ``RoundError('result_not_published')``.
+def result_for(*, db_session: Session, applicant: str, published_only: bool = True) -> ResultDocument:
+    """An applicant's result document (``paiwei-result/1``), built by the publication's one
+    builder from the published rounds: the same document (and, through
+    ``paiwei.publication.dump``, the same bytes) as the publication folder's result file.
+    Staff (``published_only=False``) also see drawn rounds not yet published. Raises
+    ``RoundError('result_not_published')``.
 
     Reads only the small columns of the rounds (never their inputs or bundles)."""
-    query = (select(Round.round, Round.district, Round.year, Round.stage, Round.keys,
-                    RoundResult.entry, RoundResult.outcome)
+    query = (select(Round.round, Round.district, Round.year, Round.stage, Round.keys, Round.plan_rounds,
+                    Round.published_sha256, Round.bundle_sha256, RoundResult.entry, RoundResult.outcome)
              .join(RoundResult, RoundResult.round_id == Round.id)
              .where(RoundResult.applicant == applicant).order_by(Round.year, Round.stage, Round.position))
     if published_only:
@@ -872,19 +1021,19 @@ def result_for(*, db_session: Session, applicant: str, published_only: bool = Tr
     if not rows:
         raise RoundError("result_not_published")
     last = rows[-1]
-    entries = []
-    for r in rows:
-        if r.entry is None:
-            continue
-        entry = json.loads(r.entry)
-        entry["verify"] = verify_command(f"rounds/{r.round}/bundle.json", r.keys or {})
-        entries.append(entry)
-    return {"applicant": applicant, "season": f"{last.district}/{last.year}/{last.stage}",
-            "published_rounds": [r.round for r in rows], **json.loads(last.outcome), "rounds": entries,
-            "how_to_verify": HOW_TO_VERIFY}
+    rows = [r for r in rows if (r.year, r.stage) == (last.year, last.stage)]  # the latest season
+    entries = [round_entry(json.loads(r.entry), verify_ref(r.round, r.published_sha256 or r.bundle_sha256 or "",
+                                                           r.keys or {}))
+               for r in rows if r.entry is not None]
+    settled = db_session.scalar(select(func.count(Round.id)).where(
+        Round.district == last.district, Round.year == last.year, Round.stage == last.stage,
+        Round.state.in_([State.PUBLISHED, State.EMPTY])))
+    final = last.plan_rounds is not None and settled == last.plan_rounds
+    return result_document(season=f"{last.district}/{last.year}/{last.stage}", applicant=applicant,
+                           outcome=json.loads(last.outcome), rounds=entries, final=final)
 
 
-def my_result(*, db_session: Session, user_id: int) -> dict[str, Any]:
+def my_result(*, db_session: Session, user_id: int) -> ResultDocument:
     """The logged-in parent's own result, after publication only (manual §五)."""
     applicant = applicant_of_user(db_session=db_session, user_id=user_id)
     return result_for(db_session=db_session, applicant=applicant.pseudonym)
@@ -924,7 +1073,7 @@ def inclusion_proofs(*, db_session: Session, user_id: int) -> list[dict[str, Any
     these and compares it with the statement's, trusting nothing else from the server.
 
     Rounds in which the applicant takes no part are left out. Reads the frozen inputs and
-    replays the season up to each round (as the freeze did). Raises ``RoundError``:
+    steps through the season up to each round (as the freeze did; no draw is run again). Raises ``RoundError``:
     ``out_of_order``, ``inputs_changed``, ``inputs_invalid``.
     """
     applicant = applicant_of_user(db_session=db_session, user_id=user_id)
@@ -935,7 +1084,8 @@ def inclusion_proofs(*, db_session: Session, user_id: int) -> list[dict[str, Any
     out = []
     for row in rows:
         policy, scenario = _frozen_inputs(row)
-        frozen, _ = _replay(policy, scenario, row, _earlier(db_session, row), None)
+        _, inputs = _steps_to(db_session, policy, _parse(scenario), row)
+        frozen = inputs.frozen
         if frozen is None:
             continue
         records = sorted(frozen.applicants, key=lambda a: str(a["id"]))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import SecretStr
 
@@ -20,11 +20,13 @@ from paiwei.accounts.models import Role
 from paiwei.accounts.service import AuthUser
 from paiwei.audit.service import Actor
 from paiwei.plans import FORMATS, PlanInvalid, parse_plan
+from paiwei.publication import ResultDocument, dump
 from paiwei.rounds import service
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Round
 from paiwei.rounds.result_cache import PublishedResults
 from paiwei.rounds.schemas import (
+    AccountingRead,
     CommitmentIn,
     ContributionIn,
     ContributionRead,
@@ -33,10 +35,10 @@ from paiwei.rounds.schemas import (
     NotaryPackage,
     PlanIssueRead,
     PlanRead,
-    ResultRead,
     RevealIn,
     RoundCreate,
     RoundRead,
+    RoundStatistics,
     ScenarioIn,
     StaffResultRead,
     WaiveIn,
@@ -119,6 +121,47 @@ def create(body: RoundCreate, user: DistrictStaff, db_session: DbSession, now: N
     service.require_district(district=policy_from_text(text).district, staff_district=user.district)
     return _read(service.create(db_session=db_session, actor=_actor(user), policy_text=text,
                                 stage=body.stage, round_id=body.round, scenario=body.scenario, now=now))
+
+
+RoundLister = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN, Role.NOTARY: Scope.ALL,
+                                          Role.AUDITOR: Scope.ALL})]
+
+
+def _listing_scope(user: RoundLister) -> str | None:
+    """The districts a listing covers: district staff their own (the policy's name for
+    their account's code); notaries and auditors every district (None)."""
+    if user.role != Role.DISTRICT_STAFF:
+        return None
+    return data_of.district_slug(user.district or "") or "-"
+
+
+ListingScope = Annotated[str | None, Depends(_listing_scope)]
+
+
+@router.get("/rounds", response_model=list[RoundRead], responses=responses(401, 403))
+def list_rounds(scope: ListingScope, db_session: DbSession, year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                stage: Literal["primary", "junior"] | None = None) -> list[RoundRead]:
+    """Scope: own district (staff), all (notaries, auditors). Every round and its state, in
+    plan order."""
+    return [_read(r) for r in service.list_rounds(db_session=db_session, district=scope, year=year,
+                                                  stage=stage)]
+
+
+@router.get("/rounds/{round_pk}/statistics", response_model=RoundStatistics,
+            responses=responses(401, 403, 404, 409))
+def round_statistics(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> RoundStatistics:
+    """Scope: own district (staff), all (notaries, auditors). Per school and zone: seats,
+    listed, applied, admitted, direct or drawn, cut-off, placed by choice rank, unplaced."""
+    return service.statistics(db_session=db_session, round_pk=round_pk)
+
+
+@router.get("/rounds/{round_pk}/statistics.csv", response_class=Response, responses={
+    200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM"}, **responses(401, 403, 404, 409)})
+def round_statistics_csv(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> Response:
+    """Scope: as the JSON statistics. One row per school of the round."""
+    stats = service.statistics(db_session=db_session, round_pk=round_pk)
+    return Response(service.statistics_csv([stats]), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="statistics-{stats.round}.csv"'})
 
 
 @router.get("/rounds/{round_pk}", response_model=RoundRead, responses=responses(401, 403, 404))
@@ -234,11 +277,24 @@ def package(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> Notary
                          keys=row.keys)
 
 
-@router.get("/results/me", response_model=ResultRead, responses=responses(401, 403, 404))
+@router.get("/rounds/{round_pk}/accounting", response_model=AccountingRead, responses=responses(401, 403, 404, 409))
+def accounting(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> AccountingRead:
+    """Scope: own district (staff), all (notaries, auditors). Every applicant at the
+    round's freeze: how many are in it, and everyone else with the rule why not."""
+    return service.accounting_of(db_session=db_session, round_pk=round_pk)
+
+
+def _document(doc: ResultDocument) -> Response:
+    """The result document as the publication folder's file holds it, byte for byte."""
+    return Response(content=dump(doc), media_type="application/json")
+
+
+@router.get("/results/me", response_model=ResultDocument, responses=responses(401, 403, 404))
 async def my_result(user: ParentUser, request: Request) -> Response:
-    """派位结果查询 (manual §五): after publication only; the parent's own result. Answered
-    from this process's cache of published results after the session check; a miss reads
-    the database in a worker thread (``paiwei.rounds.result_cache``)."""
+    """Scope: own account. 派位结果查询 (manual §五): after publication only. The same
+    document (the same bytes) as the publication folder's result file. Answered from this
+    process's cache of published results after the session check; a miss reads the
+    database in a worker thread (``paiwei.rounds.result_cache``)."""
     results: PublishedResults = request.app.state.published_results
     body = results.cached(user.id)
     if body is None:
@@ -246,7 +302,8 @@ async def my_result(user: ParentUser, request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.get("/results/{applicant}", response_model=ResultRead, responses=responses(401, 403, 404))
-def staff_result(applicant: Pseudonym, _user: ResultReader, db_session: DbSession) -> ResultRead:
-    """Staff and notaries: one applicant's result, including drawn rounds not yet published."""
-    return ResultRead(**service.result_for(db_session=db_session, applicant=applicant, published_only=False))
+@router.get("/results/{applicant}", response_model=ResultDocument, responses=responses(401, 403, 404))
+def staff_result(applicant: Pseudonym, _user: ResultReader, db_session: DbSession) -> Response:
+    """Scope: own district (staff), all (notaries, auditors). One applicant's result
+    document, including drawn rounds not yet published."""
+    return _document(service.result_for(db_session=db_session, applicant=applicant, published_only=False))

@@ -67,6 +67,7 @@ def test_frozen_choices_hold_exactly_the_locked_choices(intake: Intake, families
     with intake.sessions() as s:
         frozen = choices.frozen_choices(db_session=s, district=CHAOYANG, year=2024, kind=KIND,
                                         now=beijing(6, 10, 0, 0, 0))
+        s.commit()  # the caller's use case (a round's freeze) owns the transaction
     assert frozen == expected_locked(intake)
     assert {r["id"] for r in frozen} == {f.pseudonym for f in families[:3]}
     assert {r["id"]: r["choices"] for r in frozen}[families[0].pseudonym] == ["PV1"]
@@ -119,10 +120,12 @@ def test_receipts_match_the_published_bundle_records(intake: Intake, families: l
         assert rec["canonical_json"].encode("utf-8") == canonical_json(rec["record"])
         assert hashlib.sha256(rec["canonical_json"].encode("utf-8")).hexdigest() == rec["sha256"]
     with intake.sessions() as s:
-        stored = {a: r for r, a in s.execute(select(ChoiceSet.receipt_sha256, Applicant.pseudonym)
-                                             .join(Applicant, Applicant.id == ChoiceSet.applicant_id))}
+        # A receipt reads only; the lock stamped at the freeze holds the same hash.
+        assert all(r.receipt_sha256 is None for r in s.scalars(select(ChoiceSet)))
         frozen = choices.frozen_choices(db_session=s, district=CHAOYANG, year=2024, kind=KIND,
                                         now=beijing(6, 10, 9))
+        stored = {a: r for r, a in s.execute(select(ChoiceSet.receipt_sha256, Applicant.pseudonym)
+                                             .join(Applicant, Applicant.id == ChoiceSet.applicant_id))}
     assert stored == {p: r["sha256"] for p, r in receipts.items()}
     bundle = draw_bundle(frozen)
     published = {r["id"]: r for r in bundle["applicants"]}

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lottery import private_key_pem
+from paiwei.publication import result_path
+from paiwei.rounds import service
 from paiwei.rounds.models import Plan, Round
 from tests.integration.choices.helpers import act_as, beijing, set_up_district, verified_family
 from tests.integration.intake.helpers import STAFF_PASSWORD, Intake, make_staff
@@ -42,7 +44,7 @@ def _problem(response: Any, status: int, code: str) -> None:
     assert response.json()["code"] == code
 
 
-def test_a_round_from_the_database_through_the_api(intake: Intake) -> None:
+def test_a_round_from_the_database_through_the_api(intake: Intake, tmp_path: Path) -> None:
     start = beijing(6, 1)
     intake.clock.now = start
     set_up_district(intake.sessions, start)
@@ -105,6 +107,17 @@ def test_a_round_from_the_database_through_the_api(intake: Intake) -> None:
     for path, body in (("run", None), ("freeze", _pem(1)), ("sign", _pem(1)), ("close-ceremony", None)):
         _problem(intake.client.post(f"/api/rounds/{rid}/{path}", json=body), 409, "round_published")
 
+    # Staff see their season: every round and its state, and each drawn round's statistics.
+    listed = _ok(intake.client.get("/api/rounds", params={"year": 2024, "stage": "primary"}))
+    assert [(r["round"], r["state"]) for r in listed] == [("private-boarding", "published")]
+    stats = _ok(intake.client.get(f"/api/rounds/{rid}/statistics"))
+    assert (stats["applicants"], stats["placed"], stats["unplaced"]) == (3, 2, 1)
+    assert stats["placed_by_choice"] == {"1": 2}
+    pv1 = next(sc for sc in stats["schools"] if sc["school"] == "PV1")
+    assert (pv1["seats"], pv1["applied"], pv1["admitted"], pv1["mode"]) == (1, 2, 1, "drawn")
+    csv_text = intake.client.get(f"/api/rounds/{rid}/statistics.csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("round,school,name,zone,seats,listed,applied,admitted,mode")
+
     # The next round of a season from the database reads the database again at its freeze.
     following = _ok(intake.client.post("/api/rounds", json={"stage": "primary"}), 201)
     assert following["round"] == "single-school"
@@ -112,14 +125,21 @@ def test_a_round_from_the_database_through_the_api(intake: Intake) -> None:
         staged = json.loads(s.get(Round, following["id"]).inputs or "")  # type: ignore[union-attr]
         assert staged["scenario"] is None and staged["source"] == "db"
 
+    folder = tmp_path / "public"
+    with intake.sessions() as s:
+        service.write_folder(db_session=s, round_pk=rid, folder=folder)
+        salt = service.season_of(db_session=s, row=s.get(Round, rid)).salt  # type: ignore[arg-type]
     for family in families:
         act_as(intake, family, beijing(6, 11, 9))
-        mine = _ok(intake.client.get("/api/results/me"))
-        assert mine["applicant"] == family.pseudonym
+        response = intake.client.get("/api/results/me")
+        mine = _ok(response)
+        # One result document: the API serves the published file's bytes.
+        assert response.content == (folder / result_path("chaoyang/2024/primary", salt, family.pseudonym)).read_bytes()
+        assert mine["applicant"] == family.pseudonym and mine["format"] == "paiwei-result/1"
         entry = mine["rounds"][0]
         assert entry["ticket"] == tickets[family.pseudonym]
         assert (mine["school"] or {}).get("id") == schools[family.pseudonym]
-        assert "lottery.verify" in entry["verify"] and mine["how_to_verify"]
+        assert "lottery.verify" in entry["verify"]["command"] and mine["how_to_verify"]
         assert mine["explanation"]
         other = next(f for f in families if f is not family)
         _problem(intake.client.get(f"/api/results/{other.pseudonym}"), 403, "forbidden")

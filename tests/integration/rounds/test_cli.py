@@ -94,6 +94,13 @@ def test_the_lifecycle_from_the_command_line(env: None, tmp_path: Path, db_sessi
     out = _run("round", "folder", "2", "--folder", str(tmp_path / "pub"), code=2)  # no round 2 yet
     status = json.loads(_run("round", "status", "--json"))
     assert status[0]["state"] == "published"
+    assert f"{draw_id}  published" in _run("round", "status")  # the whole draw id, whatever the width
+    stats = json.loads(_run("round", "stats", "1", "--json", "--csv", str(tmp_path / "stats.csv")))[0]
+    assert stats["applicants"] == len(bundle["assignments"]) == stats["placed"] + stats["unplaced"]
+    assert sum(stats["placed_by_choice"].values()) == stats["placed"]
+    assert sum(sc["admitted"] for sc in stats["schools"]) == stats["placed"]
+    rows = (tmp_path / "stats.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("round,school,name,zone,seats") and len(rows) == 1 + len(stats["schools"])
     assert [c["contributor"] for c in status[0]["contributions"]] == ["district", "notary-live-draw"]
     # the next round follows with the same scenario
     assert ": created" in _run("round", "create")
@@ -111,9 +118,26 @@ def test_plan_import_into_the_database_is_all_or_nothing(env: None, tmp_path: Pa
     out = _run("round", "plan-import", str(bad), "--district", "chaoyang", "--year", "2024", code=2)
     assert "nothing imported" in out and "第2行" in out
     assert db_session.scalar(select(func.count()).select_from(Plan)) == 0
+    out = _run("round", "plan-import", str(SAMPLE_PLAN), "--district", "haidian", "--year", "2024", code=2)
+    assert "unknown_district" in out and len(out.strip().splitlines()) == 1  # no Haidian policy
     out = _run("round", "plan-import", str(SAMPLE_PLAN), "--district", "chaoyang", "--year", "2024")
     assert f"{len(lines) - 1} schools" in out
     assert db_session.scalar(select(func.count()).select_from(Plan)) == 1
+
+
+def test_operational_errors_are_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from paiwei.cli import main  # noqa: PLC0415
+
+    for url in ("bogus://nowhere", "sqlite:////nonexistent-dir/x.sqlite3"):
+        monkeypatch.setenv("PAIWEI_DATABASE_URL", url)
+        monkeypatch.setattr("sys.argv", ["paiwei", "round", "status"])
+        with pytest.raises(SystemExit) as exc:
+            main()
+        assert exc.value.code == 2
+        printed = capsys.readouterr()
+        assert "Traceback" not in printed.err and printed.err.startswith("error: database")
+        assert len(printed.err.strip().splitlines()) == 1
 
 
 def test_migrated_schema_matches_the_models_with_the_round_tables(engine: Engine) -> None:

@@ -15,7 +15,7 @@ from allocation import rehearsal_contributions, run_plan, scenario_from_mapping,
 from lottery import sign_bundle
 from paiwei.audit import service as audit
 from paiwei.audit.models import AuditEvent
-from paiwei.publication import read_result
+from paiwei.publication import dump, read_result, result_path
 from paiwei.rounds import service
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Round, RoundResult, State
@@ -50,14 +50,16 @@ def test_a_whole_season_is_published_verified_and_looked_up(db_session: Session,
         assert statement["input_root"] == r.input_root
         assert statement["signature"]["public_key"] == trusted["district"].hex()
     ids = [a["id"] for a in sc["applicants"]]
+    season_id = f"{rounds[0].district}/{rounds[0].year}/{rounds[0].stage}"
+    salt = service.season_of(db_session=db_session, row=rounds[0]).salt
     for aid in ids[:40]:
         mine = service.result_for(db_session=db_session, applicant=aid)
         published = read_result(tmp_path / "pub", aid)
         assert published is not None
-        assert mine["status"] == published["status"]
-        assert mine["school"] == published["school"]
+        # One document: the database's lookup gives the published file, byte for byte.
+        assert dump(mine) == (tmp_path / "pub" / result_path(season_id, salt, aid)).read_bytes()
+        assert mine["final"] is True
         assert mine["decided_by"] == placed_in.get(aid)
-        assert [e["ticket"] for e in mine["rounds"]] == [e["ticket"] for e in published["rounds"]]
     assert audit.verify(db_session=db_session) > 0
     actions = [e.action for e in db_session.scalars(select(AuditEvent).where(
         AuditEvent.subject == f"round:{rounds[0].id}").order_by(AuditEvent.seq))]
@@ -283,15 +285,16 @@ def test_results_are_only_shown_once_published(db_session: Session) -> None:
         service.result_for(db_session=db_session, applicant=aid)
     assert _code(exc) == "result_not_published"
     staff = service.result_for(db_session=db_session, applicant=aid, published_only=False)
-    assert staff["published_rounds"] == ["private-boarding"]
+    assert [e["round"] for e in staff["rounds"]] == ["private-boarding"] and staff["final"] is False
     row = season.countersign(season.sign(row))
     mine = service.result_for(db_session=db_session, applicant=aid)
     assert mine["status"] in ("placed", "pending", "ineligible")
     assert mine["how_to_verify"]
     [entry] = mine["rounds"]  # they took part in the private/boarding draw
     assert entry["ticket"] in row.bundle  # type: ignore[operator]
-    assert "rounds/private-boarding/bundle.json" in entry["verify"]
-    assert all(f"{k}={v.hex()}" in entry["verify"] for k, v in keys_of(season).items())
+    assert entry["verify"]["bundle"] == "rounds/private-boarding/bundle.json"
+    assert entry["verify"]["sha256"] == hashlib.sha256((row.bundle or "").encode()).hexdigest()
+    assert all(f"{k}={v.hex()}" in entry["verify"]["command"] for k, v in keys_of(season).items())
 
 
 def test_a_step_taken_meanwhile_by_another_session_is_not_applied_twice(

@@ -251,3 +251,9 @@ def test_command_help_says_the_database_import_comes_later() -> None:
     result = run("schools", "import", "--help")
     assert result.exit_code == 0
     assert "database" in result.stdout
+
+
+def test_school_addresses_are_read_for_parents_and_stay_out_of_the_scenario_records() -> None:
+    plan = read_plan(SAMPLE)
+    assert plan.addresses["P001"] == "北京市朝阳区示例路1号"
+    assert all("address" not in s for s in plan.schools_json)
