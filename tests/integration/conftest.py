@@ -99,6 +99,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_serial(db_url: str) -> Iterator[None]:
+    """One many-connection test at a time across xdist workers: the concurrency tests open
+    20-55 connections each and PostgreSQL allows 100. An advisory lock in the admin
+    database (shared by every worker; each worker's test database is its own)."""
+    admin = _pg_admin_url()
+    if not db_url.startswith("postgresql") or admin is None:
+        yield
+        return
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(716016)")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(716016)")
+
+
+@pytest.fixture
 def settings(db_url: str) -> Settings:
     # scrypt N=2**10 (1 MiB): still memory-hard, cheap enough for the suite.
     return Settings(database_url=db_url, scrypt_log2_n=10, cookie_secure=False, environment="test",

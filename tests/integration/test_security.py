@@ -156,6 +156,7 @@ def test_a_rewritten_history_fails_against_a_published_head(intake: Intake) -> N
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 @pytest.mark.postgres
+@pytest.mark.usefixtures("pg_serial")
 def test_concurrent_wrong_passwords_check_at_most_the_limit(intake: Intake, settings: Settings,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     account = intake.register(1).json()["account_no"]
@@ -199,6 +200,7 @@ def test_concurrent_wrong_passwords_check_at_most_the_limit(intake: Intake, sett
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 @pytest.mark.postgres
+@pytest.mark.usefixtures("pg_serial")
 def test_concurrent_wrong_sms_codes_use_at_most_five_tries(settings: Settings,
                                                            sessions: sessionmaker[Session]) -> None:
     clock = FakeClock()
@@ -240,6 +242,7 @@ def test_concurrent_wrong_sms_codes_use_at_most_five_tries(settings: Settings,
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 @pytest.mark.postgres
+@pytest.mark.usefixtures("pg_serial")
 def test_concurrent_code_requests_respect_the_resend_interval(settings: Settings) -> None:
     clock = FakeClock()
     engine = make_engine(settings.database_url, pool_size=25)

@@ -18,7 +18,8 @@ from paiwei.settings import Settings
 from tests.integration.choices.helpers import beijing, set_up_district, verified_family
 from tests.integration.intake.helpers import Intake
 
-pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("db_url", ["postgres"], indirect=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("db_url", ["postgres"], indirect=True),
+              pytest.mark.usefixtures("pg_serial")]
 
 N = 12
 

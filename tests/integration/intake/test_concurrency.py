@@ -21,7 +21,8 @@ from paiwei.intake.schemas import RegistrationCreate
 from paiwei.settings import Settings
 from tests.integration.intake.helpers import CHAOYANG, child_id
 
-pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("db_url", ["postgres"], indirect=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("db_url", ["postgres"], indirect=True),
+              pytest.mark.usefixtures("pg_serial")]
 
 N = 50
 T0 = datetime(2024, 5, 6, 1, 0, tzinfo=UTC)
