@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     session_cookie_name: str = "paiwei_session"
     cookie_secure: bool = True
 
+    # Printed reports: the collection form's QR code leads to
+    # {public_base_url}/verify/collection-form?no=…&code=… (reports.collection_form).
+    public_base_url: str = "http://127.0.0.1:8000"
+
     @model_validator(mode="after")
     def _production_is_configured(self) -> Settings:
         if self.environment == "production":

@@ -52,6 +52,7 @@ COMMANDS: dict[str, Lazy] = {
     ),
     "route": Lazy("paiwei.cli.routes:app", "Routing: eligibility, route and allowed schools (资格与片区)."),
     "db": Lazy("paiwei.cli.db:app", "The database schema."),
+    "report": Lazy("paiwei.cli.report:app", "Printable reports (HTML and PDF): protocol, results, forms."),
 }
 
 

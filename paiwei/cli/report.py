@@ -1,0 +1,109 @@
+"""``paiwei report …``: the printable reports as HTML and PDF side by side.
+
+``protocol`` needs only public files (a bundle, its freeze statement); ``results`` and
+``statistics`` only the publication folder; ``collection-form``, ``notices`` and
+``receipt`` read the database (``PAIWEI_DATABASE_URL``) and hold personal data: write
+them to a staff folder, never into the publication folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from paiwei.cli._common import fail, out, read_json_file
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from reports import Rendered
+
+app = typer.Typer(help="Printable reports (HTML and PDF).", no_args_is_help=True)
+OutDir = Annotated[Path, typer.Option("--out", help="folder for the .html and .pdf files")]
+
+
+def write(rendered: Rendered, out_dir: Path) -> list[Path]:
+    """Write ``<name>.html`` and ``<name>.pdf`` into ``out_dir``; one line each."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        html, pdf = out_dir / f"{rendered.name}.html", out_dir / f"{rendered.name}.pdf"
+        html.write_text(rendered.html, encoding="utf-8")
+        pdf.write_bytes(rendered.pdf)
+    except OSError as exc:
+        fail(f"{exc.filename or out_dir}: cannot write: {exc.strerror}")
+    out.print(f"{html}\n{pdf}", markup=False)
+    return [html, pdf]
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    from paiwei.db import make_engine, make_session_factory  # noqa: PLC0415
+    from paiwei.settings import Settings  # noqa: PLC0415
+
+    engine = make_engine(Settings().database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _object(path: Path, what: str) -> dict[str, Any]:
+    value = read_json_file(path)
+    if not isinstance(value, dict):
+        fail(f"{path}: not a {what} (a JSON object expected)")
+    return value
+
+
+@app.command("protocol")
+def protocol(
+    bundle: Annotated[Path, typer.Argument(help="the round's signed bundle.json")],
+    out_dir: OutDir,
+    freeze_statement: Annotated[Path | None, typer.Option(
+        "--freeze-statement", help="the round's signed freeze statement (paiwei-freeze/1)")] = None,
+) -> None:
+    """公证派位报告 of one draw, from its bundle and freeze statement alone (school names
+    from the schools.json beside the bundle, when there)."""
+    from paiwei.reporting.folder import protocol_from_files  # noqa: PLC0415
+    from reports import ProtocolError, render_protocol  # noqa: PLC0415
+
+    doc = _object(bundle, "draw bundle")
+    statement = _object(freeze_statement, "freeze statement") if freeze_statement else None
+    schools = bundle.parent / "schools.json"
+    names = _object(schools, "schools report") if schools.is_file() else None
+    try:
+        values = protocol_from_files(doc, statement, names)
+    except ProtocolError as exc:
+        fail(str(exc))
+    write(render_protocol(values), out_dir)
+
+
+@app.command("collection-form")
+def collection_form(
+    account: Annotated[str, typer.Argument(help="the parent's 8-digit account number (采集表编号)")],
+    out_dir: OutDir,
+) -> None:
+    """学龄人口信息采集表 of one verified applicant (personal data: staff folder only)."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from paiwei.accounts.models import User  # noqa: PLC0415
+    from paiwei.reporting import service  # noqa: PLC0415
+    from paiwei.settings import Settings  # noqa: PLC0415
+    from reports import render_collection_forms  # noqa: PLC0415
+
+    settings = Settings()
+    with _session() as db:
+        user_id = db.scalar(select(User.id).where(User.login == account))
+        if user_id is None:
+            fail(f"no account {account}")
+        try:
+            form = service.collection_form(db_session=db, user_id=user_id, now=datetime.now(UTC),
+                                           base_url=settings.public_base_url)
+        except service.IntakeError as exc:
+            fail(f"{account}: {exc.code}")
+    write(render_collection_forms([form], name=f"collection-form-{account}"), out_dir)
