@@ -4,7 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:12])")
 
-.PHONY: demo test test-slow check lint types vectors bench clean chromium
+# System packages the reports need: Pango for WeasyPrint, HarfBuzz's subsetter (fast font
+# subsetting), the Noto CJK fonts embedded in every PDF, poppler-utils for the PDF tests.
+# `dpkg -s` answers in milliseconds when they are present; apt-get runs only when one is missing.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test test-slow check lint types vectors bench clean chromium system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +19,13 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+system-packages:
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES); }
+
 ## The main job end to end on the embedded default (SQLite under ./var/).
-demo: $(STAMP)
+demo: $(STAMP) system-packages
 	$(VENV)/bin/paiwei demo
 
 CHROMIUM := /usr/bin/chromium
@@ -36,12 +47,12 @@ chromium:
 ## (pytest-xdist, one file per worker at a time so that module fixtures run once;
 ## TEST_WORKERS=0 for one process), without the tests marked slow.
 TEST_WORKERS ?= auto
-test: $(STAMP) chromium
+test: $(STAMP) chromium system-packages
 	$(PY) scripts/make_vectors.py --check
 	$(PY) -m pytest -q -m "not slow" -n $(TEST_WORKERS) --dist loadfile
 
 ## The long statistical tests (CI runs them after `make test`).
-test-slow: $(STAMP) chromium
+test-slow: $(STAMP) chromium system-packages
 	$(PY) -m pytest -q -m slow -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)

@@ -23,6 +23,7 @@ import hashlib
 import shutil
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -94,6 +95,11 @@ def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, 
     for pseudonym in [*(f.pseudonym for f in res.families), *res.bulk]:
         if read_result(res.folder, pseudonym) is None:
             fail(f"no published result for applicant {pseudonym}")
+    from paiwei.reporting.season import write_for_database  # noqa: PLC0415
+    from paiwei.settings import Settings  # noqa: PLC0415
+
+    write_for_database(f"sqlite:///{res.database}", folder=res.folder, staff=root / "staff",
+                       now=datetime.now(UTC), base_url=Settings().public_base_url, say=out.print)
     return res, rounds
 
 

@@ -26,6 +26,7 @@ from reports.collection_form import (
     verification_code,
     verification_url,
 )
+from reports.personal import Notice, Receipt, ReceiptChoice
 from reports.protocol import Protocol, protocol_of
 
 BEIJING = timezone(timedelta(hours=8))
@@ -137,5 +138,62 @@ def protocol_of_round(*, db_session: Session, row: Round) -> Protocol:
                        bundle_file=f"rounds/{row.round}/bundle.json")
 
 
-__all__ = ["IntakeError", "check_collection_form", "collection_form", "collection_form_of", "district_name",
-           "protocol_of_round", "verified_forms"]
+
+
+# --- admission notices and choice receipts ---------------------------------------------------
+
+KINDS = {"private_boarding": "民办及公办寄宿学校志愿", "zone": "片区志愿", "groups": "初中第一批次分组志愿"}
+
+
+def _issued(now: datetime) -> str:
+    d = now.astimezone(BEIJING)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def notices(*, db_session: Session, pseudonyms: list[str], now: datetime) -> list[Notice]:
+    """入学通知书 of the given applicants who are placed in a published round (others are
+    skipped: they have no school to be admitted to)."""
+    from paiwei.rounds.errors import RoundError  # noqa: PLC0415
+
+    out = []
+    for pseudonym in pseudonyms:
+        applicant = intake.get_by_pseudonym_or_raise(db_session=db_session, pseudonym=pseudonym)
+        try:
+            result = rounds.result_for(db_session=db_session, applicant=pseudonym)
+        except RoundError:
+            continue
+        if result.get("status") != "placed" or not result.get("school"):
+            continue
+        deciding = next((e for e in result["rounds"] if e.get("placed")), None)
+        year = int(str(result["season"]).split("/")[1])
+        out.append(Notice(district=_label("districts", applicant.district), year=year, name=applicant.child_name,
+                          applicant=pseudonym, school=str(result["school"]["name"]),
+                          round_title=str((deciding or {}).get("title") or "区教委统筹安排"),
+                          ticket=str((deciding or {}).get("ticket") or "")[:16], issued=_issued(now)))
+    return out
+
+
+def receipt(*, db_session: Session, user_id: int, kind: str, now: datetime) -> Receipt:
+    """The parent's own printable choice receipt (志愿回执). Raises ``ChoiceError``:
+    ``unknown_kind``, ``choices_not_found``, ``window_still_open``."""
+    from paiwei.choices import service as choices  # noqa: PLC0415
+    from paiwei.choices.models import SchoolCatalogue  # noqa: PLC0415
+
+    read = choices.receipt(db_session=db_session, user_id=user_id, kind=kind, now=now)
+    record = read.record
+    catalogue = db_session.scalar(select(SchoolCatalogue).where(
+        SchoolCatalogue.district == record["district"], SchoolCatalogue.year == record["year"],
+        SchoolCatalogue.stage == record["stage"]).order_by(SchoolCatalogue.id.desc()).limit(1))
+    names = {str(s["id"]): str(s.get("name") or "—") for s in (catalogue.schools if catalogue else [])}
+    zones = {str(z["id"]): str(z.get("name") or "—") for z in (catalogue.zones if catalogue else [])}
+
+    def when(text: str | None) -> str:
+        return beijing_time(datetime.fromisoformat(text.replace("Z", "+00:00"))) if text else "—"
+
+    return Receipt(
+        district=_label("districts", record["district"]), year=int(record["year"]),
+        kind=KINDS.get(record["kind"], "—"), zone=zones.get(str(record.get("zone")), "—"),
+        applicant=str(record["applicant"]["id"]),
+        choices=tuple(ReceiptChoice(i, names.get(s, "—"), s) for i, s in enumerate(record["applicant"]["choices"], 1)),
+        version=int(record["version"]), submitted_at=when(record.get("submitted_at")),
+        locked_at=when(record.get("locked_at")), sha256=read.sha256, canonical_json=read.canonical_json)

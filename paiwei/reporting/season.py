@@ -1,0 +1,134 @@
+"""Every report of a published season at once: the public ones into the publication
+folder's ``reports/`` (plus each round's freeze statement into ``freeze/``), the ones with
+personal data into a staff folder. Used by ``paiwei demo`` and ``paiwei report season``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from paiwei.accounts.models import User
+from paiwei.choices.models import ChoiceSet, SchoolCatalogue
+from paiwei.intake.models import Applicant
+from paiwei.intake.transfer import NO_PASSWORD
+from paiwei.publication import dump
+from paiwei.reporting import folder as public
+from paiwei.reporting import service
+from paiwei.rounds.models import Round, State
+from reports import Rendered, render_collection_forms, render_protocol
+from reports.personal import render_notices, render_receipt
+from reports.public import render_index, render_round_results, render_statistics
+
+PUBLIC_DIR = "reports"
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    public: tuple[Path, ...]
+    staff: tuple[Path, ...]
+
+
+def write(rendered: Rendered, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html, pdf = out_dir / f"{rendered.name}.html", out_dir / f"{rendered.name}.pdf"
+    html.write_text(rendered.html, encoding="utf-8")
+    pdf.write_bytes(rendered.pdf)
+    return [html, pdf]
+
+
+def school_zones(db_session: Session) -> dict[str, str]:
+    """School id -> zone name, from the newest choices catalogue."""
+    catalogue = db_session.scalar(select(SchoolCatalogue).order_by(SchoolCatalogue.id.desc()).limit(1))
+    if catalogue is None:
+        return {}
+    names = {str(z["id"]): str(z["name"]) for z in catalogue.zones if z.get("name")}
+    return {str(s["id"]): names[str(s["zone"])] for s in catalogue.schools if str(s.get("zone")) in names}
+
+
+def write_freeze_statements(db_session: Session, folder: Path) -> list[Path]:
+    """Each published round's signed freeze statement as ``freeze/<round>.json`` (public:
+    the same document ``GET /api/rounds/{id}/freeze-statement`` serves)."""
+    paths = []
+    for row in db_session.scalars(select(Round).where(Round.state == State.PUBLISHED).order_by(Round.id)):
+        if row.freeze_statement:
+            path = public.freeze_statement_path(folder, row.round)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(dump(json.loads(row.freeze_statement)))
+            paths.append(path)
+    return paths
+
+
+def write_public(db_session: Session, folder: Path) -> list[Path]:
+    """Freeze statements, protocols, results per round and the statistics into the folder."""
+    paths = write_freeze_statements(db_session, folder)
+    out = folder / PUBLIC_DIR
+    entries = []
+    for entry in public.drawn_rounds(folder):
+        r = entry["round"]
+        for rendered, what in ((render_protocol(public.protocol_from_folder(folder, r)), "公证派位报告"),
+                               (render_round_results(public.round_results(folder, entry)), "派位结果公示")):
+            paths += write(rendered, out)
+            entries += [(f"{rendered.name}.pdf", f"{entry.get('title', r)}：{what}"),
+                        (f"{rendered.name}.html", f"{entry.get('title', r)}：{what}（网页）")]
+    rendered = render_statistics(public.statistics(folder, school_zones(db_session)))
+    paths += write(rendered, out)
+    entries += [("statistics.pdf", "派位统计（图表）"), ("statistics.html", "派位统计（网页）")]
+    (out / "index.html").write_text(render_index("派位公示报告", entries), encoding="utf-8")
+    return [*paths, out / "index.html"]
+
+
+def write_staff(db_session: Session, staff: Path, *, now: datetime, base_url: str, sample: int) -> list[Path]:
+    """The district's copy of each protocol (from the database), and for the first
+    ``sample`` parents who registered through the portal: their collection forms,
+    admission notices and zone-choice receipts."""
+    paths: list[Path] = []
+    for row in db_session.scalars(select(Round).where(Round.state == State.PUBLISHED).order_by(Round.id)):
+        if row.bundle:
+            paths += write(render_protocol(service.protocol_of_round(db_session=db_session, row=row)), staff)
+    forms = service.verified_forms(db_session=db_session, now=now, base_url=base_url, limit=sample)
+    if forms:
+        paths += write(render_collection_forms(forms, name="collection-forms"), staff)
+    portal = list(db_session.execute(
+        select(Applicant.pseudonym, User.id).join(User, User.id == Applicant.user_id)
+        .where(User.password_hash != NO_PASSWORD).order_by(User.login)))
+    notices = service.notices(db_session=db_session, pseudonyms=[p for p, _ in portal], now=now)[:sample]
+    if notices:
+        paths += write(render_notices(notices, name="notices"), staff)
+    chose = {a for (a,) in db_session.execute(select(ChoiceSet.applicant_id).where(ChoiceSet.kind == "zone"))}
+    ids = {p: a for p, a in db_session.execute(select(Applicant.pseudonym, Applicant.id))}
+    for pseudonym, user_id in portal:
+        if ids.get(pseudonym) in chose:
+            receipt = service.receipt(db_session=db_session, user_id=user_id, kind="zone", now=now)
+            paths += write(render_receipt(receipt, name="receipt-zone"), staff)
+            break
+    return paths
+
+
+def write_season_reports(*, db_session: Session, folder: Path, staff: Path, now: datetime, base_url: str,
+                         sample: int = 3, say: Callable[[str], None] | None = None) -> Written:
+    written = Written(tuple(write_public(db_session, folder)),
+                      tuple(write_staff(db_session, staff, now=now, base_url=base_url, sample=sample)))
+    if say is not None:
+        say(f"public reports (protocols, results, statistics): {folder / PUBLIC_DIR}/index.html")
+        say(f"staff reports (personal data; never publish): {staff}")
+    return written
+
+
+def write_for_database(database_url: str, *, folder: Path, staff: Path, now: datetime, base_url: str,
+                       say: Callable[[str], None] | None = None) -> Written:
+    """:func:`write_season_reports` on its own engine (the demo's one call)."""
+    from paiwei.db import make_engine, make_session_factory  # noqa: PLC0415
+
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as db_session:
+            return write_season_reports(db_session=db_session, folder=folder, staff=staff, now=now,
+                                        base_url=base_url, say=say)
+    finally:
+        engine.dispose()
