@@ -17,6 +17,7 @@ from paiwei.captcha.views import router as captcha_router
 from paiwei.choices.views import router as choices_router
 from paiwei.db import make_engine, make_session_factory
 from paiwei.intake.views import router as intake_router
+from paiwei.reporting.views import router as reports_router
 from paiwei.review.views import router as review_router
 from paiwei.rounds.result_cache import PublishedResults
 from paiwei.rounds.views import router as rounds_router
@@ -64,7 +65,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.state.sms_sender = sms_sender or sender_from_settings(settings)
     problems.install(app)
     for router in (captcha_router, sms_router, intake_router, accounts_router, review_router,
-                   audit_router, windows_router, choices_router, rounds_router, verify_router):
+                   audit_router, windows_router, choices_router, rounds_router, verify_router,
+                   reports_router):
         app.include_router(router, prefix="/api")
     install_pages(app)
     # Innermost: requests beyond the threads (and pooled connections) wait before the app.

@@ -76,6 +76,9 @@ SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/results/me"): {P: OWN},
     ("GET", "/api/results/{applicant}"): {N: ALL, A: ALL, D: DISTRICT_},
     ("POST", "/api/verify/bundle"): {},
+    ("GET", "/api/reports/collection-form.{fmt}"): {P: OWN},
+    ("GET", "/api/reports/choices/{kind}/receipt.{fmt}"): {P: OWN},
+    ("GET", "/api/reports/rounds/{round_pk}/protocol.{fmt}"): {N: ALL, A: ALL, D: DISTRICT_},
 }
 MATRIX: dict[tuple[str, str], set[str]] = {
     route: set(rules) or {PUBLIC} for route, rules in SCOPES.items()}
@@ -104,7 +107,8 @@ def test_role_route_matrix(intake: Intake, role: str) -> None:
             continue
         url = (path.replace("{pseudonym}", "A0000").replace("{name}", "districts")
                .replace("{kind}", "zone").replace("{window_id}", "1")
-               .replace("{round_pk}", "1").replace("{year}", "2024").replace("{applicant}", "A0000"))
+               .replace("{round_pk}", "1").replace("{year}", "2024").replace("{applicant}", "A0000")
+               .replace("{fmt}", "html"))
         response = intake.client.request(method, url, json={} if method in {"POST", "PUT"} else None)
         code = response.json().get("code") if response.headers["content-type"].startswith(
             "application/problem+json") else None
