@@ -36,7 +36,7 @@ def dark_pixels_per_page(pdf: Path, tmp: Path) -> list[int]:
     """Pixels darker than mid-grey on each page above its bottom tenth (where the page
     number is), rendered in greyscale at 30 dpi."""
     prefix = tmp / pdf.stem
-    subprocess.run(["pdftoppm", "-gray", "-r", "30", str(pdf), str(prefix)], check=True)
+    _run("pdftoppm", "-gray", "-r", "30", str(pdf), str(prefix))
     counts = []
     for page in sorted(tmp.glob(f"{pdf.stem}-*.pgm")):
         data = page.read_bytes()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from paiwei.cli._common import fail, out, read_json_file
+from paiwei.intake.errors import IntakeError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -104,7 +105,7 @@ def collection_form(
         try:
             form = service.collection_form(db_session=db, user_id=user_id, now=datetime.now(UTC),
                                            base_url=settings.public_base_url)
-        except service.IntakeError as exc:
+        except IntakeError as exc:
             fail(f"{account}: {exc.code}")
     write(render_collection_forms([form], name=f"collection-form-{account}"), out_dir)
 
@@ -178,7 +179,7 @@ def notices(
     with _session() as db:
         try:
             values = service.notices(db_session=db, pseudonyms=applicants, now=datetime.now(UTC))
-        except service.IntakeError as exc:
+        except IntakeError as exc:
             fail(f"{exc.code}: {exc.detail or ''}".rstrip(": "))
     missing = sorted(set(applicants) - {n.applicant for n in values})
     if missing:
@@ -208,7 +209,7 @@ def receipt(
             fail(f"no account {account}")
         try:
             values = service.receipt(db_session=db, user_id=user_id, kind=kind, now=datetime.now(UTC))
-        except (ChoiceError, service.IntakeError) as exc:
+        except (ChoiceError, IntakeError) as exc:
             fail(f"{account}: {exc.code}")
     write(render_receipt(values, name=f"receipt-{kind}-{account}"), out_dir)
 

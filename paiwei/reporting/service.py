@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from paiwei import data
 from paiwei.accounts.models import User
 from paiwei.intake import service as intake
-from paiwei.intake.errors import IntakeError
 from paiwei.intake.models import Applicant, Status
 from paiwei.rounds import service as rounds
 from paiwei.rounds.models import Round

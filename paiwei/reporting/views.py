@@ -7,7 +7,7 @@ verification package), since before publication its bundle is not public yet.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Response
 
@@ -31,7 +31,7 @@ ProtocolReader = Annotated[AuthUser, access({Role.DISTRICT_STAFF: Scope.OWN_DIST
 
 Format = Literal["html", "pdf"]
 Kind = Literal["private_boarding", "zone", "groups"]
-MEDIA = {200: {"content": {"text/html": {}, "application/pdf": {}},
+MEDIA: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}, "application/pdf": {}},
                "description": "the report as HTML (screen) or PDF (print)"}}
 
 

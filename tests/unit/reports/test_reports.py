@@ -10,9 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from lottery import canonical_json, public_key_hex
 from paiwei.rounds.service import FREEZE_TAG
-from reports import CollectionForm, GuardianLines, protocol_of, render_collection_forms, render_protocol
+from reports import (
+    CollectionForm,
+    GuardianLines,
+    protocol_of,
+    render_collection_forms,
+    render_protocol,
+)
 from reports.collection_form import fields_digest, form_fields, verification_code, verification_url
 from reports.personal import Notice, Receipt, ReceiptChoice, render_notices, render_receipt
 from reports.protocol import FREEZE_TAG as REPORT_FREEZE_TAG
@@ -28,6 +36,7 @@ from reports.public import (
     render_round_results,
     render_statistics,
 )
+from seeding import tagged_hash
 from tests.pdfcheck import check_pdf
 
 VECTORS = Path(__file__).parents[2] / "vectors"
@@ -78,11 +87,6 @@ def test_protocol_names_a_tampered_bundle_and_a_bad_opening() -> None:
 
 
 def test_protocol_checks_the_freeze_statement() -> None:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from lottery import canonical_json, public_key_hex
-    from seeding import tagged_hash
-
     bundle = _bundle()
     key = Ed25519PrivateKey.generate()
     body = {"format": "paiwei-freeze/1", "draw_id": bundle["draw_id"], "input_root": bundle["ceremony"]["input_root"],
