@@ -68,12 +68,14 @@ def protocol(
     freeze_statement: Annotated[Path | None, typer.Option(
         "--freeze-statement", help="the round's signed freeze statement (paiwei-freeze/1)")] = None,
 ) -> None:
-    """公证派位报告 of one draw, from its bundle and freeze statement alone (school names
-    from the schools.json beside the bundle, when there)."""
+    """公证派位报告 of one draw, from its bundle and freeze statement alone (by default the
+    freeze-statement.json beside the bundle; school names from the schools.json there)."""
     from paiwei.reporting.folder import protocol_from_files  # noqa: PLC0415
     from reports import ProtocolError, render_protocol  # noqa: PLC0415
 
     doc = _object(bundle, "draw bundle")
+    if freeze_statement is None and (bundle.parent / "freeze-statement.json").is_file():
+        freeze_statement = bundle.parent / "freeze-statement.json"
     statement = _object(freeze_statement, "freeze statement") if freeze_statement else None
     schools = bundle.parent / "schools.json"
     names = _object(schools, "schools report") if schools.is_file() else None
@@ -220,8 +222,8 @@ def season(
     staff: Annotated[Path, typer.Option(help="folder for the reports with personal data")],
     sample: Annotated[int, typer.Option(min=0, help="forms and notices for this many portal parents")] = 3,
 ) -> None:
-    """Every report of the published season: public ones into FOLDER/reports (and each
-    round's freeze statement into FOLDER/freeze), the rest into --staff."""
+    """Every report of the published season: public ones into FOLDER/reports, the rest
+    into --staff."""
     from paiwei.reporting.season import write_season_reports  # noqa: PLC0415
     from paiwei.settings import Settings  # noqa: PLC0415
 

@@ -42,8 +42,8 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def freeze_statement_path(folder: Path, round_id: str) -> Path:
-    """Where a round's signed freeze statement is kept in the publication folder."""
-    return folder / "freeze" / f"{round_id}.json"
+    """Where the publication writer puts a round's signed freeze statement."""
+    return folder / "rounds" / round_id / "freeze-statement.json"
 
 
 def drawn_rounds(folder: Path) -> list[dict[str, Any]]:

@@ -1,10 +1,9 @@
 """Every report of a published season at once: the public ones into the publication
-folder's ``reports/`` (plus each round's freeze statement into ``freeze/``), the ones with
-personal data into a staff folder. Used by ``paiwei demo`` and ``paiwei report season``."""
+folder's ``reports/``, the ones with personal data into a staff folder. Used by
+``paiwei demo`` and ``paiwei report season``."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +16,6 @@ from paiwei.accounts.models import User
 from paiwei.choices.models import ChoiceSet, SchoolCatalogue
 from paiwei.intake.models import Applicant
 from paiwei.intake.transfer import NO_PASSWORD
-from paiwei.publication import dump
 from paiwei.reporting import folder as public
 from paiwei.reporting import service
 from paiwei.rounds.models import Round, State
@@ -51,22 +49,9 @@ def school_zones(db_session: Session) -> dict[str, str]:
     return {str(s["id"]): names[str(s["zone"])] for s in catalogue.schools if str(s.get("zone")) in names}
 
 
-def write_freeze_statements(db_session: Session, folder: Path) -> list[Path]:
-    """Each published round's signed freeze statement as ``freeze/<round>.json`` (public:
-    the same document ``GET /api/rounds/{id}/freeze-statement`` serves)."""
-    paths = []
-    for row in db_session.scalars(select(Round).where(Round.state == State.PUBLISHED).order_by(Round.id)):
-        if row.freeze_statement:
-            path = public.freeze_statement_path(folder, row.round)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(dump(json.loads(row.freeze_statement)))
-            paths.append(path)
-    return paths
-
-
 def write_public(db_session: Session, folder: Path) -> list[Path]:
-    """Freeze statements, protocols, results per round and the statistics into the folder."""
-    paths = write_freeze_statements(db_session, folder)
+    """Protocols, results per round and the statistics into the folder's ``reports/``."""
+    paths: list[Path] = []
     out = folder / PUBLIC_DIR
     entries = []
     for entry in public.drawn_rounds(folder):

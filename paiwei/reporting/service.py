@@ -78,7 +78,7 @@ def collection_form_of(applicant: Applicant, *, form_no: str, now: datetime, bas
         id_number=applicant.child_id_number, hukou=hukou, hukou_address=applicant.hukou_address or "—",
         residence_district=_label("districts", applicant.actual_district or applicant.residence_district),
         residence_address=f"{street}{applicant.actual_address or applicant.address or ''}" or "—",
-        guardians=guardians, remarks="、".join(applicant.categories or []) or "无", material_no=material,
+        guardians=guardians, remarks="、".join(_label("care_categories", c) for c in applicant.categories or []) or "无", material_no=material,
     )
     code = verification_code(form_no, fields_digest(form_fields(form)))
     return CollectionForm(**{**{k: getattr(form, k) for k in form.__dataclass_fields__},

@@ -84,8 +84,8 @@ def test_no_personal_data_in_any_public_report(root: Path, db: Session) -> None:
     words, numbers = _personal(db)
     assert len(words) > 100 and len(numbers) > 300  # the scan has something to find
     public = root / "publication"
-    files = [*(public / "reports").iterdir(), *(public / "freeze").iterdir()]
-    assert len(files) >= 4 * len(_rounds(root)) + 3
+    files = [*(public / "reports").iterdir(), *(public / "rounds").glob("*/freeze-statement.json")]
+    assert len(files) >= 5 * len(_rounds(root)) + 3
     for path in files:
         body = text(path) if path.suffix == ".pdf" else path.read_text("utf-8")
         for w in words:
@@ -106,7 +106,7 @@ def test_protocol_from_the_public_folder_equals_the_staff_one(root: Path, tmp_pa
         assert (public / "reports" / f"protocol-{r}.html").read_text("utf-8") == staff
         # A notary with only the folder, through the command line:
         result = CliRunner().invoke(app, ["report", "protocol", str(public / "rounds" / r / "bundle.json"),
-                                          "--freeze-statement", str(public / "freeze" / f"{r}.json"),
+                                          "--freeze-statement", str(public / "rounds" / r / "freeze-statement.json"),
                                           "--out", str(tmp_path)])
         assert result.exit_code == 0, result.stdout
         assert (tmp_path / f"protocol-{r}.html").read_text("utf-8") == staff
@@ -142,7 +142,7 @@ def test_report_commands_on_the_folder_and_bad_input(root: Path, tmp_path: Path)
     for args in (["results", str(tmp_path / "nothing"), "--out", str(tmp_path)],
                  ["protocol", str(public / "index.json"), "--out", str(tmp_path)],
                  ["protocol", str(public / "rounds" / last / "bundle.json"), "--freeze-statement",
-                  str(public / "freeze" / f"{_rounds(root)[0]}.json"), "--out", str(tmp_path)]):
+                  str(public / "rounds" / _rounds(root)[0] / "freeze-statement.json"), "--out", str(tmp_path)]):
         bad = runner.invoke(app, ["report", *args])
         assert bad.exit_code == 2, (args, bad.stdout)
         assert "Traceback" not in bad.stdout + bad.stderr and bad.stderr.count("\n") == 1
