@@ -96,6 +96,8 @@ class Protocol:
     statement_signature_ok: bool | None
     statement_key_is_district: bool | None
     statement_counts: str
+    inputs_sha256: str  # of the frozen inputs, as the statement gives it ("" without one)
+    audit_head: str  # the audit log's tip signed into the statement ("" without one)
     applicants: int
     placed: int
     unplaced: int
@@ -138,6 +140,12 @@ def _statement_signature_ok(statement: Mapping[str, Any]) -> bool:
     except (KeyError, TypeError, ValueError, InvalidSignature):
         return False
     return True
+
+
+def _audit_head(head: Any) -> str:
+    if not isinstance(head, Mapping) or "hash" not in head:
+        return ""
+    return f"第 {head.get('seq')} 条，哈希 {head['hash']}"
 
 
 def verify_command(bundle_file: str, keys: Sequence[KeyRow]) -> str:
@@ -229,6 +237,8 @@ def protocol_of(bundle: Mapping[str, Any], statement: Mapping[str, Any] | None, 
         statement_key_is_district=None if statement is None else sig.get("public_key") == district_key,
         statement_counts=(f"学校 {statement.get('schools')} 所，申请人 {statement.get('applicants')} 名"
                           if statement else ""),
+        inputs_sha256=str((statement or {}).get("inputs_sha256") or ""),
+        audit_head=_audit_head((statement or {}).get("audit_head")),
         applicants=len(assignments), placed=placed, unplaced=len(assignments) - placed,
         steps=steps, committed=tuple(committed), after_freeze=tuple(after),
         missing_openings=tuple(sorted(set(listed) - opened)), schools=schools, keys=tuple(keys),

@@ -172,6 +172,18 @@ def notices(*, db_session: Session, pseudonyms: list[str], now: datetime) -> lis
     return out
 
 
+def my_notice(*, db_session: Session, user_id: int, now: datetime) -> Notice:
+    """The parent's own child's admission notice. Raises ``RoundError('result_not_published')``
+    (404) while no published round has placed the child."""
+    from paiwei.rounds.errors import RoundError  # noqa: PLC0415
+
+    applicant = intake.applicant_of_user(db_session=db_session, user_id=user_id)
+    found = notices(db_session=db_session, pseudonyms=[applicant.pseudonym], now=now)
+    if not found:
+        raise RoundError("result_not_published")
+    return found[0]
+
+
 def receipt(*, db_session: Session, user_id: int, kind: str, now: datetime) -> Receipt:
     """The parent's own printable choice receipt (志愿回执). Raises ``ChoiceError``:
     ``unknown_kind``, ``choices_not_found``, ``window_still_open``."""

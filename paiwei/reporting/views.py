@@ -1,6 +1,7 @@
 """Printable reports over HTTP: the same document as HTML (screen) or PDF (print).
 
-Scopes: the collection form and the choice receipt are the parent's own (own account);
+Scopes: the collection form, the admission notice and the choice receipt are the parent's
+own (own account);
 a round's notary protocol is for notaries, auditors and district staff (as the round's
 verification package), since before publication its bundle is not public yet.
 """
@@ -21,7 +22,7 @@ from paiwei.accounts.service import AuthUser
 from paiwei.reporting import service
 from paiwei.rounds import service as rounds
 from reports import Rendered, render_collection_forms, render_protocol
-from reports.personal import render_receipt
+from reports.personal import render_notices, render_receipt
 
 router = APIRouter(tags=["reports"])
 
@@ -58,6 +59,14 @@ def choice_receipt(kind: Kind, fmt: Format, user: ParentUser, db_session: DbSess
     """志愿回执 of the parent's own locked choices, printable."""
     receipt = service.receipt(db_session=db_session, user_id=user.id, kind=kind, now=now)
     return _respond(render_receipt(receipt, name=f"receipt-{kind}"), fmt)
+
+
+@router.get("/reports/notice.{fmt}", response_class=Response,
+            responses={**MEDIA, **responses(401, 403, 404)})
+def notice(fmt: Format, user: ParentUser, db_session: DbSession, now: Now) -> Response:
+    """入学通知书 of the parent's own child, once a published round has placed them."""
+    return _respond(render_notices([service.my_notice(db_session=db_session, user_id=user.id, now=now)],
+                                   name="notice"), fmt)
 
 
 @router.get("/reports/rounds/{round_pk}/protocol.{fmt}", response_class=Response,

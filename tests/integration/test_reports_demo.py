@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ from paiwei.db import make_engine, make_session_factory
 from paiwei.intake.models import Applicant, Guardian
 from paiwei.intake.transfer import NO_PASSWORD
 from paiwei.publication import read_index
+from paiwei.reporting import service
+from paiwei.rounds.errors import RoundError
+from paiwei.rounds.service import result_for
 from tests.pdfcheck import check_pdf, text
 
 pytestmark = pytest.mark.slow
@@ -54,7 +58,7 @@ def test_public_reports_render_with_labels_values_and_fonts(root: Path, tmp_path
     for r in _rounds(root):
         check_pdf(reports / f"protocol-{r}.pdf", tmp_path, expected=[
             "公证派位报告", "派位过程时间线", "冻结声明核验", "签名有效", "输入根与派位包一致", "开启与承诺一致",
-            "承诺列于冻结声明", "各校派位情况", "签名公钥指纹", "区教委（派位组织方）", "公证处", "项检查通过",
+            "承诺列于冻结声明", "审计日志头", "冻结数据SHA-256", "各校派位情况", "签名公钥指纹", "区教委（派位组织方）", "公证处", "项检查通过",
             f"rounds/{r}/bundle.json", "家长代表", "朝阳区"])
         check_pdf(reports / f"results-{r}.pdf", tmp_path, expected=["朝阳区派位结果公示", "派位编号", "学位"])
         assert f"protocol-{r}.pdf" in index and f"results-{r}.pdf" in index
@@ -146,3 +150,23 @@ def test_report_commands_on_the_folder_and_bad_input(root: Path, tmp_path: Path)
         bad = runner.invoke(app, ["report", *args])
         assert bad.exit_code == 2, (args, bad.stdout)
         assert "Traceback" not in bad.stdout + bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_a_parent_gets_their_own_notice_only_once_placed(db: Session) -> None:
+    portal = db.execute(select(Applicant.pseudonym, User.id).join(User, User.id == Applicant.user_id)
+                        .where(User.password_hash != NO_PASSWORD).order_by(User.login)).all()
+    seen = set()
+    for pseudonym, user_id in portal:
+        try:
+            status = result_for(db_session=db, applicant=pseudonym)["status"]
+        except RoundError:
+            status = "no result"
+        if status == "placed":
+            notice = service.my_notice(db_session=db, user_id=user_id, now=datetime.now(UTC))
+            assert notice.applicant == pseudonym and notice.school and notice.school != "—"
+        else:
+            with pytest.raises(RoundError) as caught:
+                service.my_notice(db_session=db, user_id=user_id, now=datetime.now(UTC))
+            assert caught.value.code == "result_not_published"
+        seen.add(status)
+    assert "placed" in seen

@@ -78,6 +78,7 @@ SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/verify/bundle"): {},
     ("GET", "/api/reports/collection-form.{fmt}"): {P: OWN},
     ("GET", "/api/reports/choices/{kind}/receipt.{fmt}"): {P: OWN},
+    ("GET", "/api/reports/notice.{fmt}"): {P: OWN},
     ("GET", "/api/reports/rounds/{round_pk}/protocol.{fmt}"): {N: ALL, A: ALL, D: DISTRICT_},
 }
 MATRIX: dict[tuple[str, str], set[str]] = {
