@@ -158,7 +158,7 @@ def notices(*, db_session: Session, pseudonyms: list[str], now: datetime) -> lis
     for pseudonym in pseudonyms:
         applicant = intake.get_by_pseudonym_or_raise(db_session=db_session, pseudonym=pseudonym)
         try:
-            result = rounds.result_for(db_session=db_session, applicant=pseudonym)
+            result: dict[str, Any] = dict(rounds.result_for(db_session=db_session, applicant=pseudonym))
         except RoundError:
             continue
         if result.get("status") != "placed" or not result.get("school"):

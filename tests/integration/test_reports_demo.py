@@ -26,7 +26,6 @@ from paiwei.rounds.errors import RoundError
 from paiwei.rounds.service import result_for
 from tests.pdfcheck import check_pdf, text
 
-pytestmark = pytest.mark.slow
 SIZE = ("--applicants", "240", "--api-applicants", "4", "--schools", "8", "--seed", "7")
 
 
