@@ -16,6 +16,10 @@ def verify_command(
         list[str] | None,
         typer.Option("--key", help="trusted signer as NAME=PUBLIC_KEY_HEX; repeat for each"),
     ] = None,
+    keys: Annotated[
+        list[Path] | None,
+        typer.Option("--keys", help="a key set file (paiwei-keys/1: the publication's keys.json)"),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="print a machine-readable report")
     ] = False,
@@ -25,7 +29,10 @@ def verify_command(
 ) -> None:
     """Recompute a bundle's input root, seed, tickets, assignments and signatures.
 
+    Only signatures by keys you trust count: give them with --key or --keys. Without
+    any, nothing is VALID. Signers you did not name are listed as not checked.
     Exit status: 0 valid, 1 invalid (a check failed), 2 unreadable or malformed.
     """
-    code = run([str(p) for p in bundles], key or [], as_json=as_json, accelerate=not no_accel)
+    code = run([str(p) for p in bundles], key or [], as_json=as_json, accelerate=not no_accel,
+               key_files=[str(p) for p in keys or []])
     raise typer.Exit(code)
