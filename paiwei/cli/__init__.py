@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
-from paiwei.cli import audit, ceremony, demo, draw, keys, plans, rehearse, serve, users, verify
+from paiwei.cli import (
+    audit,
+    ceremony,
+    demo,
+    draw,
+    keys,
+    plans,
+    rehearse,
+    serve,
+    signing,
+    users,
+    verify,
+)
 from paiwei.cli import rounds as rounds_cli
 from paiwei.cli import windows as windows_cli
 from paiwei.cli._common import err
@@ -18,6 +30,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("verify")(verify.verify_command)
+app.command("sign")(signing.sign_command)
+app.add_typer(signing.notary_app, name="notary")
 app.command("demo")(demo.demo)
 app.add_typer(ceremony.app, name="ceremony")
 app.add_typer(keys.app, name="keys")
