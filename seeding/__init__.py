@@ -3,6 +3,17 @@
 Pure: no clock, no environment, no I/O. Randomness for nonces comes from ``secrets``.
 """
 
+from seeding._beacon import (
+    DEFAULT_CHAIN,
+    PINNED_CHAINS,
+    QUICKNET,
+    BeaconCheck,
+    BeaconRecord,
+    BeaconRecordError,
+    BeaconReport,
+    check_record,
+    parse_record,
+)
 from seeding._contributions import (
     CeremonyError,
     Contribution,
@@ -21,15 +32,24 @@ from seeding._primitives import (
 from seeding._seed import derive_seed, ordered
 
 __all__ = [
+    "DEFAULT_CHAIN",
+    "PINNED_CHAINS",
+    "QUICKNET",
+    "BeaconCheck",
+    "BeaconRecord",
+    "BeaconRecordError",
+    "BeaconReport",
     "CeremonyError",
     "Contribution",
     "ProtocolValueError",
     "check_opening",
+    "check_record",
     "commit",
     "commitment_of",
     "derive_seed",
     "frame",
     "ordered",
+    "parse_record",
     "tag_state",
     "tagged_hash",
     "text_bytes",

@@ -7,6 +7,7 @@ from rich.markup import escape
 
 from paiwei.cli import (
     audit,
+    beacon,
     ceremony,
     demo,
     draw,
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.command("verify")(verify.verify_command)
 app.command("sign")(signing.sign_command)
 app.add_typer(signing.notary_app, name="notary")
+app.add_typer(beacon.app, name="beacon")
 app.command("demo")(demo.demo)
 app.add_typer(ceremony.app, name="ceremony")
 app.add_typer(keys.app, name="keys")
