@@ -4,6 +4,7 @@ Pure: no clock, no environment, no I/O. Randomness for nonces comes from ``secre
 """
 
 from seeding._beacon import (
+    CHAIN_CLOCKS,
     DEFAULT_CHAIN,
     PINNED_CHAINS,
     QUICKNET,
@@ -13,6 +14,7 @@ from seeding._beacon import (
     BeaconReport,
     check_record,
     parse_record,
+    round_time,
 )
 from seeding._contributions import (
     CeremonyError,
@@ -32,6 +34,7 @@ from seeding._primitives import (
 from seeding._seed import derive_seed, ordered
 
 __all__ = [
+    "CHAIN_CLOCKS",
     "DEFAULT_CHAIN",
     "PINNED_CHAINS",
     "QUICKNET",
@@ -50,6 +53,7 @@ __all__ = [
     "frame",
     "ordered",
     "parse_record",
+    "round_time",
     "tag_state",
     "tagged_hash",
     "text_bytes",

@@ -34,6 +34,14 @@ QUICKNET = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
 DEFAULT_CHAIN = "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce"
 PINNED_CHAINS = {QUICKNET: "quicknet", DEFAULT_CHAIN: "default"}
 """The drand chains a round may name, by chain hash (the League of Entropy's mainnet)."""
+CHAIN_CLOCKS = {QUICKNET: (1692803367, 3), DEFAULT_CHAIN: (1595431050, 30)}
+"""Genesis time (Unix seconds) and period of each pinned chain (covered by its hash)."""
+
+
+def round_time(chain: str, round_number: int) -> int:
+    """When ``round_number`` of a pinned chain is published (Unix seconds). Raises KeyError."""
+    genesis, period = CHAIN_CLOCKS[chain]
+    return genesis + (round_number - 1) * period
 
 RECORD_FORMAT = "drand-record/1"
 CHAINED = "pedersen-bls-chained"

@@ -256,6 +256,9 @@ def freeze(
     key: Annotated[Path, typer.Option(help="the district's Ed25519 private key (PEM)")],
     passphrase_env: PassEnv = None,
     statement: Annotated[Path | None, typer.Option(help="also write the signed freeze statement here")] = None,
+    beacon_chain: Annotated[str | None, typer.Option(help="the drand chain hash of --beacon-round")] = None,
+    beacon_round: Annotated[int | None, typer.Option(
+        help="name a drand round published after the freeze; its randomness will be a contribution")] = None,
 ) -> None:
     """Freeze the round's inputs: the freeze statement is signed here with the district's
     key, and the service checks it against the season's pinned district key."""
@@ -264,8 +267,9 @@ def freeze(
     district_key = _key(key, passphrase_env)
     with _session() as db:
         row = _round(db, ref)
+        beacon = None if beacon_round is None else {"chain": beacon_chain or "", "round": beacon_round}
         row = _call(lambda: signer.freeze(db_session=db, actor=_actor(), round_pk=row.id,
-                                          district_key=district_key, now=_now()))
+                                          district_key=district_key, now=_now(), beacon=beacon))
         if statement is not None and row.freeze_statement is not None:
             try:
                 statement.write_text(dump_json(json.loads(row.freeze_statement)) + "\n", encoding="utf-8")
@@ -305,6 +309,21 @@ def contribute(
         _call(lambda: service.contribute(db_session=db, actor=_actor(), round_pk=row.id,
                                          contributor=contributor, value=value, now=_now()))
         out.print(f"{contributor} contributed to {row.draw_id}", markup=False)
+
+
+@app.command("beacon")
+def beacon_command(ref: RoundArg, record: Annotated[Path, typer.Argument(help="the drand-record/1 file")]) -> None:
+    """Record the drand round named at the freeze, from its published record (checked offline)."""
+    from paiwei.rounds import service  # noqa: PLC0415
+
+    value = read_json_file(record)
+    if not isinstance(value, dict):
+        fail(f"{record}: a drand record is a JSON object")
+    with _session() as db:
+        row = _round(db, ref)
+        c = _call(lambda: service.contribute_beacon(db_session=db, actor=_actor(), round_pk=row.id,
+                                                    record=value, now=_now()))
+        out.print(f"drand beacon checked; {c.contributor} contributed {c.value} to {row.draw_id}", markup=False)
 
 
 @app.command("waive")

@@ -35,6 +35,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "keys_pinned": (409, "签名公钥已登记；更换须提交由原密钥签名的更换声明"),
     "signature_invalid": (422, "签名未通过核验"),
     "signature_required": (422, "需要提交签名"),
+    "beacon_invalid": (422, "公共随机信标记录未通过核验"),
     "bundle_invalid": (422, "派位数据包未通过核验"),
     "rehearsal_refused": (422, "模拟派位的数据包不能导入或公布为正式结果"),
     "plan_invalid": (422, "学校招生计划有错误，未导入任何内容"),

@@ -49,6 +49,13 @@ class FreezeIn(BaseModel):
         None, description="the signed freeze statement; none only when nobody is left to place")
 
 
+class BeaconIn(BaseModel):
+    """A published drand record (``drand-record/1``: chain information and one beacon)."""
+
+    model_config = ConfigDict(extra="forbid")
+    record: dict[str, Any]
+
+
 class SeasonKeysIn(BaseModel):
     """The season's public keys (district, notary), pinned before its first freeze."""
 

@@ -30,7 +30,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -622,10 +622,36 @@ def change_key(*, db_session: Session, actor: audit.Actor, round_pk: int, statem
 # --- freeze ------------------------------------------------------------------------------
 
 
+BEACON = "drand-beacon"
+
+
+def _named_beacon(beacon: Mapping[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+    """A drand round named in the freeze statement: a pinned chain and a round published
+    after the freeze (so nobody deciding at the freeze, or whether to reveal before it is
+    out, can know it). Raises ``RoundError('ceremony_invalid')``."""
+    from seeding import CHAIN_CLOCKS, round_time  # noqa: PLC0415
+
+    if beacon is None:
+        return None
+    chain, number = str(beacon.get("chain", "")).lower(), beacon.get("round")
+    if chain not in CHAIN_CLOCKS:
+        raise RoundError("ceremony_invalid", detail=f"beacon chain {chain!r} is not a pinned drand chain")
+    if type(number) is not int or not 1 <= number < 2**53:
+        raise RoundError("ceremony_invalid", detail="the beacon round is a positive integer")
+    at = round_time(chain, number)
+    if at <= now.timestamp():
+        raise RoundError("ceremony_invalid", detail=f"drand round {number} is published at {at}, "
+                         "not after the freeze")
+    when = datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"chain": chain, "round": number, "time": when}
+
+
 def _freeze_plan(db_session: Session, round_pk: int, now: datetime,
+                 beacon: Mapping[str, Any] | None = None,
                  ) -> tuple[Round, str, dict[str, Any] | None]:
     """Lock the round and compute its freeze: (row, frozen inputs text, the unsigned freeze
-    statement, or None when nobody is left to place). Raises ``RoundError``."""
+    statement, or None when nobody is left to place). ``beacon`` names a future drand round
+    (``{"chain", "round"}``) whose randomness will be a contribution. Raises ``RoundError``."""
     row = get_or_raise(db_session=db_session, round_pk=round_pk)
     _require(row, State.CREATED, step="the freeze")
     staged = json.loads(row.inputs or "{}")
@@ -659,14 +685,19 @@ def _freeze_plan(db_session: Session, round_pk: int, now: datetime,
         # (`paiwei audit verify --against`).
         "audit_head": audit.head(db_session=db_session),
     }
+    named = _named_beacon(beacon, now)
+    if named is not None:
+        statement["beacon"] = named
     return row, text, statement
 
 
-def prepare_freeze(*, db_session: Session, round_pk: int, now: datetime) -> dict[str, Any] | None:
+def prepare_freeze(*, db_session: Session, round_pk: int, now: datetime,
+                   beacon: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """The freeze statement the district signs on its own machine (nothing is stored), or
-    None when the round holds nobody to place (its freeze needs no signature). Raises
-    ``RoundError`` like :func:`freeze`."""
-    _, _, statement = _freeze_plan(db_session, round_pk, now)
+    None when the round holds nobody to place (its freeze needs no signature). ``beacon``
+    (``{"chain": hash, "round": n}``) names a drand round published after the freeze.
+    Raises ``RoundError`` like :func:`freeze`."""
+    _, _, statement = _freeze_plan(db_session, round_pk, now, beacon)
     db_session.rollback()  # release the row lock: this step only reads
     return statement
 
@@ -684,7 +715,9 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, statement:
     ``inputs_changed``, ``keys_not_pinned``, ``signature_required``, ``key_mismatch``,
     ``signature_invalid``.
     """
-    row, text, expected = _freeze_plan(db_session, round_pk, now)
+    named = statement.get("beacon") if statement is not None else None
+    row, text, expected = _freeze_plan(db_session, round_pk, now,
+                                       named if isinstance(named, Mapping) else None)
     if expected is None:
         row.inputs, row.inputs_sha256, row.frozen_at = text, _sha(text), now
         _transition(db_session, actor, row, "round_empty", State.EMPTY, now=now, reason="nobody to place")
@@ -779,6 +812,34 @@ def contribute(*, db_session: Session, actor: audit.Actor, round_pk: int, contri
                  now=now, reason=f"{contributor}: {value}")
     db_session.commit()
     return c
+
+
+def contribute_beacon(*, db_session: Session, actor: audit.Actor, round_pk: int, record: Mapping[str, Any],
+                      now: datetime) -> RoundContribution:
+    """Record the drand round named in the freeze statement as a contribution (its
+    randomness), loaded from its published record (no network): the record is checked
+    offline against the named chain and round (``seeding.check_record``: chain info,
+    beacon round, randomness, BLS signature) before anything is stored. Raises
+    ``RoundError``: ``ceremony_invalid`` (no beacon named, malformed record),
+    ``beacon_invalid`` (a check failed, each named), and those of :func:`contribute`."""
+    from seeding import BeaconRecordError, check_record, parse_record  # noqa: PLC0415
+
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    named = json.loads(row.freeze_statement or "{}").get("beacon")
+    if not isinstance(named, dict):
+        raise RoundError("ceremony_invalid", detail=f"the freeze statement of {row.draw_id} names no beacon round")
+    try:
+        parsed = parse_record(dict(record))
+    except BeaconRecordError as exc:
+        raise RoundError("ceremony_invalid", detail=f"drand record: {exc}") from None
+    report = check_record(parsed, chain=named["chain"], round_number=named["round"])
+    if not report.valid:
+        raise RoundError("beacon_invalid", detail="; ".join(f"{c.name}: {c.detail}" for c in report.failures))
+    audit.append(db_session=db_session, actor=actor, action="ceremony_beacon_checked", subject=_subject(row),
+                 now=now, reason=f"drand {named['chain']} round {parsed.round}: record sha256="
+                 f"{hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()}")
+    return contribute(db_session=db_session, actor=actor, round_pk=round_pk, contributor=BEACON,
+                      value=parsed.randomness.hex(), now=now)
 
 
 def waive(*, db_session: Session, actor: audit.Actor, round_pk: int, contributor: str, reason: str,

@@ -31,9 +31,9 @@ def bundle_signature(bundle: Mapping[str, Any], signer: str, key: Ed25519Private
 
 
 def freeze(*, db_session: Session, actor: Actor, round_pk: int, district_key: Ed25519PrivateKey,
-           now: datetime) -> Round:
+           now: datetime, beacon: Mapping[str, Any] | None = None) -> Round:
     """Prepare the freeze statement, sign it with the district key here, hand in the signed statement."""
-    statement = service.prepare_freeze(db_session=db_session, round_pk=round_pk, now=now)
+    statement = service.prepare_freeze(db_session=db_session, round_pk=round_pk, now=now, beacon=beacon)
     signed = None if statement is None else service.sign_statement(
         statement, service.FREEZE_TAG, service.DISTRICT, district_key)
     return service.freeze(db_session=db_session, actor=actor, round_pk=round_pk, statement=signed, now=now)

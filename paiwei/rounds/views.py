@@ -23,6 +23,7 @@ from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Round
 from paiwei.rounds.result_cache import PublishedResults
 from paiwei.rounds.schemas import (
+    BeaconIn,
     CommitmentIn,
     ContributionIn,
     ContributionRead,
@@ -154,10 +155,14 @@ def change_key(round_pk: RoundPk, body: KeyChangeIn, user: RoundStaff, db_sessio
 
 
 @router.get("/rounds/{round_pk}/freeze-draft", responses=responses(401, 403, 404, 409, 422))
-def freeze_draft(round_pk: RoundPk, user: RoundStaff, db_session: DbSession, now: Now) -> dict[str, Any] | None:
+def freeze_draft(round_pk: RoundPk, user: RoundStaff, db_session: DbSession, now: Now,  # noqa: PLR0917
+                 beacon_chain: Annotated[str | None, Query(max_length=64)] = None,
+                 beacon_round: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None) -> dict[str, Any] | None:
     """The freeze statement for the district to sign on its own machine (nothing is stored);
-    null when nobody is left to place. Own district."""
-    return service.prepare_freeze(db_session=db_session, round_pk=round_pk, now=now)
+    null when nobody is left to place. ``beacon_chain`` and ``beacon_round`` name a drand
+    round published after the freeze. Own district."""
+    beacon = None if beacon_round is None else {"chain": beacon_chain or "", "round": beacon_round}
+    return service.prepare_freeze(db_session=db_session, round_pk=round_pk, now=now, beacon=beacon)
 
 
 @router.post("/rounds/{round_pk}/freeze", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
@@ -193,6 +198,16 @@ def contribute(round_pk: RoundPk, body: ContributionIn, user: Notary, db_session
     """An after-freeze contribution: the notary's live draw, a public beacon value."""
     row = service.contribute(db_session=db_session, actor=_actor(user), round_pk=round_pk,
                              contributor=body.contributor, value=body.value, now=now)
+    return ContributionRead.model_validate(row, from_attributes=True)
+
+
+@router.post("/rounds/{round_pk}/beacon", status_code=201, response_model=ContributionRead,
+             responses=responses(401, 403, 404, 409, 422))
+def beacon(round_pk: RoundPk, body: BeaconIn, user: Notary, db_session: DbSession, now: Now) -> ContributionRead:
+    """The drand round named at the freeze, from its published record, checked offline
+    before it is recorded as a contribution. Notaries (all districts)."""
+    row = service.contribute_beacon(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                                    record=body.record, now=now)
     return ContributionRead.model_validate(row, from_attributes=True)
 
 

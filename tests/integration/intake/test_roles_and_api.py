@@ -63,6 +63,7 @@ SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/rounds/{round_pk}/reveals"): {D: DISTRICT_, N: ALL},
     ("POST", "/api/rounds/{round_pk}/contributions"): {N: ALL},
     ("POST", "/api/rounds/{round_pk}/waivers"): {N: ALL},
+    ("POST", "/api/rounds/{round_pk}/beacon"): {N: ALL},
     ("POST", "/api/rounds/{round_pk}/close-ceremony"): {D: DISTRICT_},
     ("POST", "/api/rounds/{round_pk}/run"): {D: DISTRICT_},
     ("POST", "/api/rounds/{round_pk}/sign"): {D: DISTRICT_},
