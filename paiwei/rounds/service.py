@@ -727,7 +727,20 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, statement:
         raise RoundError("signature_required", detail="the freeze statement signed by the district")
     frozen_at = statement.get("frozen_at")
     body = {k: v for k, v in statement.items() if k != "signature"}
-    if not isinstance(frozen_at, str) or body != {**expected, "frozen_at": frozen_at}:
+    # The audit head named when the statement was prepared: other events may have been
+    # appended since (the log is shared), so it must be an event the log still holds, with
+    # that hash, rather than the current tip.
+    stated_head = body.get("audit_head")
+    if not isinstance(stated_head, Mapping) or type(stated_head.get("seq")) is not int \
+            or not isinstance(stated_head.get("hash"), str) \
+            or not 0 <= stated_head["seq"] <= int(expected["audit_head"]["seq"]):
+        raise RoundError("inputs_changed", detail="the statement's audit head is not one of this log's")
+    try:
+        audit.check_published_head(db_session=db_session, seq=stated_head["seq"], digest=stated_head["hash"])
+    except audit.AuditChainError as exc:
+        raise RoundError("inputs_changed", detail=f"the statement's audit head: {exc}") from None
+    if not isinstance(frozen_at, str) or body != {**expected, "frozen_at": frozen_at,
+                                                  "audit_head": stated_head}:
         raise RoundError("inputs_changed", detail="the signed statement is not this round's freeze "
                          "(inputs or commitments changed since it was prepared)")
     try:
@@ -745,6 +758,40 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, statement:
                 reason=f"input_root={row.input_root}")
     db_session.commit()
     return row
+
+
+def inclusion_proofs(*, db_session: Session, round_pk: int) -> dict[str, dict[str, Any]]:
+    """Every applicant's inclusion proof (``paiwei-inclusion/1``, docs/draw-spec.md §19) under
+    the round's published input root, from the stored frozen inputs. Reads only. Raises
+    ``RoundError``: ``out_of_order`` (not frozen), ``inputs_changed``."""
+    from lottery._proofs import applicant_proofs  # noqa: PLC0415
+
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    if row.input_root is None or row.state in (State.CREATED, State.EMPTY):
+        raise RoundError("out_of_order", detail=f"round {row.draw_id} is {row.state}, not frozen")
+    policy, scenario = _frozen_inputs(row)
+    frozen, _ = _replay(policy, scenario, row, _earlier(db_session, row), None)
+    if frozen is None or frozen.root.hex() != row.input_root:
+        raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} do not give its input root")
+    proofs = applicant_proofs(frozen.draw_id, frozen.schools, frozen.applicants)
+    if any(p["input_root"] != row.input_root for p in proofs.values()):
+        raise RoundError("inputs_changed", detail="the proofs do not lead to the published input root")
+    return proofs
+
+
+def write_proofs(*, db_session: Session, round_pk: int, folder: Path) -> bool:
+    """Publish the round's inclusion proofs into the publication folder (at the freeze,
+    before the draw), beside the result files under the same salted keys. Idempotent.
+    Raises ``RoundError``: those of :func:`inclusion_proofs`, ``publication_failed``."""
+    from paiwei.publication import publish_proofs  # noqa: PLC0415
+
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    proofs = inclusion_proofs(db_session=db_session, round_pk=round_pk)
+    try:
+        return publish_proofs(folder, season=season_of(db_session=db_session, row=row), round_id=row.round,
+                              proofs=proofs)
+    except (PublicationError, OSError) as exc:
+        raise RoundError("publication_failed", detail=str(exc)) from None
 
 
 def check_freeze_statement(statement: Mapping[str, Any]) -> None:

@@ -72,12 +72,14 @@ def test_signing_routes_refuse_a_pem_in_the_body(intake: Any) -> None:
     from tests.integration.intake.helpers import STAFF_PASSWORD, make_staff  # noqa: PLC0415
 
     pem = private_key_pem(key(1)).decode("ascii")
+    with intake.sessions() as s:  # a Chaoyang round, so that scope checks let the body through
+        pk = Season(s).create(scenario()).id
     for role in ("district_staff", "notary"):
         make_staff(intake.sessions, intake.clock, f"k-{role}", role, district="110105")
         intake.logout()
         assert intake.login(f"k-{role}", STAFF_PASSWORD).status_code == 200
         for path in ("freeze", "sign", "countersign", "season-keys"):
-            response = intake.client.post(f"/api/rounds/1/{path}", json={"pem": pem, "passphrase": "x"})
+            response = intake.client.post(f"/api/rounds/{pk}/{path}", json={"pem": pem, "passphrase": "x"})
             if response.status_code == 403:
                 continue  # not this role's route
             assert response.status_code == 422, (role, path, response.text)
@@ -239,3 +241,25 @@ def test_paiwei_sign_and_notary_countersign_run_on_the_holders_machines(tmp_path
     path.write_bytes(lottery.canonical_json(tampered))
     again = _cli("notary", "countersign", str(path), "--key", str(tmp_path / "notary.pem"), "--trust", district)
     assert again.exit_code == 1 and "not countersigned" in again.output
+
+
+def test_other_audit_events_between_prepare_and_freeze_do_not_refuse_it(db_session: Session) -> None:
+    """The audit log is shared: the statement's head need only be an event the log holds."""
+    from paiwei.audit import service as audit  # noqa: PLC0415
+
+    season = Season(db_session)
+    row = season.create(scenario())
+    season.pin(row)
+    statement = service.prepare_freeze(db_session=db_session, round_pk=row.id, now=NOW)
+    assert statement is not None
+    audit.append(db_session=db_session, actor=STAFF, action="unrelated", subject="x", now=NOW)
+    db_session.commit()
+    signed = service.sign_statement(statement, service.FREEZE_TAG, "district", season.district_key)
+    forged_head = {**signed, "audit_head": {"seq": statement["audit_head"]["seq"], "hash": "00" * 32}}
+    with pytest.raises(RoundError) as caught:
+        service.freeze(db_session=db_session, actor=STAFF, round_pk=row.id,
+                       statement=service.sign_statement(forged_head, service.FREEZE_TAG, "district",
+                                                        season.district_key), now=NOW)
+    assert caught.value.code == "inputs_changed"
+    row = service.freeze(db_session=db_session, actor=STAFF, round_pk=row.id, statement=signed, now=NOW)
+    assert row.state == State.FROZEN
