@@ -417,6 +417,19 @@ def publish(
         _show(row)
 
 
+@app.command("proofs")
+def proofs_command(ref: RoundArg, folder: Annotated[Path, typer.Option(help="the publication folder")]) -> None:
+    """Publish a frozen round's inclusion proofs (before the draw): one per applicant, beside
+    the result files; a parent checks theirs with python -m lottery.proof."""
+    from paiwei.rounds import service  # noqa: PLC0415
+
+    with _session() as db:
+        row = _round(db, ref)
+        changed = _call(lambda: service.write_proofs(db_session=db, round_pk=row.id, folder=folder))
+        out.print(f"{row.draw_id}: inclusion proofs -> {folder / 'proofs' / row.round}"
+                  + ("" if changed else " (already there)"), markup=False)
+
+
 @app.command("folder")
 def folder_command(ref: RoundArg, folder: Annotated[Path, typer.Option(help="the publication folder")]) -> None:
     """Write a published round into a publication folder (idempotent; never overwrites)."""

@@ -381,6 +381,8 @@ class Season:
                     rounds.write_folder(db_session=s, round_pk=row.id, folder=folder)
                     done.append(RoundDone(row.round, frozen.state, row.draw_id, commitments=commitments))
                     continue
+                # Before the draw: every applicant's inclusion proof under the published input root.
+                rounds.write_proofs(db_session=s, round_pk=row.id, folder=folder)
                 self.clock.advance(300)
                 for c in openings[row.id]:
                     rounds.reveal(db_session=s, actor=staff, round_pk=row.id, contributor=c.contributor,

@@ -11,6 +11,8 @@
     rounds/<round>/freeze-statement.json  the district's signed freeze statement (input root,
                                     commitments, the audit log's head), when the round has one
     results/<h[:2]>/<h>.json        one applicant's result, h = result_key(season, salt, id)
+    proofs/<round>/<h[:2]>/<h>.json one applicant's inclusion proof (docs/draw-spec.md §19),
+                                    written at the freeze, before the draw; h as above
 
 A round's folder is written once, in one rename, and never changes: publishing it
 again with the same content is a no-op, with other content a PublicationConflict.
@@ -405,3 +407,27 @@ def read_result(folder: Path, applicant_id: str) -> dict[str, Any] | None:
             "a result file does not belong to its applicant; the folder is damaged"
         )
     return doc
+
+
+def publish_proofs(folder: Path, *, season: Season, round_id: str,
+                   proofs: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Write a frozen round's inclusion proofs (``lottery._proofs``, ``paiwei-inclusion/1``)
+    as ``proofs/<round>/<h[:2]>/<h>.json`` under each applicant's salted result key, in one
+    rename. Publishing the same proofs again is a no-op (False); other content is a
+    PublicationConflict. Raises OSError when the disk refuses."""
+    from paiwei.publication.model import result_key  # noqa: PLC0415
+
+    if round_id not in season.rounds:
+        raise PublicationError(f"round {round_id!r} is not one of the season's rounds")
+    files: dict[str, bytes] = {}
+    for applicant, proof in proofs.items():
+        h = result_key(season.id, season.salt, applicant)
+        files[f"{h[:2]}/{h}.json"] = dump(dict(proof))
+    target = folder / "proofs" / round_id
+    if target.exists():
+        present = {str(p.relative_to(target)) for p in target.rglob("*.json")}
+        if present != set(files) or any((target / n).read_bytes() != d for n, d in files.items()):
+            raise PublicationConflict(f"proofs of round {round_id!r} are published with other content")
+        return False
+    _files.write_new_dir(target, files)
+    return True

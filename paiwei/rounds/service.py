@@ -760,7 +760,7 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, statement:
     return row
 
 
-def inclusion_proofs(*, db_session: Session, round_pk: int) -> dict[str, dict[str, Any]]:
+def round_inclusion_proofs(*, db_session: Session, round_pk: int) -> dict[str, dict[str, Any]]:
     """Every applicant's inclusion proof (``paiwei-inclusion/1``, docs/draw-spec.md §19) under
     the round's published input root, from the stored frozen inputs. Reads only. Raises
     ``RoundError``: ``out_of_order`` (not frozen), ``inputs_changed``."""
@@ -782,11 +782,11 @@ def inclusion_proofs(*, db_session: Session, round_pk: int) -> dict[str, dict[st
 def write_proofs(*, db_session: Session, round_pk: int, folder: Path) -> bool:
     """Publish the round's inclusion proofs into the publication folder (at the freeze,
     before the draw), beside the result files under the same salted keys. Idempotent.
-    Raises ``RoundError``: those of :func:`inclusion_proofs`, ``publication_failed``."""
+    Raises ``RoundError``: those of :func:`round_inclusion_proofs`, ``publication_failed``."""
     from paiwei.publication import publish_proofs  # noqa: PLC0415
 
     row = get_or_raise(db_session=db_session, round_pk=round_pk)
-    proofs = inclusion_proofs(db_session=db_session, round_pk=round_pk)
+    proofs = round_inclusion_proofs(db_session=db_session, round_pk=round_pk)
     try:
         return publish_proofs(folder, season=season_of(db_session=db_session, row=row), round_id=row.round,
                               proofs=proofs)

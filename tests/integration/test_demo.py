@@ -214,3 +214,29 @@ def test_audit_verify_against_the_published_heads(demo_root: Path, tmp_path: Pat
     refused = CliRunner().invoke(app, ["audit", "verify", "--against", str(altered)])
     assert refused.exit_code == 2
     assert statements[0].relative_to(folder).as_posix() in refused.stderr
+
+
+def test_every_applicant_of_every_round_has_an_inclusion_proof_that_verifies(demo_root: Path) -> None:
+    """Issue 19: proofs published at the freeze verify under the round's published, signed
+    freeze statement for every applicant, and fail for a changed record."""
+    import copy  # noqa: PLC0415
+
+    from lottery._proofs import check_proof  # noqa: PLC0415
+
+    folder = demo_root / "publication"
+    checked = 0
+    for entry in read_index(folder)["rounds"]:
+        if "bundle" not in entry:
+            continue
+        statement = json.loads((folder / "rounds" / entry["round"] / "freeze-statement.json").read_bytes())
+        bundle = json.loads((folder / entry["bundle"]).read_bytes())
+        files = sorted((folder / "proofs" / entry["round"]).rglob("*.json"))
+        assert len(files) == len(bundle["applicants"])
+        for path in files:
+            proof = json.loads(path.read_bytes())
+            assert check_proof(proof, input_root=statement["input_root"]) == [], path
+            checked += 1
+        changed = copy.deepcopy(json.loads(files[0].read_bytes()))
+        changed["record"]["choices"] = [*reversed(changed["record"]["choices"]), "X"]
+        assert check_proof(changed, input_root=statement["input_root"]) == ["input root"]
+    assert checked > 0
