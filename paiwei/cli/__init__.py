@@ -31,6 +31,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("verify")(verify.verify_command)
+app.command("verify-season")(verify.verify_season_command)
 app.command("sign")(signing.sign_command)
 app.add_typer(signing.notary_app, name="notary")
 app.add_typer(beacon.app, name="beacon")

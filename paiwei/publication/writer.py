@@ -11,6 +11,7 @@
     rounds/<round>/freeze-statement.json  the district's signed freeze statement (input root,
                                     commitments, the audit log's head), when the round has one
     results/<h[:2]>/<h>.json        one applicant's result, h = result_key(season, salt, id)
+    paiwei_verify.py                the one-file verifier (lottery._standalone), SHA-256 in index.json
     proofs/<round>/<h[:2]>/<h>.json one applicant's inclusion proof (docs/draw-spec.md §19),
                                     written at the freeze, before the draw; h as above
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +262,7 @@ def _publish(
         )
     keys_doc = {"format": KEYS_FORMAT, "keys": dict(sorted(all_keys.items()))}
     changed |= _write(folder / "keys.json", dump(keys_doc), sync=sync)
+    changed |= _write(folder / VERIFIER_FILE, _verifier_source(), sync=sync)
     new_index = _index_doc(season, rounds, all_keys, done)
     # The index goes last: a round is published once the index lists it.
     changed |= _write(folder / "index.json", dump(new_index), sync=sync)
@@ -276,7 +279,19 @@ def _index_doc(
         "keys": dict(sorted(keys.items())),
         "final": set(done) == set(season.rounds),
         "results": "results/<h[:2]>/<h>.json, h as season.result_key.scheme says",
+        # The one-file verifier (python paiwei_verify.py season . --keys keys.json), by hash.
+        "verifier": {"file": VERIFIER_FILE, "sha256": hashlib.sha256(_verifier_source()).hexdigest()},
     }
+
+
+VERIFIER_FILE = "paiwei_verify.py"
+
+
+@cache
+def _verifier_source() -> bytes:
+    from lottery._standalone import source  # noqa: PLC0415
+
+    return source()
 
 
 def _write(path: Path, data: bytes, *, sync: bool) -> bool:
@@ -341,7 +356,7 @@ def publish_empty_round(folder: Path, *, season: Season, round_id: str, reason: 
     all_keys: dict[str, str] = dict(index["keys"]) if index else {}
     done = [*published, round_id]
     new_index = _index_doc(season, rounds, all_keys, done)
-    changed = False
+    changed = _write(folder / VERIFIER_FILE, _verifier_source(), sync=True)
     if new_index["final"]:
         # The season closed on rounds without a draw: the result files written with the
         # last drawn round said "not final yet"; they are final now.
