@@ -12,7 +12,8 @@ each named in the report (docs/publication.md, "Verifying a season"):
      TH("paiwei/v1/freeze", JCS(statement without "signature")), naming the bundle's draw
      id and input root.
   5. round R: commitments: every committed contribution of the bundle is one the freeze
-     statement lists (a commitment made after the freeze is not).
+     statement lists (a commitment made after the freeze is not); round R: after-freeze
+     contribution: at least one contribution made after the freeze (a beacon, a live draw).
   6. round R: placed earlier: nobody in the round's draw was placed by an earlier round.
   7. placed twice: nobody is placed by two rounds.
   8. result files: every result file's entry for a round has the bundle's ticket and school.
@@ -118,6 +119,9 @@ def verify_season(folder: str, trusted: Mapping[str, bytes] | None, *, accelerat
             report.add(f"round {r}: bundle", False, f"malformed: {exc}")
             continue
         _check_statement(r, bundle, statement, trusted or {}, report)
+        fresh = [c["contributor"] for c in bundle["ceremony"]["contributions"] if "commitment" not in c]
+        report.add(f"round {r}: after-freeze contribution", bool(fresh),
+                   ", ".join(fresh) if fresh else "none: the seed could be known before the draw")
         assigned = {a["applicant"]: a["school"] for a in bundle["assignments"]}
         earlier = sorted(a for a in assigned if a in placed_by)
         report.add(f"round {r}: placed earlier", not earlier,

@@ -89,6 +89,7 @@ class Report:
     signers: tuple[str, ...] = field(default=())
     trusted: tuple[str, ...] = field(default=())
     not_checked: tuple[Unchecked, ...] = field(default=())
+    after_freeze: int = -1  # contributions without a commitment (made after the freeze)
 
     @property
     def valid(self) -> bool:
@@ -110,6 +111,7 @@ class Report:
             "applicants": self.applicants,
             "placed": self.placed,
             "signers": list(self.signers),
+            "after_freeze_contributions": self.after_freeze,
             "trusted": list(self.trusted),
             "not_checked": [
                 {
@@ -424,6 +426,7 @@ def _verify(
         signers=tuple(s[0] for s in p.signatures),
         trusted=tuple(trusted or ()),
         not_checked=not_checked,
+        after_freeze=sum(1 for c in p.contributions if c.commitment is None),
     )
     if not report.valid:
         raise VerificationError(report)
@@ -634,6 +637,11 @@ def render_text(report: Report, fingerprint: str | None = None) -> str:
     ]
     if report.rehearsal:
         lines.append("rehearsal, not a published draw")
+    if report.after_freeze == 0:
+        lines.append(
+            "note: no contribution was made after the freeze (no beacon, no live draw): "
+            "whoever held the reveals could know the seed before the draw"
+        )
     lines.extend(
         f"  {'ok  ' if c.ok else 'FAIL'} {c.name}" + (f": {c.detail}" if c.detail else "")
         for c in report.checks

@@ -337,3 +337,16 @@ def test_key_set_fingerprint_is_sha256_of_sorted_lines() -> None:
     lines = "".join(sorted(f"{k}={v.hex()}\n" for k, v in both.items())).encode()
     assert lottery.key_set_fingerprint(both) == hashlib.sha256(lines).hexdigest()
     assert lottery.key_set_fingerprint(both) == lottery.key_set_fingerprint(dict(reversed(both.items())))
+
+
+def test_a_bundle_without_an_after_freeze_contribution_is_flagged(bundle_factory: Any) -> None:
+    from seeding import commit  # noqa: PLC0415
+
+    committed_only = bundle_factory(contributions=[commit("test/1", "notary", b"\x07" * 32)])
+    report = lottery.verify(committed_only, DISTRICT)
+    assert report.valid and report.after_freeze == 0
+    assert "no contribution was made after the freeze" in lottery._verifier.render_text(report)
+    usual = lottery.verify(bundle_factory(), DISTRICT)
+    assert usual.after_freeze == 1
+    assert "after the freeze" not in lottery._verifier.render_text(usual)
+    assert report.to_json()["after_freeze_contributions"] == 0
