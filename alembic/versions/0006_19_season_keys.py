@@ -1,7 +1,7 @@
 """Season keys: each signer's public key pinned for a district-year-stage season.
 
-Revision ID: 0005_19_season_keys
-Revises: 0004_security
+Revision ID: 0006_19_season_keys
+Revises: 0005_18_review_findings
 Create Date: 2026-12-02 22:00:00.000000
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = '0005_19_season_keys'
-down_revision: str | None = '0004_security'
+revision: str = '0006_19_season_keys'
+down_revision: str | None = '0005_18_review_findings'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
