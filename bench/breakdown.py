@@ -92,7 +92,9 @@ def main(argv: list[str]) -> int:
     rows.append(
         ("6 school results", best(lambda: lottery.school_results(table, placement, tickets))[0])
     )
-    rows.append(("whole lottery.verify", best(lambda: lottery.verify(bundle))[0]))
+    # A benchmark measures work, not trust: the bundle's own keys are trusted here.
+    own = {s["signer"]: bytes.fromhex(s["public_key"]) for s in bundle["signatures"]}
+    rows.append(("whole lottery.verify", best(lambda: lottery.verify(bundle, own))[0]))
     floor = rows[1][1]
     for name, seconds in rows:
         print(f"{name:42s} {seconds:7.3f} s  {seconds / floor:5.2f}x floor")

@@ -31,11 +31,12 @@ from starlette.testclient import TestClient
 
 from allocation import generate_district, shipped_policy_text
 from api.app import create_app
+from lottery import public_key_hex
 from paiwei.accounts.models import User, WebSession
 from paiwei.audit.service import Actor
 from paiwei.db import make_engine, make_session_factory, upgrade_to_head
 from paiwei.intake.models import Applicant
-from paiwei.rounds import service
+from paiwei.rounds import service, signer
 from paiwei.settings import Settings
 from seeding import commit
 
@@ -61,7 +62,9 @@ def _season(url: str, applicants: int = APPLICANTS) -> list[str]:
                 assert c.commitment is not None and c.nonce is not None
                 service.record_commitment(db_session=db, actor=ACTOR, round_pk=row.id, contributor="district",
                                           commitment=c.commitment.hex(), now=NOW)
-                row = service.freeze(db_session=db, actor=ACTOR, round_pk=row.id, district_key=district, now=NOW)
+                service.pin_keys(db_session=db, actor=ACTOR, round_pk=row.id, now=NOW,
+                                 keys={"district": public_key_hex(district), "notary": public_key_hex(notary)})
+                row = signer.freeze(db_session=db, actor=ACTOR, round_pk=row.id, district_key=district, now=NOW)
                 if row.state == "empty":
                     continue
                 service.reveal(db_session=db, actor=ACTOR, round_pk=row.id, contributor="district",
@@ -70,8 +73,8 @@ def _season(url: str, applicants: int = APPLICANTS) -> list[str]:
                                    value="0102", now=NOW)
                 service.close_ceremony(db_session=db, actor=ACTOR, round_pk=row.id, now=NOW)
                 service.run(db_session=db, actor=ACTOR, round_pk=row.id, now=NOW)
-                service.sign(db_session=db, actor=ACTOR, round_pk=row.id, district_key=district, now=NOW)
-                service.countersign(db_session=db, actor=ACTOR, round_pk=row.id, notary_key=notary, now=NOW)
+                signer.sign(db_session=db, actor=ACTOR, round_pk=row.id, district_key=district, now=NOW)
+                signer.countersign(db_session=db, actor=ACTOR, round_pk=row.id, notary_key=notary, now=NOW)
             return [a["id"] for a in sc["applicants"]]
     finally:
         engine.dispose()

@@ -22,10 +22,21 @@ from lottery._signing import (
 )
 from lottery._table import DrawTable, applicant_table, school_columns
 from lottery._tickets import ticket_ranks, tickets
-from lottery._verifier import Check, Report, VerificationError, parse_bundle, verify
+from lottery._verifier import (
+    KEYS_FORMAT,
+    Check,
+    Report,
+    Unchecked,
+    VerificationError,
+    key_set_fingerprint,
+    parse_bundle,
+    read_key_set,
+    verify,
+)
 
 __all__ = [
     "FORMAT",
+    "KEYS_FORMAT",
     "MAX_SAFE_INTEGER",
     "REHEARSAL_PREFIX",
     "CanonicalError",
@@ -37,6 +48,7 @@ __all__ = [
     "Mechanism",
     "Placement",
     "Report",
+    "Unchecked",
     "VerificationError",
     "applicant_table",
     "assignment_records",
@@ -47,6 +59,7 @@ __all__ = [
     "freeze",
     "generate_key",
     "input_root",
+    "key_set_fingerprint",
     "load_private_key",
     "merkle_root",
     "parse_bundle",
@@ -54,6 +67,7 @@ __all__ = [
     "private_key_pem",
     "public_key_hex",
     "rank_tickets",
+    "read_key_set",
     "root_from_path",
     "run_draw",
     "school_columns",

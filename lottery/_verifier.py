@@ -11,8 +11,11 @@ Verification steps (docs/draw-spec.md, section "Verifying a bundle"):
   4. tickets: recompute every ticket from the stated seed; compare.
   5. assignments: re-run the bundle's mechanism with the recomputed tickets; compare.
   6. school results: when present, recompute the per-school summary; compare.
-  7. signature of X: each signature verifies over the bundle digest;
-     key not trusted / missing signature: against the keys the caller trusts.
+  7. signature of X: each signature by a signer the caller trusts verifies over the
+     bundle digest; key not trusted / missing signature: against the trusted keys;
+     signers the caller did not name are listed as not checked (never a failure);
+     trusted signature: fails when the caller trusts no key at all, so that nothing
+     is VALID by default.
 """
 
 from __future__ import annotations
@@ -60,6 +63,19 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class Unchecked:
+    """A signature by a signer the caller did not name: not checked against a trusted key.
+
+    ``self_consistent`` says whether it verifies with the public key it carries, which
+    proves only that *someone* holding that key signed this exact bundle.
+    """
+
+    signer: str
+    public_key: str
+    self_consistent: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """What the verifier found. ``valid`` is true when every check passed."""
 
@@ -71,6 +87,9 @@ class Report:
     placed: int
     checks: tuple[Check, ...]
     signers: tuple[str, ...] = field(default=())
+    trusted: tuple[str, ...] = field(default=())
+    not_checked: tuple[Unchecked, ...] = field(default=())
+    after_freeze: int = -1  # contributions without a commitment (made after the freeze)
 
     @property
     def valid(self) -> bool:
@@ -92,6 +111,16 @@ class Report:
             "applicants": self.applicants,
             "placed": self.placed,
             "signers": list(self.signers),
+            "after_freeze_contributions": self.after_freeze,
+            "trusted": list(self.trusted),
+            "not_checked": [
+                {
+                    "signer": u.signer,
+                    "public_key": u.public_key,
+                    "verifies_with_own_key": u.self_consistent,
+                }
+                for u in self.not_checked
+            ],
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
         }
 
@@ -382,7 +411,9 @@ def _verify(
         checks.append(Check("school results", ok, "" if ok else "per-school summary differs"))
 
     # 7. signatures (digest computed in step 1)
-    checks.extend(_signature_checks(p.signatures, digest, trusted_keys))
+    trusted = dict(trusted_keys) if trusted_keys else None
+    signature_checks, not_checked = _signature_checks(p.signatures, digest, trusted)
+    checks.extend(signature_checks)
 
     report = Report(
         draw_id=p.draw_id,
@@ -393,6 +424,9 @@ def _verify(
         placed=len(computed) - computed.count(None),
         checks=tuple(checks),
         signers=tuple(s[0] for s in p.signatures),
+        trusted=tuple(trusted or ()),
+        not_checked=not_checked,
+        after_freeze=sum(1 for c in p.contributions if c.commitment is None),
     )
     if not report.valid:
         raise VerificationError(report)
@@ -487,69 +521,177 @@ def _signature_checks(
     signatures: Sequence[tuple[str, bytes, bytes]],
     digest: bytes,
     trusted: Mapping[str, bytes] | None,
-) -> list[Check]:
+) -> tuple[list[Check], tuple[Unchecked, ...]]:
+    """Step 7. A signature counts only against a key the caller trusts (named by signer).
+
+    A signature by a signer the caller did not name is listed as not checked, never as a
+    failure; a caller who trusts no key at all gets the failed check ``trusted signature``,
+    so that no bundle is VALID on the strength of keys it carries itself.
+    """
     checks: list[Check] = []
+    unchecked: list[Unchecked] = []
     if not signatures:
         checks.append(Check("signatures", False, "the bundle carries no signature"))
     for signer, public_key, signature in signatures:
         ok = signature_valid(public_key, signature, digest)
+        if trusted is None or signer not in trusted:
+            unchecked.append(Unchecked(signer, public_key.hex(), ok))
+            continue
         checks.append(Check(f"signature of {signer}", ok, "" if ok else "does not verify"))
-        if trusted is not None:
-            expected = trusted.get(signer)
-            if expected is None or not hmac.compare_digest(expected, public_key):
-                checks.append(
-                    Check(
-                        f"key not trusted: {signer}",
-                        False,
-                        "signer or key is not among the trusted keys",
-                    )
+        if not hmac.compare_digest(trusted[signer], public_key):
+            checks.append(
+                Check(
+                    f"key not trusted: {signer}",
+                    False,
+                    f"signed with {public_key.hex()}, the trusted key is {trusted[signer].hex()}",
                 )
-    if trusted is not None:
+            )
+    if trusted is None:
+        checks.append(
+            Check(
+                "trusted signature",
+                False,
+                "no signature was checked against a trusted key "
+                "(give --key NAME=PUBLIC_KEY_HEX or --keys FILE)",
+            )
+        )
+    else:
         present = {s[0] for s in signatures}
         checks.extend(
             Check(f"missing signature of {name}", False, "a trusted signer did not sign")
             for name in trusted
             if name not in present
         )
-    return checks
+    return checks, tuple(unchecked)
+
+
+KEYS_FORMAT = "paiwei-keys/1"
+
+
+def key_set_fingerprint(keys: Mapping[str, bytes]) -> str:
+    """SHA-256 (hex) of the key set written as lines ``NAME=PUBLIC_KEY_HEX\\n`` (UTF-8,
+    lowercase hex), sorted by their bytes.
+
+    It names one pinned key set in a few characters a notary can read out and compare
+    with the published one; ``printf 'district=…\\nnotary=…\\n' | sha256sum`` gives it too
+    (docs/draw-spec.md, section 17).
+    """
+    import hashlib  # noqa: PLC0415
+
+    lines = sorted(f"{name}={key.hex()}\n".encode() for name, key in keys.items())
+    return hashlib.sha256(b"".join(lines)).hexdigest()
+
+
+def _hex_key(value: Any, where: str) -> bytes:
+    """A 32-byte public key as hex in either case. Raises InvalidBundle."""
+    if type(value) is not str:
+        raise InvalidBundle("must be a public key in hex", where)
+    return hex_field(value.strip().lower(), where, size=32)
+
+
+def read_key_set(path: str) -> dict[str, bytes]:
+    """A key set file: ``{"format": "paiwei-keys/1", "keys": {signer: hex}}`` (the
+    publication folder's ``keys.json``). Raises OSError, or InvalidBundle when malformed."""
+    with open(path, "rb") as fh:
+        value = load_json(fh.read())
+    where = f"--keys {path}"
+    if type(value) is not dict or value.get("format") != KEYS_FORMAT:
+        raise InvalidBundle(f"not a key set (format {KEYS_FORMAT!r})", where)
+    keys = value.get("keys")
+    if type(keys) is not dict or not keys:
+        raise InvalidBundle("a key set names at least one signer", where)
+    out: dict[str, bytes] = {}
+    for name, key in keys.items():
+        if "=" in text_field(name, where) or "\n" in name:
+            raise InvalidBundle(f"a signer name holds no '=' and no line break: {name!r}", where)
+        out[name] = _hex_key(key, f"{where}: {name}")
+    return out
 
 
 def _parse_key(text: str) -> tuple[str, bytes]:
     name, sep, value = text.partition("=")
     if not sep or not name:
         raise InvalidBundle(f"--key takes NAME=PUBLIC_KEY_HEX, got {text!r}")
-    return name, hex_field(value.strip(), f"--key {name}", size=32)
+    return name, _hex_key(value, f"--key {name}")
 
 
-def render_text(report: Report) -> str:
-    """The human-readable report: one line per check, then the verdict."""
+def trusted_keys_from(keys: Sequence[str], key_files: Sequence[str]) -> dict[str, bytes]:
+    """The trusted keys of ``--key NAME=HEX`` and ``--keys FILE`` together. Raises OSError,
+    or InvalidBundle for a bad argument or one name given two different keys."""
+    trusted: dict[str, bytes] = {}
+    pairs = [pair for path in key_files for pair in read_key_set(path).items()]
+    pairs.extend(_parse_key(k) for k in keys)
+    for name, key in pairs:
+        if trusted.get(name, key) != key:
+            raise InvalidBundle(f"two different trusted keys for {name!r}")
+        trusted[name] = key
+    return trusted
+
+
+def render_text(report: Report, fingerprint: str | None = None) -> str:
+    """The human-readable report: one line per check, the signers not checked, the trusted
+    keys (with the key set's fingerprint when given), then the verdict."""
     lines = [
         f"draw {report.draw_id} ({report.mechanism.value}): "
         f"{report.applicants} applicants, {report.schools} schools, {report.placed} placed",
     ]
     if report.rehearsal:
         lines.append("rehearsal, not a published draw")
+    if report.after_freeze == 0:
+        lines.append(
+            "note: no contribution was made after the freeze (no beacon, no live draw): "
+            "whoever held the reveals could know the seed before the draw"
+        )
     lines.extend(
         f"  {'ok  ' if c.ok else 'FAIL'} {c.name}" + (f": {c.detail}" if c.detail else "")
         for c in report.checks
     )
+    lines.extend(
+        f"  --   not checked: {u.signer} (no trusted key given for this signer; its signature "
+        + ("verifies" if u.self_consistent else "does NOT verify")
+        + f" with the key it carries, {u.public_key})"
+        for u in report.not_checked
+    )
+    if report.trusted:
+        lines.append(
+            "  trusted keys: "
+            + ", ".join(report.trusted)
+            + (f" (key set fingerprint {fingerprint})" if fingerprint else "")
+        )
+    else:
+        lines.append("  no signature was checked against a trusted key")
     lines.append(
         "VALID" if report.valid else "INVALID: " + ", ".join(c.name for c in report.failures)
     )
     return "\n".join(lines)
 
 
-def run(paths: Sequence[str], keys: Sequence[str], *, as_json: bool, accelerate: bool) -> int:
-    """Verify bundle files; print a report each. Exit status: 0 valid, 1 invalid, 2 malformed."""
+def run(
+    paths: Sequence[str],
+    keys: Sequence[str],
+    *,
+    as_json: bool,
+    accelerate: bool,
+    key_files: Sequence[str] = (),
+) -> int:
+    """Verify bundle files; print a report each. Exit status: 0 valid, 1 invalid, 2 malformed.
+
+    Trusted keys come from ``--key NAME=HEX`` and ``--keys FILE``; without any, every
+    bundle is invalid (check ``trusted signature``).
+    """
     import json  # noqa: PLC0415
     import sys  # noqa: PLC0415
 
     status = 0
     try:
-        trusted = dict(_parse_key(k) for k in keys) if keys else None
+        trusted = trusted_keys_from(keys, key_files) or None
+    except OSError as exc:
+        print(f"error: cannot read key set: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
     except InvalidBundle as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    fingerprint = key_set_fingerprint(trusted) if trusted else None
     for path in paths:
         try:
             with open(path, "rb") as fh:
@@ -568,9 +710,10 @@ def run(paths: Sequence[str], keys: Sequence[str], *, as_json: bool, accelerate:
             report = exc.report
             status = max(status, 1)
         if as_json:
-            print(json.dumps({"path": path, **report.to_json()}, ensure_ascii=False))
+            doc = {"path": path, **report.to_json(), "trusted_keys_fingerprint": fingerprint}
+            print(json.dumps(doc, ensure_ascii=False))
         else:
-            print(render_text(report))
+            print(render_text(report, fingerprint))
     return status
 
 
@@ -589,9 +732,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="NAME=PUBLIC_KEY_HEX",
         help="a trusted signer; repeat for each",
     )
+    parser.add_argument(
+        "--keys",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a key set file (paiwei-keys/1, e.g. the publication folder's keys.json)",
+    )
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     parser.add_argument(
         "--no-accel", action="store_true", help="do not use orjson or NumPy even when installed"
     )
     args = parser.parse_args(argv)
-    return run(args.bundles, args.key, as_json=args.json, accelerate=not args.no_accel)
+    return run(
+        args.bundles,
+        args.key,
+        as_json=args.json,
+        accelerate=not args.no_accel,
+        key_files=args.keys,
+    )

@@ -35,6 +35,7 @@ from lottery import (
     bundle_digest,
     canonical_json,
     freeze,
+    key_set_fingerprint,
     public_key_hex,
     run_draw,
     sign_bundle,
@@ -564,6 +565,10 @@ def vector_f() -> dict[str, Any]:
 
 
 def primitives() -> dict[str, Any]:
+    fingerprint_lines = f"{SIGNER}={public_key_hex(test_key())}\n"
+    fingerprint = hashlib.sha256(fingerprint_lines.encode("utf-8")).hexdigest()
+    same("key set fingerprint", fingerprint,
+         key_set_fingerprint({SIGNER: bytes.fromhex(public_key_hex(test_key()))}))
     texts = ["", "draw-1", "公证处", "𠀀"]
     return {
         "description": "hash primitives: tag prefixes, TH, u32, F; and the test key",
@@ -585,8 +590,66 @@ def primitives() -> dict[str, Any]:
             "private_seed": TEST_KEY_SEED.hex(),
             "public_key": public_key_hex(test_key()),
             "signer": SIGNER,
+            # Section 17 (issue 19 amendment): SHA-256 of the sorted lines NAME=HEX + LF.
+            "key_set_lines": fingerprint_lines,
+            "key_set_fingerprint": fingerprint,
         },
         "format": FORMAT,
+    }
+
+
+def path_of(leaves: Sequence[bytes], m: int) -> list[bytes]:
+    """RFC 6962 §2.1.1 PATH(m, D[n]), by its recursive definition."""
+    n = len(leaves)
+    if n == 1:
+        return []
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    if m < k:
+        return [*path_of(leaves[:k], m), mth(leaves[k:])[0]]
+    return [*path_of(leaves[k:], m - k), mth(leaves[:k])[0]]
+
+
+def vector_g() -> dict[str, Any]:
+    """Inclusion proofs (§19) of every applicant of vector a under its input root."""
+    from lottery._proofs import applicant_proofs, check_proof  # noqa: PLC0415
+
+    schools_root, _ = records_tree(TINY_SCHOOLS)
+    applicants_root, tree = records_tree(TINY_APPLICANTS)
+    input_root = tagged_hash(INPUTS, frame(TINY_DRAW_ID) + schools_root + applicants_root)
+    leaves = [bytes.fromhex(leaf["leaf"]) for leaf in tree["leaves"]]
+    ordered = sorted(TINY_APPLICANTS, key=lambda r: key_of(r["id"]))
+    implementation = applicant_proofs(TINY_DRAW_ID, TINY_SCHOOLS, TINY_APPLICANTS)
+    proofs = []
+    for index, record in enumerate(ordered):
+        proof = {
+            "format": "paiwei-inclusion/1",
+            "draw_id": TINY_DRAW_ID,
+            "input_root": input_root.hex(),
+            "schools_root": schools_root.hex(),
+            "applicants": len(leaves),
+            "index": index,
+            "record": record,
+            "path": [p.hex() for p in path_of(leaves, index)],
+        }
+        same(f"proof of {record['id']}", proof, implementation[record["id"]])
+        same(f"check of {record['id']}", [], check_proof(proof, input_root=input_root.hex()))
+        proofs.append({"leaf": leaves[index].hex(), "proof": proof})
+    changed = json.loads(json.dumps(proofs[0]["proof"]))
+    changed["record"]["priority"] = {k: v + 1 for k, v in changed["record"]["priority"].items()}
+    same("a changed record fails", ["input root"], check_proof(changed, input_root=input_root.hex()))
+    return {
+        "description": (
+            "g: inclusion proofs (paiwei-inclusion/1, section 19, an addition to v1) of the 7 "
+            "applicants of vector a: the RFC 6962 audit path of each leaf under MTH(applicants), "
+            "with MTH(schools) and the input root; changed_record is A-01's proof with its "
+            "priorities raised by one, which must fail the check 'input root'"
+        ),
+        "input_root": input_root.hex(),
+        "applicants_root": applicants_root.hex(),
+        "proofs": proofs,
+        "changed_record": {"proof": changed, "report": ["input root"]},
     }
 
 
@@ -598,6 +661,7 @@ BUILDERS = {
     "d_text.json": vector_d,
     "e_rehearsal.json": vector_e,
     "f_jcs_escapes.json": vector_f,
+    "g_inclusion.json": vector_g,
 }
 
 

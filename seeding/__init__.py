@@ -3,6 +3,19 @@
 Pure: no clock, no environment, no I/O. Randomness for nonces comes from ``secrets``.
 """
 
+from seeding._beacon import (
+    CHAIN_CLOCKS,
+    DEFAULT_CHAIN,
+    PINNED_CHAINS,
+    QUICKNET,
+    BeaconCheck,
+    BeaconRecord,
+    BeaconRecordError,
+    BeaconReport,
+    check_record,
+    parse_record,
+    round_time,
+)
 from seeding._contributions import (
     CeremonyError,
     Contribution,
@@ -21,15 +34,26 @@ from seeding._primitives import (
 from seeding._seed import derive_seed, ordered
 
 __all__ = [
+    "CHAIN_CLOCKS",
+    "DEFAULT_CHAIN",
+    "PINNED_CHAINS",
+    "QUICKNET",
+    "BeaconCheck",
+    "BeaconRecord",
+    "BeaconRecordError",
+    "BeaconReport",
     "CeremonyError",
     "Contribution",
     "ProtocolValueError",
     "check_opening",
+    "check_record",
     "commit",
     "commitment_of",
     "derive_seed",
     "frame",
     "ordered",
+    "parse_record",
+    "round_time",
     "tag_state",
     "tagged_hash",
     "text_bytes",

@@ -21,6 +21,13 @@ from seeding import Contribution, commit
 DISTRICT_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 NOTARY_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32, 64)))
 OTHER_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(64, 96)))
+TRUSTED = {
+    "district": DISTRICT_KEY.public_key().public_bytes_raw(),
+    "notary": NOTARY_KEY.public_key().public_bytes_raw(),
+}
+"""The test keys a verifier trusts (by signer name); bundles signed by the district only
+also verify against ``DISTRICT`` below."""
+DISTRICT = {"district": TRUSTED["district"]}
 
 # School ids are object keys (priority maps), so ASCII; applicant ids may be any NFC text.
 SCHOOL_ALPHABET = "abcdxyz0189-_"

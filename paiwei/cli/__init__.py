@@ -23,6 +23,21 @@ COMMANDS: dict[str, Lazy] = {
         "paiwei.cli.verify:verify_command",
         "Recompute a bundle's input root, seed, tickets, assignments and signatures.",
     ),
+    "verify-season": Lazy(
+        "paiwei.cli.verify:verify_season_command",
+        "Verify a whole season from its publication folder: every bundle, freeze statement, "
+        "commitment and result file, nobody placed twice (the same code as "
+        "``python -m lottery.season`` and ``python paiwei_verify.py season``).",
+    ),
+    "sign": Lazy(
+        "paiwei.cli.signing:sign_command",
+        "Sign a bundle with your key, here: the key never leaves this machine. Prints the "
+        "signature to hand in (``POST /api/rounds/{id}/sign``).",
+    ),
+    "notary": Lazy("paiwei.cli.signing:notary_app",
+                   "The notary's own tools (run on the notary's machine)."),
+    "beacon": Lazy("paiwei.cli.beacon:app",
+                   "Public randomness (drand beacon records), checked offline."),
     "demo": Lazy(
         "paiwei.cli.demo:demo",
         "The whole season on the embedded SQLite default: intake through the API and in bulk, "
@@ -52,7 +67,7 @@ COMMANDS: dict[str, Lazy] = {
     ),
     "route": Lazy("paiwei.cli.routes:app", "Routing: eligibility, route and allowed schools (资格与片区)."),
     "db": Lazy("paiwei.cli.db:app", "The database schema."),
-    "report": Lazy("paiwei.cli.report:app", "Printable reports (HTML and PDF): protocol, results, forms."),
+    "report": Lazy("paiwei.cli.report:app", "Printable reports (HTML and PDF)."),
 }
 
 

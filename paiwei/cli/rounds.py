@@ -97,20 +97,10 @@ def _round(db_session: Session, ref: str) -> Round:
 
 
 def _key(path: Path, passphrase_env: str | None) -> Ed25519PrivateKey:
-    from lottery import load_private_key  # noqa: PLC0415
+    """The key is read (passphrase prompted) on this machine; only signatures go to the service."""
+    from paiwei.cli.signing import load_key  # noqa: PLC0415
 
-    secret = None
-    if passphrase_env:
-        value = os.environ.get(passphrase_env)
-        if not value:
-            fail(f"environment variable {passphrase_env} is empty or unset")
-        secret = value.encode("utf-8")
-    try:
-        return load_private_key(path.read_bytes(), secret)
-    except OSError as exc:
-        fail(f"{path}: cannot read: {exc.strerror}")
-    except ValueError as exc:
-        fail(f"{path}: not a usable Ed25519 private key: {exc}")
+    return load_key(path, passphrase_env)
 
 
 def _show(row: Round) -> None:
@@ -270,21 +260,51 @@ def commit(
         out.print(f"commitment of {contributor} recorded for {row.draw_id}", markup=False)
 
 
+@app.command("pin-keys")
+def pin_keys(
+    ref: RoundArg,
+    key: Annotated[list[str] | None, typer.Option("--key", help="NAME=PUBLIC_KEY_HEX for district and notary")] = None,
+    keys: Annotated[Path | None, typer.Option("--keys", help="a key set file (paiwei-keys/1)")] = None,
+) -> None:
+    """Pin the season's public keys (district, notary) before its first freeze."""
+    from lottery import InvalidBundle, key_set_fingerprint  # noqa: PLC0415
+    from lottery._verifier import trusted_keys_from  # noqa: PLC0415
+    from paiwei.rounds import service  # noqa: PLC0415
+
+    try:
+        given = trusted_keys_from(key or [], [str(keys)] if keys else [])
+    except OSError as exc:
+        fail(f"cannot read key set: {exc.filename}: {exc.strerror}")
+    except InvalidBundle as exc:
+        fail(str(exc))
+    with _session() as db:
+        row = _round(db, ref)
+        pinned = _call(lambda: service.pin_keys(db_session=db, actor=_actor(), round_pk=row.id,
+                                                keys={k: v.hex() for k, v in given.items()}, now=_now()))
+        fingerprint = key_set_fingerprint({k: bytes.fromhex(v) for k, v in pinned.items()})
+        out.print(f"{row.district}/{row.year}/{row.stage}: keys pinned, fingerprint {fingerprint}", markup=False)
+
+
 @app.command("freeze")
 def freeze(
     ref: RoundArg,
     key: Annotated[Path, typer.Option(help="the district's Ed25519 private key (PEM)")],
     passphrase_env: PassEnv = None,
     statement: Annotated[Path | None, typer.Option(help="also write the signed freeze statement here")] = None,
+    beacon_chain: Annotated[str | None, typer.Option(help="the drand chain hash of --beacon-round")] = None,
+    beacon_round: Annotated[int | None, typer.Option(
+        help="name a drand round published after the freeze; its randomness will be a contribution")] = None,
 ) -> None:
-    """Freeze the round's inputs: input root computed, signed by the district, published."""
-    from paiwei.rounds import service  # noqa: PLC0415
+    """Freeze the round's inputs: the freeze statement is signed here with the district's
+    key, and the service checks it against the season's pinned district key."""
+    from paiwei.rounds import signer  # noqa: PLC0415
 
     district_key = _key(key, passphrase_env)
     with _session() as db:
         row = _round(db, ref)
-        row = _call(lambda: service.freeze(db_session=db, actor=_actor(), round_pk=row.id,
-                                           district_key=district_key, now=_now()))
+        beacon = None if beacon_round is None else {"chain": beacon_chain or "", "round": beacon_round}
+        row = _call(lambda: signer.freeze(db_session=db, actor=_actor(), round_pk=row.id,
+                                          district_key=district_key, now=_now(), beacon=beacon))
         if statement is not None and row.freeze_statement is not None:
             try:
                 statement.write_text(dump_json(json.loads(row.freeze_statement)) + "\n", encoding="utf-8")
@@ -324,6 +344,21 @@ def contribute(
         _call(lambda: service.contribute(db_session=db, actor=_actor(), round_pk=row.id,
                                          contributor=contributor, value=value, now=_now()))
         out.print(f"{contributor} contributed to {row.draw_id}", markup=False)
+
+
+@app.command("beacon")
+def beacon_command(ref: RoundArg, record: Annotated[Path, typer.Argument(help="the drand-record/1 file")]) -> None:
+    """Record the drand round named at the freeze, from its published record (checked offline)."""
+    from paiwei.rounds import service  # noqa: PLC0415
+
+    value = read_json_file(record)
+    if not isinstance(value, dict):
+        fail(f"{record}: a drand record is a JSON object")
+    with _session() as db:
+        row = _round(db, ref)
+        c = _call(lambda: service.contribute_beacon(db_session=db, actor=_actor(), round_pk=row.id,
+                                                    record=value, now=_now()))
+        out.print(f"drand beacon checked; {c.contributor} contributed {c.value} to {row.draw_id}", markup=False)
 
 
 @app.command("waive")
@@ -389,8 +424,9 @@ def publish(
     district_passphrase_env: PassEnv = None,
     notary_passphrase_env: PassEnv = None,
 ) -> None:
-    """Sign (district), countersign (notary), verify with both keys, publish."""
-    from paiwei.rounds import service  # noqa: PLC0415
+    """Sign (district), countersign (notary), verify with both pinned keys, publish. The
+    signatures are made here with the keys given; the service sees signatures only."""
+    from paiwei.rounds import service, signer  # noqa: PLC0415
     from paiwei.rounds.models import State  # noqa: PLC0415
 
     signed = read_json_file(bundle) if bundle is not None else None
@@ -404,13 +440,29 @@ def publish(
             if district_key is None:
                 fail("the round is drawn but not signed: give --district-key")
             dk = _key(district_key, district_passphrase_env)
-            row = _call(lambda: service.sign(db_session=db, actor=_actor(), round_pk=row.id,
-                                             district_key=dk, now=_now()))
-        nk = _key(notary_key, notary_passphrase_env) if notary_key is not None and signed is None else None
-        row = _call(lambda: service.countersign(db_session=db, actor=_actor(), round_pk=row.id,
-                                                notary_key=nk, signed_bundle=signed, folder=folder,
-                                                now=_now()))
+            row = _call(lambda: signer.sign(db_session=db, actor=_actor(), round_pk=row.id,
+                                            district_key=dk, now=_now()))
+        if signed is None and notary_key is not None:
+            nk = _key(notary_key, notary_passphrase_env)
+            row = _call(lambda: signer.countersign(db_session=db, actor=_actor(), round_pk=row.id,
+                                                   notary_key=nk, folder=folder, now=_now()))
+        else:
+            row = _call(lambda: service.countersign(db_session=db, actor=_actor(), round_pk=row.id,
+                                                    signed_bundle=signed, folder=folder, now=_now()))
         _show(row)
+
+
+@app.command("proofs")
+def proofs_command(ref: RoundArg, folder: Annotated[Path, typer.Option(help="the publication folder")]) -> None:
+    """Publish a frozen round's inclusion proofs (before the draw): one per applicant, beside
+    the result files; a parent checks theirs with python -m lottery.proof."""
+    from paiwei.rounds import service  # noqa: PLC0415
+
+    with _session() as db:
+        row = _round(db, ref)
+        changed = _call(lambda: service.write_proofs(db_session=db, round_pk=row.id, folder=folder))
+        out.print(f"{row.draw_id}: inclusion proofs -> {folder / 'proofs' / row.round}"
+                  + ("" if changed else " (already there)"), markup=False)
 
 
 @app.command("folder")

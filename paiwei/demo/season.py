@@ -48,6 +48,7 @@ from paiwei.demo.portal import Login, Portal, resident_id
 from paiwei.intake import transfer
 from paiwei.publication import read_result
 from paiwei.rounds import service as rounds
+from paiwei.rounds import signer
 from paiwei.rounds.models import Round, State
 from paiwei.settings import Settings
 from paiwei.sms.sender import OutboxSender
@@ -361,11 +362,16 @@ class Season:
                  "committed to each before any freeze")
 
         done = []
+        pinned = False
         for row in rows:
             month, day = DRAW_DAYS.get(row.round, (7, 10))
             self.clock.set(beijing(YEAR, month, day, 9))
             with self.sessions() as s:
-                frozen = rounds.freeze(db_session=s, actor=staff, round_pk=row.id, district_key=district_key,
+                if not pinned:  # the season's public keys, pinned before its first freeze
+                    rounds.pin_keys(db_session=s, actor=staff, round_pk=row.id, keys=trusted, now=self.clock())
+                    pinned = True
+                # Each signature is made with the holder's key here; the service sees signatures only.
+                frozen = signer.freeze(db_session=s, actor=staff, round_pk=row.id, district_key=district_key,
                                        now=self.clock())
                 commitments = {c.contributor: (c.commitment or b"").hex() for c in openings[row.id]}
                 if frozen.state == State.EMPTY:
@@ -373,6 +379,8 @@ class Season:
                     rounds.write_folder(db_session=s, round_pk=row.id, folder=folder)
                     done.append(RoundDone(row.round, frozen.state, row.draw_id, commitments=commitments))
                     continue
+                # Before the draw: every applicant's inclusion proof under the published input root.
+                rounds.write_proofs(db_session=s, round_pk=row.id, folder=folder)
                 self.clock.advance(300)
                 for c in openings[row.id]:
                     rounds.reveal(db_session=s, actor=staff, round_pk=row.id, contributor=c.contributor,
@@ -387,10 +395,10 @@ class Season:
                                   value=beacon.hex(), now=self.clock())
                 rounds.close_ceremony(db_session=s, actor=staff, round_pk=row.id, now=self.clock())
                 rounds.run(db_session=s, actor=staff, round_pk=row.id, now=self.clock())
-                rounds.sign(db_session=s, actor=staff, round_pk=row.id, district_key=district_key,
+                signer.sign(db_session=s, actor=staff, round_pk=row.id, district_key=district_key,
                             now=self.clock())
                 self.clock.advance(600)
-                published = rounds.countersign(db_session=s, actor=notary, round_pk=row.id,
+                published = signer.countersign(db_session=s, actor=notary, round_pk=row.id,
                                                notary_key=notary_key, folder=folder, now=self.clock())
                 ball_text = " ".join(str(b) for b in balls)
                 self.say(f"  {month}/{day} {row.round}: frozen (input root {(frozen.input_root or '')[:16]}…), "

@@ -39,6 +39,7 @@ from paiwei.publication.result import (
 from paiwei.publication.writer import (
     dump,
     publish_empty_round,
+    publish_proofs,
     publish_round,
     publish_season,
     read_index,
@@ -66,6 +67,7 @@ __all__ = [
     "VerifyRef",
     "dump",
     "publish_empty_round",
+    "publish_proofs",
     "publish_round",
     "publish_season",
     "read_index",

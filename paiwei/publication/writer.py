@@ -11,6 +11,9 @@
     rounds/<round>/freeze-statement.json  the district's signed freeze statement (input root,
                                     commitments, the audit log's head), when the round has one
     results/<h[:2]>/<h>.json        one applicant's result, h = result_key(season, salt, id)
+    paiwei_verify.py                the one-file verifier (lottery._standalone), SHA-256 in index.json
+    proofs/<round>/<h[:2]>/<h>.json one applicant's inclusion proof (docs/draw-spec.md §19),
+                                    written at the freeze, before the draw; h as above
 
 A round's folder is written once, in one rename, and never changes: publishing it
 again with the same content is a no-op, with other content a PublicationConflict.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +238,7 @@ def _publish(
         )
     keys_doc = {"format": KEYS_FORMAT, "keys": dict(sorted(all_keys.items()))}
     changed |= _write(folder / "keys.json", dump(keys_doc), sync=sync)
+    changed |= _write(folder / VERIFIER_FILE, _verifier_source(), sync=sync)
     new_index = _index_doc(season, rounds, all_keys, done)
     # The index goes last: a round is published once the index lists it.
     changed |= _write(folder / "index.json", dump(new_index), sync=sync)
@@ -250,7 +255,19 @@ def _index_doc(
         "keys": dict(sorted(keys.items())),
         "final": set(done) == set(season.rounds),
         "results": "results/<h[:2]>/<h>.json, h as season.result_key.scheme says",
+        # The one-file verifier (python paiwei_verify.py season . --keys keys.json), by hash.
+        "verifier": {"file": VERIFIER_FILE, "sha256": hashlib.sha256(_verifier_source()).hexdigest()},
     }
+
+
+VERIFIER_FILE = "paiwei_verify.py"
+
+
+@cache
+def _verifier_source() -> bytes:
+    from lottery._standalone import source  # noqa: PLC0415
+
+    return source()
 
 
 def _write(path: Path, data: bytes, *, sync: bool) -> bool:
@@ -315,7 +332,7 @@ def publish_empty_round(folder: Path, *, season: Season, round_id: str, reason: 
     all_keys: dict[str, str] = dict(index["keys"]) if index else {}
     done = [*published, round_id]
     new_index = _index_doc(season, rounds, all_keys, done)
-    changed = False
+    changed = _write(folder / VERIFIER_FILE, _verifier_source(), sync=True)
     if new_index["final"]:
         # The season closed on rounds without a draw: the result files written with the
         # last drawn round said "not final yet"; they are final now.
@@ -381,3 +398,27 @@ def read_result(folder: Path, applicant_id: str) -> dict[str, Any] | None:
             "a result file does not belong to its applicant; the folder is damaged"
         )
     return doc
+
+
+def publish_proofs(folder: Path, *, season: Season, round_id: str,
+                   proofs: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Write a frozen round's inclusion proofs (``lottery._proofs``, ``paiwei-inclusion/1``)
+    as ``proofs/<round>/<h[:2]>/<h>.json`` under each applicant's salted result key, in one
+    rename. Publishing the same proofs again is a no-op (False); other content is a
+    PublicationConflict. Raises OSError when the disk refuses."""
+    from paiwei.publication.model import result_key  # noqa: PLC0415
+
+    if round_id not in season.rounds:
+        raise PublicationError(f"round {round_id!r} is not one of the season's rounds")
+    files: dict[str, bytes] = {}
+    for applicant, proof in proofs.items():
+        h = result_key(season.id, season.salt, applicant)
+        files[f"{h[:2]}/{h}.json"] = dump(dict(proof))
+    target = folder / "proofs" / round_id
+    if target.exists():
+        present = {str(p.relative_to(target)) for p in target.rglob("*.json")}
+        if present != set(files) or any((target / n).read_bytes() != d for n, d in files.items()):
+            raise PublicationConflict(f"proofs of round {round_id!r} are published with other content")
+        return False
+    _files.write_new_dir(target, files)
+    return True

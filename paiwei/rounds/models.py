@@ -114,3 +114,26 @@ class RoundResult(Base):
     applicant: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     entry: Mapped[str | None] = mapped_column(Text)  # canonical JSON; None: not in this draw
     outcome: Mapped[str] = mapped_column(Text)  # canonical JSON (status, school, decided_by, ...)
+
+
+class SeasonKey(Base):
+    """A signer's Ed25519 public key pinned for a season (district, year, stage).
+
+    Pinned before the first freeze; every freeze statement and bundle signature of the
+    season is checked against it before anything is stored. A change is an event of its
+    own: a statement signed by the key it replaces (``service.change_key``), audited.
+    """
+
+    __tablename__ = "season_keys"
+    __table_args__ = (
+        UniqueConstraint("district", "year", "stage", "signer",
+                         name="uq_season_keys_district_year_stage_signer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(8))
+    signer: Mapped[str] = mapped_column(String(32))
+    public_key: Mapped[str] = mapped_column(String(64))
+    pinned_at: Mapped[datetime]

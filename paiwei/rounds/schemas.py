@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RoundCreate(BaseModel):
@@ -20,17 +20,54 @@ class ScenarioIn(BaseModel):
     scenario: dict[str, Any] | None
 
 
-class KeyIn(BaseModel):
-    """An Ed25519 private key in PEM, used for this request only and never stored."""
+# Signing bodies carry public keys and signatures only: private keys never leave their
+# holders (paiwei sign, paiwei notary countersign). Unknown members are refused, so a
+# private key sent by mistake is rejected (422), never read.
+Hex64 = Field(min_length=64, max_length=64, pattern="^[0-9a-fA-F]{64}$")
 
-    pem: SecretStr
-    passphrase: SecretStr | None = None
+
+class SignatureIn(BaseModel):
+    """One Ed25519 signature of a bundle (docs/draw-spec.md §14), made on the signer's machine."""
+
+    model_config = ConfigDict(extra="forbid")
+    signer: str = Field(min_length=1, max_length=32)
+    public_key: str = Hex64
+    signature: str = Field(min_length=128, max_length=128, pattern="^[0-9a-fA-F]{128}$")
 
 
 class CountersignIn(BaseModel):
-    pem: SecretStr | None = None
-    passphrase: SecretStr | None = None
+    model_config = ConfigDict(extra="forbid")
+    signature: SignatureIn | None = Field(None, description="the notary's signature of the signed bundle")
     bundle: dict[str, Any] | None = Field(None, description="a bundle countersigned elsewhere")
+
+
+class FreezeIn(BaseModel):
+    """The freeze statement from ``GET /rounds/{id}/freeze-draft``, signed by the district."""
+
+    model_config = ConfigDict(extra="forbid")
+    statement: dict[str, Any] | None = Field(
+        None, description="the signed freeze statement; none only when nobody is left to place")
+
+
+class BeaconIn(BaseModel):
+    """A published drand record (``drand-record/1``: chain information and one beacon)."""
+
+    model_config = ConfigDict(extra="forbid")
+    record: dict[str, Any]
+
+
+class SeasonKeysIn(BaseModel):
+    """The season's public keys (district, notary), pinned before its first freeze."""
+
+    model_config = ConfigDict(extra="forbid")
+    keys: dict[str, str]
+
+
+class KeyChangeIn(BaseModel):
+    """A ``paiwei-key-change/1`` statement signed by the key it replaces."""
+
+    model_config = ConfigDict(extra="forbid")
+    statement: dict[str, Any]
 
 
 class CommitmentIn(BaseModel):

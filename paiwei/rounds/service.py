@@ -34,7 +34,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ from allocation import (
     policy_from_text,
     scenario_from_mapping,
 )
-from lottery import canonical_json, public_key_hex, sign_bundle
+from lottery import canonical_json, public_key_hex
 from paiwei import data
 from paiwei.audit import service as audit
 from paiwei.choices.models import RoutingRecord
@@ -79,7 +79,7 @@ from paiwei.publication import (
     verify_ref,
 )
 from paiwei.rounds.errors import RoundError
-from paiwei.rounds.models import Plan, Round, RoundContribution, RoundResult, State
+from paiwei.rounds.models import Plan, Round, RoundContribution, RoundResult, SeasonKey, State
 from paiwei.rounds.schemas import (
     AccountEntry,
     AccountingRead,
@@ -510,6 +510,128 @@ def _new_contribution(db_session: Session, row: Round, contributor: str, now: da
     return c
 
 
+# --- season keys and signed statements -------------------------------------------------
+
+
+SIGNERS = (DISTRICT, NOTARY)
+KEY_CHANGE_FORMAT = "paiwei-key-change/1"
+KEY_CHANGE_TAG = "paiwei/v1/key-change"
+
+
+def _hex32(value: Any, what: str) -> str:
+    """32 bytes of hex (either case) as lowercase hex. Raises ``RoundError('key_invalid')``."""
+    try:
+        raw = bytes.fromhex(value) if isinstance(value, str) else b""
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise RoundError("key_invalid", detail=f"{what} is not 32 bytes of hex")
+    return raw.hex()
+
+
+def season_keys(*, db_session: Session, district: str, year: int, stage: str) -> dict[str, str]:
+    """The season's pinned public keys, signer -> hex (empty when none are pinned)."""
+    rows = db_session.scalars(select(SeasonKey).where(
+        SeasonKey.district == district, SeasonKey.year == year, SeasonKey.stage == stage))
+    return {r.signer: r.public_key for r in rows}
+
+
+def pin_keys(*, db_session: Session, actor: audit.Actor, round_pk: int, keys: Mapping[str, str],
+             now: datetime) -> dict[str, str]:
+    """Pin the public keys of the season of ``round_pk``: the district's and the notary's,
+    before its first freeze. Public keys only: private keys never reach the server.
+    Pinning the same keys again is a no-op; other keys are refused (a change is
+    :func:`change_key`). Raises ``RoundError``: ``key_invalid``, ``keys_pinned``."""
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    if set(keys) != set(SIGNERS):
+        raise RoundError("key_invalid", detail=f"pin exactly the keys of {', '.join(SIGNERS)}")
+    wanted = {name: _hex32(keys[name], f"the {name} key") for name in SIGNERS}
+    if wanted[DISTRICT] == wanted[NOTARY]:
+        raise RoundError("key_invalid", detail="the district and the notary have one key")
+    pinned = season_keys(db_session=db_session, district=row.district, year=row.year, stage=row.stage)
+    if pinned == wanted:
+        return pinned
+    if pinned:
+        raise RoundError("keys_pinned", detail="the season's keys are pinned already")
+    for name, public in wanted.items():
+        db_session.add(SeasonKey(district=row.district, year=row.year, stage=row.stage, signer=name,
+                                 public_key=public, pinned_at=now))
+    audit.append(db_session=db_session, actor=actor, action="season_keys_pinned",
+                 subject=f"season:{row.district}:{row.year}:{row.stage}", now=now,
+                 reason=", ".join(f"{k}={v}" for k, v in wanted.items()))
+    db_session.commit()
+    return wanted
+
+
+def statement_digest(tag: str, statement: Mapping[str, Any]) -> bytes:
+    """What a signed statement's signature signs: TH(tag, JCS(statement without "signature"))."""
+    return tagged_hash(tag, canonical_json({k: v for k, v in statement.items() if k != "signature"}))
+
+
+def sign_statement(statement: Mapping[str, Any], tag: str, signer: str,
+                   key: Ed25519PrivateKey) -> dict[str, Any]:
+    """Sign a statement on the signer's own machine (CLI, demo, tests); the server never
+    calls this: it only checks signatures (:func:`check_statement_signature`)."""
+    signature = key.sign(statement_digest(tag, statement))
+    return {**{k: v for k, v in statement.items() if k != "signature"},
+            "signature": {"signer": signer, "public_key": public_key_hex(key), "signature": signature.hex()}}
+
+
+def _check_signature(public_hex: str, signature: Any, digest: bytes, what: str) -> None:
+    from lottery._signing import signature_valid  # noqa: PLC0415
+
+    try:
+        raw = bytes.fromhex(signature) if isinstance(signature, str) else b""
+    except ValueError:
+        raw = b""
+    if len(raw) != 64 or not signature_valid(bytes.fromhex(public_hex), raw, digest):
+        raise RoundError("signature_invalid", detail=f"{what}: the signature does not verify")
+
+
+def check_statement_signature(statement: Mapping[str, Any], tag: str, signer: str, pinned: str) -> None:
+    """A statement's ``signature`` is by ``signer`` with the ``pinned`` key and verifies.
+    Raises ``RoundError``: ``signature_required``, ``key_mismatch``, ``signature_invalid``."""
+    sig = statement.get("signature")
+    if not isinstance(sig, Mapping) or not isinstance(sig.get("public_key"), str):
+        raise RoundError("signature_required", detail=f"the statement carries no signature of {signer}")
+    if sig.get("signer") != signer or sig["public_key"].lower() != pinned:
+        raise RoundError("key_mismatch", detail=f"signed by {sig.get('signer')!r} with {sig['public_key']}, "
+                         f"the season's {signer} key is {pinned}")
+    _check_signature(pinned, sig.get("signature"), statement_digest(tag, statement), "statement")
+
+
+def change_key(*, db_session: Session, actor: audit.Actor, round_pk: int, statement: Mapping[str, Any],
+               now: datetime) -> dict[str, str]:
+    """Replace one signer's pinned key: ``statement`` is ``{"format": "paiwei-key-change/1",
+    "season", "signer", "old", "new", "reason"}`` signed by the OLD key. Rounds frozen
+    before keep the keys they were frozen with. Raises ``RoundError``: ``keys_not_pinned``,
+    ``key_invalid``, ``key_mismatch``, ``signature_invalid``, ``signature_required``."""
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    pinned = season_keys(db_session=db_session, district=row.district, year=row.year, stage=row.stage)
+    if not pinned:
+        raise RoundError("keys_not_pinned", detail=f"{row.district}/{row.year}/{row.stage}")
+    signer = statement.get("signer")
+    season = f"{row.district}/{row.year}/{row.stage}"
+    if statement.get("format") != KEY_CHANGE_FORMAT or statement.get("season") != season \
+            or signer not in pinned or not isinstance(statement.get("reason"), str):
+        raise RoundError("key_invalid", detail=f"a {KEY_CHANGE_FORMAT} statement for {season}")
+    assert isinstance(signer, str)  # noqa: S101  checked just above
+    if _hex32(statement.get("old"), "old") != pinned[signer]:
+        raise RoundError("key_mismatch", detail=f"{signer}'s pinned key is {pinned[signer]}")
+    new = _hex32(statement.get("new"), "new")
+    if new in pinned.values():
+        raise RoundError("key_invalid", detail="the new key is pinned already")
+    check_statement_signature(statement, KEY_CHANGE_TAG, signer, pinned[signer])
+    db_session.execute(update(SeasonKey).where(
+        SeasonKey.district == row.district, SeasonKey.year == row.year, SeasonKey.stage == row.stage,
+        SeasonKey.signer == signer).values(public_key=new, pinned_at=now))
+    audit.append(db_session=db_session, actor=actor, action="season_key_changed",
+                 subject=f"season:{season}", now=now,
+                 reason=f"{signer}: {pinned[signer]} -> {new}; {_dump(dict(statement))}")
+    db_session.commit()
+    return {**pinned, signer: new}
+
+
 # --- freeze ------------------------------------------------------------------------------
 
 
@@ -531,15 +653,36 @@ def _refuse_undecided(db_session: Session, policy: Policy, stage: Stage) -> None
                                 f"(route them first: paiwei route): {shown}{more}")
 
 
-def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, district_key: Ed25519PrivateKey,
-           now: datetime) -> Round:
-    """Freeze the round's inputs: compute its input root, sign and store the freeze statement.
+BEACON = "drand-beacon"
 
-    The earlier rounds of the season must be published. A round with nobody to place
-    becomes ``empty``. Every applicant is accounted for (``Round.accounting``). Raises
-    ``RoundError``: ``out_of_order``, ``round_published``, ``no_inputs``, ``inputs_invalid``,
-    ``inputs_changed``, ``applicants_undecided`` (inputs from the database only).
-    """
+
+def _named_beacon(beacon: Mapping[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+    """A drand round named in the freeze statement: a pinned chain and a round published
+    after the freeze (so nobody deciding at the freeze, or whether to reveal before it is
+    out, can know it). Raises ``RoundError('ceremony_invalid')``."""
+    from seeding import CHAIN_CLOCKS, round_time  # noqa: PLC0415
+
+    if beacon is None:
+        return None
+    chain, number = str(beacon.get("chain", "")).lower(), beacon.get("round")
+    if chain not in CHAIN_CLOCKS:
+        raise RoundError("ceremony_invalid", detail=f"beacon chain {chain!r} is not a pinned drand chain")
+    if type(number) is not int or not 1 <= number < 2**53:
+        raise RoundError("ceremony_invalid", detail="the beacon round is a positive integer")
+    at = round_time(chain, number)
+    if at <= now.timestamp():
+        raise RoundError("ceremony_invalid", detail=f"drand round {number} is published at {at}, "
+                         "not after the freeze")
+    when = datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"chain": chain, "round": number, "time": when}
+
+
+def _freeze_plan(db_session: Session, round_pk: int, now: datetime,
+                 beacon: Mapping[str, Any] | None = None,
+                 ) -> tuple[Round, str, dict[str, Any] | None]:
+    """Lock the round and compute its freeze: (row, frozen inputs text, the unsigned freeze
+    statement, or None when nobody is left to place). ``beacon`` names a future drand round
+    (``{"chain", "round"}``) whose randomness will be a contribution. Raises ``RoundError``."""
     row = get_or_raise(db_session=db_session, round_pk=round_pk)
     _require(row, State.CREATED, step="the freeze")
     staged = json.loads(row.inputs or "{}")
@@ -555,35 +698,134 @@ def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, district_k
     steps, inputs = _steps_to(db_session, policy, _parse(scenario), row)
     frozen = inputs.frozen
     text = _dump({"policy": staged["policy"], "scenario": scenario, "source": staged.get("source", "file")})
-    row.inputs, row.inputs_sha256, row.frozen_at = text, _sha(text), now
+    # Every applicant accounted for; stored with the freeze (prepare_freeze rolls it back).
     row.accounting = _dump(steps.account(inputs).to_json())
     if frozen is None:
-        _transition(db_session, actor, row, "round_empty", State.EMPTY, now=now, reason="nobody to place")
-        db_session.commit()
-        return row
-    row.input_root = frozen.root.hex()
+        return row, text, None
+    keys = season_keys(db_session=db_session, district=row.district, year=row.year, stage=row.stage)
+    if set(keys) != set(SIGNERS):
+        raise RoundError("keys_not_pinned", detail=f"pin the district's and the notary's public keys for "
+                         f"{row.district}/{row.year}/{row.stage} before the freeze")
     commitments = [{"contributor": c.contributor, "commitment": c.commitment}
                    for c in contributions_of(db_session=db_session, round_pk=row.id)]
     statement: dict[str, Any] = {
-        "format": FREEZE_FORMAT, "draw_id": row.draw_id, "input_root": row.input_root,
-        "inputs_sha256": row.inputs_sha256, "schools": len(frozen.schools),
+        "format": FREEZE_FORMAT, "draw_id": row.draw_id, "input_root": frozen.root.hex(),
+        "inputs_sha256": _sha(text), "schools": len(frozen.schools),
         "applicants": len(frozen.applicants), "commitments": commitments,
+        "keys": dict(sorted(keys.items())),
         "frozen_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         # The audit chain's tip, signed with the statement and published: rewriting the
         # log's history before it is detected by anyone holding the public folder
         # (`paiwei audit verify --against`).
         "audit_head": audit.head(db_session=db_session),
     }
-    signature = district_key.sign(tagged_hash(FREEZE_TAG, canonical_json(statement)))
-    signed = {**statement, "signature": {"signer": DISTRICT,
-                                         "public_key": public_key_hex(district_key),
-                                         "signature": signature.hex()}}
-    row.freeze_statement = _dump(signed)
-    row.keys = {DISTRICT: public_key_hex(district_key)}
+    named = _named_beacon(beacon, now)
+    if named is not None:
+        statement["beacon"] = named
+    return row, text, statement
+
+
+def prepare_freeze(*, db_session: Session, round_pk: int, now: datetime,
+                   beacon: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The freeze statement the district signs on its own machine (nothing is stored), or
+    None when the round holds nobody to place (its freeze needs no signature). ``beacon``
+    (``{"chain": hash, "round": n}``) names a drand round published after the freeze.
+    Raises ``RoundError`` like :func:`freeze`."""
+    _, _, statement = _freeze_plan(db_session, round_pk, now, beacon)
+    db_session.rollback()  # release the row lock: this step only reads
+    return statement
+
+
+def freeze(*, db_session: Session, actor: audit.Actor, round_pk: int, statement: Mapping[str, Any] | None,
+           now: datetime) -> Round:
+    """Freeze the round's inputs with the freeze statement from :func:`prepare_freeze`,
+    signed by the district with its pinned key on its own machine (:func:`sign_statement`).
+
+    The statement is computed again here and must be the one signed (its ``frozen_at``
+    no later than ``now``): a commitment or an input that changed in between refuses the
+    freeze. The earlier rounds of the season must be published. A round with nobody to
+    place becomes ``empty`` (no statement needed). Raises ``RoundError``:
+    ``out_of_order``, ``round_published``, ``no_inputs``, ``inputs_invalid``,
+    ``inputs_changed``, ``keys_not_pinned``, ``signature_required``, ``key_mismatch``,
+    ``signature_invalid``.
+    """
+    named = statement.get("beacon") if statement is not None else None
+    row, text, expected = _freeze_plan(db_session, round_pk, now,
+                                       named if isinstance(named, Mapping) else None)
+    if expected is None:
+        row.inputs, row.inputs_sha256, row.frozen_at = text, _sha(text), now
+        _transition(db_session, actor, row, "round_empty", State.EMPTY, now=now, reason="nobody to place")
+        db_session.commit()
+        return row
+    if statement is None:
+        raise RoundError("signature_required", detail="the freeze statement signed by the district")
+    frozen_at = statement.get("frozen_at")
+    body = {k: v for k, v in statement.items() if k != "signature"}
+    # The audit head named when the statement was prepared: other events may have been
+    # appended since (the log is shared), so it must be an event the log still holds, with
+    # that hash, rather than the current tip.
+    stated_head = body.get("audit_head")
+    if not isinstance(stated_head, Mapping) or type(stated_head.get("seq")) is not int \
+            or not isinstance(stated_head.get("hash"), str) \
+            or not 0 <= stated_head["seq"] <= int(expected["audit_head"]["seq"]):
+        raise RoundError("inputs_changed", detail="the statement's audit head is not one of this log's")
+    try:
+        audit.check_published_head(db_session=db_session, seq=stated_head["seq"], digest=stated_head["hash"])
+    except audit.AuditChainError as exc:
+        raise RoundError("inputs_changed", detail=f"the statement's audit head: {exc}") from None
+    if not isinstance(frozen_at, str) or body != {**expected, "frozen_at": frozen_at,
+                                                  "audit_head": stated_head}:
+        raise RoundError("inputs_changed", detail="the signed statement is not this round's freeze "
+                         "(inputs or commitments changed since it was prepared)")
+    try:
+        stated = datetime.strptime(frozen_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=now.tzinfo)
+    except ValueError:
+        raise RoundError("inputs_changed", detail="frozen_at is not a time") from None
+    if stated > now:
+        raise RoundError("inputs_changed", detail="frozen_at lies in the future")
+    check_statement_signature(statement, FREEZE_TAG, DISTRICT, expected["keys"][DISTRICT])
+    row.inputs, row.inputs_sha256, row.frozen_at = text, _sha(text), now
+    row.input_root = expected["input_root"]
+    row.freeze_statement = _dump(dict(statement))
+    row.keys = dict(expected["keys"])
     _transition(db_session, actor, row, "round_frozen", State.FROZEN, now=now,
                 reason=f"input_root={row.input_root}")
     db_session.commit()
     return row
+
+
+def round_inclusion_proofs(*, db_session: Session, round_pk: int) -> dict[str, dict[str, Any]]:
+    """Every applicant's inclusion proof (``paiwei-inclusion/1``, docs/draw-spec.md §19) under
+    the round's published input root, from the stored frozen inputs. Reads only. Raises
+    ``RoundError``: ``out_of_order`` (not frozen), ``inputs_changed``."""
+    from lottery._proofs import applicant_proofs  # noqa: PLC0415
+
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    if row.input_root is None or row.state in (State.CREATED, State.EMPTY):
+        raise RoundError("out_of_order", detail=f"round {row.draw_id} is {row.state}, not frozen")
+    policy, scenario = _frozen_inputs(row)
+    frozen = _steps_to(db_session, policy, _parse(scenario), row)[1].frozen
+    if frozen is None or frozen.root.hex() != row.input_root:
+        raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} do not give its input root")
+    proofs = applicant_proofs(frozen.draw_id, frozen.schools, frozen.applicants)
+    if any(p["input_root"] != row.input_root for p in proofs.values()):
+        raise RoundError("inputs_changed", detail="the proofs do not lead to the published input root")
+    return proofs
+
+
+def write_proofs(*, db_session: Session, round_pk: int, folder: Path) -> bool:
+    """Publish the round's inclusion proofs into the publication folder (at the freeze,
+    before the draw), beside the result files under the same salted keys. Idempotent.
+    Raises ``RoundError``: those of :func:`round_inclusion_proofs`, ``publication_failed``."""
+    from paiwei.publication import publish_proofs  # noqa: PLC0415
+
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    proofs = round_inclusion_proofs(db_session=db_session, round_pk=round_pk)
+    try:
+        return publish_proofs(folder, season=season_of(db_session=db_session, row=row), round_id=row.round,
+                              proofs=proofs)
+    except (PublicationError, OSError) as exc:
+        raise RoundError("publication_failed", detail=str(exc)) from None
 
 
 def check_freeze_statement(statement: Mapping[str, Any]) -> None:
@@ -651,6 +893,34 @@ def contribute(*, db_session: Session, actor: audit.Actor, round_pk: int, contri
                  now=now, reason=f"{contributor}: {value}")
     db_session.commit()
     return c
+
+
+def contribute_beacon(*, db_session: Session, actor: audit.Actor, round_pk: int, record: Mapping[str, Any],
+                      now: datetime) -> RoundContribution:
+    """Record the drand round named in the freeze statement as a contribution (its
+    randomness), loaded from its published record (no network): the record is checked
+    offline against the named chain and round (``seeding.check_record``: chain info,
+    beacon round, randomness, BLS signature) before anything is stored. Raises
+    ``RoundError``: ``ceremony_invalid`` (no beacon named, malformed record),
+    ``beacon_invalid`` (a check failed, each named), and those of :func:`contribute`."""
+    from seeding import BeaconRecordError, check_record, parse_record  # noqa: PLC0415
+
+    row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    named = json.loads(row.freeze_statement or "{}").get("beacon")
+    if not isinstance(named, dict):
+        raise RoundError("ceremony_invalid", detail=f"the freeze statement of {row.draw_id} names no beacon round")
+    try:
+        parsed = parse_record(dict(record))
+    except BeaconRecordError as exc:
+        raise RoundError("ceremony_invalid", detail=f"drand record: {exc}") from None
+    report = check_record(parsed, chain=named["chain"], round_number=named["round"])
+    if not report.valid:
+        raise RoundError("beacon_invalid", detail="; ".join(f"{c.name}: {c.detail}" for c in report.failures))
+    audit.append(db_session=db_session, actor=actor, action="ceremony_beacon_checked", subject=_subject(row),
+                 now=now, reason=f"drand {named['chain']} round {parsed.round}: record sha256="
+                 f"{hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()}")
+    return contribute(db_session=db_session, actor=actor, round_pk=round_pk, contributor=BEACON,
+                      value=parsed.randomness.hex(), now=now)
 
 
 def waive(*, db_session: Session, actor: audit.Actor, round_pk: int, contributor: str, reason: str,
@@ -750,18 +1020,45 @@ def _refuse_rehearsal(bundle: Mapping[str, Any]) -> None:
         raise RoundError("rehearsal_refused", detail=f"draw id {draw_id!r}")
 
 
-def sign(*, db_session: Session, actor: audit.Actor, round_pk: int, district_key: Ed25519PrivateKey,
+def _pinned(db_session: Session, row: Round) -> dict[str, str]:
+    """The keys the round was frozen with (the season's pinned keys then)."""
+    keys = dict(row.keys or {})
+    if set(keys) != set(SIGNERS):  # a round frozen before keys were pinned per season
+        keys = season_keys(db_session=db_session, district=row.district, year=row.year, stage=row.stage)
+    if set(keys) != set(SIGNERS):
+        raise RoundError("keys_not_pinned", detail=f"{row.district}/{row.year}/{row.stage}")
+    return keys
+
+
+def _signature_entry(value: Any, signer: str, pinned: str, digest: bytes) -> dict[str, str]:
+    """A bundle signature ``{"signer", "public_key", "signature"}`` by ``signer`` with the
+    pinned key, checked before anything is stored. Raises ``RoundError``."""
+    if not isinstance(value, Mapping) or not all(isinstance(value.get(k), str)
+                                                  for k in ("signer", "public_key", "signature")):
+        raise RoundError("signature_required", detail=f"a signature of {signer}: signer, public_key, signature")
+    if value["signer"] != signer or value["public_key"].lower() != pinned:
+        raise RoundError("key_mismatch", detail=f"signed by {value['signer']!r} with {value['public_key']}; "
+                         f"the {signer} key pinned for this round is {pinned}")
+    _check_signature(pinned, value["signature"].lower(), digest, f"the {signer}'s signature")
+    return {"signer": signer, "public_key": pinned, "signature": value["signature"].lower()}
+
+
+def sign(*, db_session: Session, actor: audit.Actor, round_pk: int, signature: Mapping[str, Any],
          now: datetime) -> Round:
-    """The district signs the drawn bundle, with the key that signed the freeze statement.
-    Raises ``RoundError``: ``out_of_order``, ``round_published``, ``key_mismatch``."""
+    """Store the district's signature of the drawn bundle, made on the district's machine
+    (``paiwei sign``): checked against the district key pinned for the round before it is
+    stored. Raises ``RoundError``: ``out_of_order``, ``round_published``,
+    ``rehearsal_refused``, ``keys_not_pinned``, ``signature_required``, ``key_mismatch``,
+    ``signature_invalid``."""
     row = _lock(db_session, round_pk)
     _require(row, State.DRAWN, step="the district's signature")
-    if (row.keys or {}).get(DISTRICT) != public_key_hex(district_key):
-        raise RoundError("key_mismatch", detail="sign with the district key that signed the freeze")
     bundle = json.loads(row.bundle or "{}")
     _refuse_rehearsal(bundle)
-    row.bundle = _dump(sign_bundle(bundle, DISTRICT, district_key))
-    _transition(db_session, actor, row, "round_signed", State.SIGNED, now=now)
+    keys = _pinned(db_session, row)
+    entry = _signature_entry(signature, DISTRICT, keys[DISTRICT], lottery.bundle_digest(bundle))
+    row.bundle = _dump({**bundle, "signatures": [*bundle.get("signatures", []), entry]})
+    _transition(db_session, actor, row, "round_signed", State.SIGNED, now=now,
+                reason=f"district signature {entry['signature']}")
     db_session.commit()
     return row
 
@@ -771,33 +1068,32 @@ def _unsigned_sha(bundle: Mapping[str, Any]) -> str:
 
 
 def countersign(*, db_session: Session, actor: audit.Actor, round_pk: int,
-                notary_key: Ed25519PrivateKey | None = None, signed_bundle: Mapping[str, Any] | None = None,
+                signature: Mapping[str, Any] | None = None, signed_bundle: Mapping[str, Any] | None = None,
                 folder: Path | None = None, now: datetime) -> Round:
-    """The notary countersigns (with ``notary_key``, or by handing in ``signed_bundle``
-    countersigned elsewhere); the bundle must pass ``lottery.verify`` with both keys
-    trusted before the round is published. With ``folder`` the publication folder is
-    written too (``paiwei.publication.publish_round``), before the commit. Raises
-    ``RoundError``: ``out_of_order``, ``round_published``, ``rehearsal_refused``,
-    ``bundle_invalid``, ``publication_failed``."""
+    """Store the notary's countersignature, made on the notary's machine (``paiwei notary
+    countersign``): the signature alone, or the bundle countersigned elsewhere
+    (``signed_bundle``, whose notary signature is taken). It is checked against the notary
+    key pinned for the round, then the bundle must pass ``lottery.verify`` with both pinned
+    keys trusted before the round is published. With ``folder`` the publication folder is
+    written too (``paiwei.publication.publish_round``), before the commit: the database
+    and the folder never disagree. Raises ``RoundError``: ``out_of_order``,
+    ``round_published``, ``rehearsal_refused``, ``keys_not_pinned``, ``signature_required``,
+    ``key_mismatch``, ``signature_invalid``, ``bundle_invalid``, ``publication_failed``."""
     row = _lock(db_session, round_pk)
     _require(row, State.SIGNED, step="the notary's countersignature")
     current = json.loads(row.bundle or "{}")
+    _refuse_rehearsal(current)
     if signed_bundle is not None:
         _refuse_rehearsal(signed_bundle)
         if _unsigned_sha(signed_bundle) != row.bundle_sha256:
             raise RoundError("bundle_invalid", detail="the bundle handed in is not this round's draw")
-        bundle = dict(signed_bundle)
-        notary_hex = next((s.get("public_key") for s in bundle.get("signatures", [])
-                           if s.get("signer") == NOTARY), None)
-        if not isinstance(notary_hex, str):
-            raise RoundError("bundle_invalid", detail="the bundle carries no notary signature")
-    elif notary_key is not None:
-        _refuse_rehearsal(current)
-        bundle = sign_bundle(current, NOTARY, notary_key)
-        notary_hex = public_key_hex(notary_key)
-    else:
-        raise RoundError("bundle_invalid", detail="give the notary's key or the countersigned bundle")
-    keys = {DISTRICT: (row.keys or {})[DISTRICT], NOTARY: notary_hex}
+        signature = next((s for s in signed_bundle.get("signatures", [])
+                          if isinstance(s, Mapping) and s.get("signer") == NOTARY), None)
+    if signature is None:
+        raise RoundError("signature_required", detail="the notary's signature or the countersigned bundle")
+    keys = _pinned(db_session, row)
+    entry = _signature_entry(signature, NOTARY, keys[NOTARY], lottery.bundle_digest(current))
+    bundle = {**current, "signatures": [*current.get("signatures", []), entry]}
     try:
         lottery.verify(bundle, {k: bytes.fromhex(v) for k, v in keys.items()})
     except lottery.VerificationError as exc:

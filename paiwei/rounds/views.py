@@ -7,14 +7,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import SecretStr
 
 from api.deps import DbSession, Now
 from api.locate import district_place, result_place, round_place
 from api.params import DistrictName, Pseudonym, RoundPk, Year
 from api.problems import responses
 from api.scope import DistrictStaff, ParentUser, Public, Scope, access
-from lottery import load_private_key
 from paiwei import data as data_of
 from paiwei.accounts.models import Role
 from paiwei.accounts.service import AuthUser
@@ -27,11 +25,13 @@ from paiwei.rounds.models import Round
 from paiwei.rounds.result_cache import PublishedResults
 from paiwei.rounds.schemas import (
     AccountingRead,
+    BeaconIn,
     CommitmentIn,
     ContributionIn,
     ContributionRead,
     CountersignIn,
-    KeyIn,
+    FreezeIn,
+    KeyChangeIn,
     NotaryPackage,
     PlanIssueRead,
     PlanRead,
@@ -40,6 +40,8 @@ from paiwei.rounds.schemas import (
     RoundRead,
     RoundStatistics,
     ScenarioIn,
+    SeasonKeysIn,
+    SignatureIn,
     StaffResultRead,
     WaiveIn,
 )
@@ -65,14 +67,6 @@ def _actor(user: AuthUser) -> Actor:
 
 def _read(row: Round) -> RoundRead:
     return RoundRead.model_validate(row, from_attributes=True)
-
-
-def _key(pem: SecretStr, passphrase: SecretStr | None) -> Any:
-    try:
-        return load_private_key(pem.get_secret_value().encode("utf-8"),
-                                passphrase.get_secret_value().encode("utf-8") if passphrase else None)
-    except ValueError:
-        raise RoundError("key_invalid") from None
 
 
 PLAN_BODY = {"requestBody": {"required": True, "content": {
@@ -185,10 +179,40 @@ def commit(round_pk: RoundPk, body: CommitmentIn, user: CeremonyUser, db_session
     return ContributionRead.model_validate(row, from_attributes=True)
 
 
+@router.post("/rounds/{round_pk}/season-keys", response_model=dict[str, str],
+             responses=responses(401, 403, 404, 409, 422))
+def pin_keys(round_pk: RoundPk, body: SeasonKeysIn, user: RoundStaff, db_session: DbSession,
+             now: Now) -> dict[str, str]:
+    """Pin the season's public keys (district, notary) before its first freeze. Own district."""
+    return service.pin_keys(db_session=db_session, actor=_actor(user), round_pk=round_pk, keys=body.keys,
+                            now=now)
+
+
+@router.post("/rounds/{round_pk}/season-keys/changes", response_model=dict[str, str],
+             responses=responses(401, 403, 404, 409, 422))
+def change_key(round_pk: RoundPk, body: KeyChangeIn, user: RoundStaff, db_session: DbSession,
+               now: Now) -> dict[str, str]:
+    """Replace a pinned key with a change statement signed by the key it replaces. Own district."""
+    return service.change_key(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                              statement=body.statement, now=now)
+
+
+@router.get("/rounds/{round_pk}/freeze-draft", responses=responses(401, 403, 404, 409, 422))
+def freeze_draft(round_pk: RoundPk, user: RoundStaff, db_session: DbSession, now: Now,  # noqa: PLR0917
+                 beacon_chain: Annotated[str | None, Query(max_length=64)] = None,
+                 beacon_round: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None) -> dict[str, Any] | None:
+    """The freeze statement for the district to sign on its own machine (nothing is stored);
+    null when nobody is left to place. ``beacon_chain`` and ``beacon_round`` name a drand
+    round published after the freeze. Own district."""
+    beacon = None if beacon_round is None else {"chain": beacon_chain or "", "round": beacon_round}
+    return service.prepare_freeze(db_session=db_session, round_pk=round_pk, now=now, beacon=beacon)
+
+
 @router.post("/rounds/{round_pk}/freeze", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
-def freeze(round_pk: RoundPk, body: KeyIn, user: RoundStaff, db_session: DbSession, now: Now) -> RoundRead:
+def freeze(round_pk: RoundPk, body: FreezeIn, user: RoundStaff, db_session: DbSession, now: Now) -> RoundRead:
+    """Freeze with the signed freeze statement (checked against the pinned district key). Own district."""
     return _read(service.freeze(db_session=db_session, actor=_actor(user), round_pk=round_pk,
-                                district_key=_key(body.pem, body.passphrase), now=now))
+                                statement=body.statement, now=now))
 
 
 @router.get("/rounds/{round_pk}/freeze-statement", responses=responses(404, 409), dependencies=[Public])
@@ -220,6 +244,16 @@ def contribute(round_pk: RoundPk, body: ContributionIn, user: Notary, db_session
     return ContributionRead.model_validate(row, from_attributes=True)
 
 
+@router.post("/rounds/{round_pk}/beacon", status_code=201, response_model=ContributionRead,
+             responses=responses(401, 403, 404, 409, 422))
+def beacon(round_pk: RoundPk, body: BeaconIn, user: Notary, db_session: DbSession, now: Now) -> ContributionRead:
+    """The drand round named at the freeze, from its published record, checked offline
+    before it is recorded as a contribution. Notaries (all districts)."""
+    row = service.contribute_beacon(db_session=db_session, actor=_actor(user), round_pk=round_pk,
+                                    record=body.record, now=now)
+    return ContributionRead.model_validate(row, from_attributes=True)
+
+
 @router.post("/rounds/{round_pk}/waivers", response_model=ContributionRead,
              responses=responses(401, 403, 404, 409, 422))
 def waive(round_pk: RoundPk, body: WaiveIn, user: Notary, db_session: DbSession, now: Now) -> ContributionRead:
@@ -240,18 +274,20 @@ def run(round_pk: RoundPk, user: RoundStaff, db_session: DbSession, now: Now) ->
 
 
 @router.post("/rounds/{round_pk}/sign", response_model=RoundRead, responses=responses(401, 403, 404, 409, 422))
-def sign(round_pk: RoundPk, body: KeyIn, user: RoundStaff, db_session: DbSession, now: Now) -> RoundRead:
+def sign(round_pk: RoundPk, body: SignatureIn, user: RoundStaff, db_session: DbSession, now: Now) -> RoundRead:
+    """The district's signature of the drawn bundle (made with ``paiwei sign``). Own district."""
     return _read(service.sign(db_session=db_session, actor=_actor(user), round_pk=round_pk,
-                              district_key=_key(body.pem, body.passphrase), now=now))
+                              signature=body.model_dump(), now=now))
 
 
 @router.post("/rounds/{round_pk}/countersign", response_model=RoundRead,
              responses=responses(401, 403, 404, 409, 422))
 def countersign(round_pk: RoundPk, body: CountersignIn, user: Notary, db_session: DbSession, now: Now) -> RoundRead:
-    """The notary countersigns; the round is published once the bundle verifies."""
-    key = _key(body.pem, body.passphrase) if body.pem is not None else None
+    """The notary's countersignature (made with ``paiwei notary countersign``); the round is
+    published once the bundle verifies with both pinned keys. All districts (notaries)."""
     return _read(service.countersign(db_session=db_session, actor=_actor(user), round_pk=round_pk,
-                                     notary_key=key, signed_bundle=body.bundle, now=now))
+                                     signature=body.signature.model_dump() if body.signature else None,
+                                     signed_bundle=body.bundle, now=now))
 
 
 @router.get("/rounds/{round_pk}/results", response_model=list[StaffResultRead],

@@ -55,6 +55,8 @@ class ReportRead(BaseModel):
     applicants: int
     placed: int
     signers: list[str]
+    trusted: list[str] = []
+    not_checked: list[dict[str, Any]] = []
     checks: list[CheckRead]
 
 

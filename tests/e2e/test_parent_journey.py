@@ -17,11 +17,13 @@ from sqlalchemy import select
 
 import lottery
 from allocation import shipped_policy_text
+from lottery import public_key_hex
 from paiwei.audit.service import Actor
 from paiwei.captcha.service import answer_for
 from paiwei.choices import service as choices
 from paiwei.intake.models import Applicant
 from paiwei.rounds import service as rounds
+from paiwei.rounds import signer
 from paiwei.sms.models import SmsOutbox
 from paiwei.windows import service as windows
 from seeding import commit
@@ -267,15 +269,17 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
         assert opening.commitment is not None and opening.nonce is not None
         rounds.record_commitment(db_session=s, actor=STAFF, round_pk=row.id, contributor="district",
                                  commitment=opening.commitment.hex(), now=at)
-        rounds.freeze(db_session=s, actor=STAFF, round_pk=row.id, district_key=key(1), now=at)
+        rounds.pin_keys(db_session=s, actor=STAFF, round_pk=row.id, now=at,
+                        keys={"district": public_key_hex(key(1)), "notary": public_key_hex(key(2))})
+        signer.freeze(db_session=s, actor=STAFF, round_pk=row.id, district_key=key(1), now=at)
         rounds.reveal(db_session=s, actor=STAFF, round_pk=row.id, contributor="district",
                       nonce=opening.nonce.hex(), value=opening.value.hex(), now=at)
         rounds.contribute(db_session=s, actor=NOTARY, round_pk=row.id, contributor="notary-draw",
                           value="0307", now=at)
         rounds.close_ceremony(db_session=s, actor=STAFF, round_pk=row.id, now=at)
         rounds.run(db_session=s, actor=STAFF, round_pk=row.id, now=at)
-        rounds.sign(db_session=s, actor=STAFF, round_pk=row.id, district_key=key(1), now=at)
-        published = rounds.countersign(db_session=s, actor=NOTARY, round_pk=row.id, notary_key=key(2), now=at)
+        signer.sign(db_session=s, actor=STAFF, round_pk=row.id, district_key=key(1), now=at)
+        published = signer.countersign(db_session=s, actor=NOTARY, round_pk=row.id, notary_key=key(2), now=at)
         bundle = rounds.result_for(db_session=s, applicant=pseudonym)
         seed = published.seed
         bundle_bytes = (published.bundle or "").encode()

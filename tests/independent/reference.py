@@ -432,16 +432,21 @@ def _signature_failures(
     signatures: list[tuple[str, bytes, bytes]],
     trusted_keys: Mapping[str, bytes],
 ) -> list[str]:
+    """Section 17, step 7: only signers the caller trusts are checked; nobody trusted,
+    nothing valid."""
     digest = bundle_digest(bundle)
     failed = [] if signatures else ["signatures"]
-    signed_by: dict[str, bytes] = {}
     for signer, public_key, signature in signatures:
+        if signer not in trusted_keys:
+            continue  # not checked, not a failure
         try:
             Ed25519PublicKey.from_public_bytes(public_key).verify(signature, digest)
-            signed_by[signer] = public_key
         except InvalidSignature:
             failed.append(f"signature of {signer}")
-    for name, key in trusted_keys.items():
-        if signed_by.get(name) != key:
-            failed.append(f"missing signature of {name}")
+        if public_key != trusted_keys[signer]:
+            failed.append(f"key not trusted: {signer}")
+    if not trusted_keys:
+        failed.append("trusted signature")
+    signed = {s[0] for s in signatures}
+    failed.extend(f"missing signature of {name}" for name in trusted_keys if name not in signed)
     return failed

@@ -324,8 +324,11 @@ def test_draw_run_makes_a_bundle_that_verify_accepts(
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.strip().endswith("VALID")
 
-    as_json = json.loads(paiwei("verify", "B.json", "--json", cwd=tmp_path).stdout)
+    as_json = json.loads(paiwei("verify", "B.json", "--json", "--key", district["public"], cwd=tmp_path).stdout)
     assert as_json["valid"] is True and as_json["mechanism"] == mechanism.value
+    untrusted = json.loads(paiwei("verify", "B.json", "--json", cwd=tmp_path).stdout)
+    assert untrusted["valid"] is False
+    assert [c["name"] for c in untrusted["checks"] if not c["ok"]] == ["trusted signature"]
 
     wrong_key = paiwei("verify", "B.json", "--key", "district=" + "00" * 32, cwd=tmp_path)
     assert wrong_key.returncode == 1

@@ -12,6 +12,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -217,3 +218,180 @@ def test_audit_verify_against_the_published_heads(demo_root: Path, tmp_path: Pat
     refused = CliRunner().invoke(app, ["audit", "verify", "--against", str(altered)])
     assert refused.exit_code == 2
     assert statements[0].relative_to(folder).as_posix() in refused.stderr
+
+
+def test_every_applicant_of_every_round_has_an_inclusion_proof_that_verifies(demo_root: Path) -> None:
+    """Issue 19: proofs published at the freeze verify under the round's published, signed
+    freeze statement for every applicant, and fail for a changed record."""
+    import copy  # noqa: PLC0415
+
+    from lottery._proofs import check_proof  # noqa: PLC0415
+
+    folder = demo_root / "publication"
+    checked = 0
+    for entry in read_index(folder)["rounds"]:
+        if "bundle" not in entry:
+            continue
+        statement = json.loads((folder / "rounds" / entry["round"] / "freeze-statement.json").read_bytes())
+        bundle = json.loads((folder / entry["bundle"]).read_bytes())
+        files = sorted((folder / "proofs" / entry["round"]).rglob("*.json"))
+        assert len(files) == len(bundle["applicants"])
+        for path in files:
+            proof = json.loads(path.read_bytes())
+            assert check_proof(proof, input_root=statement["input_root"]) == [], path
+            checked += 1
+        changed = copy.deepcopy(json.loads(files[0].read_bytes()))
+        changed["record"]["choices"] = [*reversed(changed["record"]["choices"]), "X"]
+        assert check_proof(changed, input_root=statement["input_root"]) == ["input root"]
+    assert checked > 0
+
+
+# --- season verification (issue 19, item 4) -------------------------------------------------
+
+
+def _season(folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lottery.season", str(folder), "--keys",
+                           str(folder / "keys.json"), *extra], capture_output=True, text=True,
+                          check=False, timeout=300)
+
+
+def _failed(result: subprocess.CompletedProcess[str]) -> set[str]:
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = result.stdout.strip().splitlines()[-2]
+    assert line.startswith("INVALID: "), result.stdout
+    return set(line.removeprefix("INVALID: ").split(", "))
+
+
+@pytest.fixture
+def season_copy(demo_root: Path, tmp_path: Path) -> Path:
+    import shutil  # noqa: PLC0415
+
+    copy = tmp_path / "publication"
+    shutil.copytree(demo_root / "publication", copy)
+    return copy
+
+
+def _drawn(folder: Path) -> list[str]:
+    return [e["round"] for e in read_index(folder)["rounds"] if "bundle" in e]
+
+
+def test_verify_season_accepts_the_demo_season(demo_root: Path) -> None:
+    result = _season(demo_root / "publication")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "VALID" in result.stdout.splitlines()
+    doc = json.loads(_season(demo_root / "publication", "--json").stdout)
+    assert doc["valid"] and doc["rounds"] == _drawn(demo_root / "publication")
+    untrusted = subprocess.run([sys.executable, "-m", "lottery.season", str(demo_root / "publication")],
+                               capture_output=True, text=True, check=False, timeout=300)
+    assert untrusted.returncode == 1 and "no signature was checked against a trusted key" in untrusted.stdout
+
+
+def test_verify_season_names_an_applicant_placed_in_two_rounds(season_copy: Path) -> None:
+    first, second = _drawn(season_copy)[:2]
+    one = json.loads((season_copy / "rounds" / first / "bundle.json").read_bytes())
+    placed = next(a["applicant"] for a in one["assignments"] if a["school"])
+    path = season_copy / "rounds" / second / "bundle.json"
+    two = json.loads(path.read_bytes())
+    victim = next(a for a in two["assignments"] if a["school"])
+    old = victim["applicant"]
+    for a in two["assignments"]:
+        if a["applicant"] == old:
+            a["applicant"] = placed
+    for a in two["applicants"]:
+        if a["id"] == old:
+            a["id"] = placed
+    path.write_text(json.dumps(two, ensure_ascii=False), encoding="utf-8")
+    failed = _failed(_season(season_copy))
+    assert {"placed twice", f"round {second}: placed earlier", f"round {second}: files"} <= failed
+
+
+def test_verify_season_names_a_missing_or_altered_freeze_statement(season_copy: Path) -> None:
+    first, second = _drawn(season_copy)[:2]
+    (season_copy / "rounds" / first / "freeze-statement.json").unlink()
+    path = season_copy / "rounds" / second / "freeze-statement.json"
+    statement = json.loads(path.read_bytes())
+    statement["applicants"] += 1
+    path.write_text(json.dumps(statement), encoding="utf-8")
+    failed = _failed(_season(season_copy))
+    assert {f"round {first}: freeze statement", f"round {second}: freeze statement"} <= failed
+
+
+def test_verify_season_names_a_changed_result_file(season_copy: Path) -> None:
+    path = next(p for p in sorted((season_copy / "results").rglob("*.json"))
+                if json.loads(p.read_bytes())["rounds"])
+    doc = json.loads(path.read_bytes())
+    doc["rounds"][0]["ticket"] = "00" * 32
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert _failed(_season(season_copy)) == {"result files"}
+
+
+def test_verify_season_names_a_commitment_made_after_the_freeze(demo_root: Path, season_copy: Path) -> None:
+    """The freeze statement, re-signed with the real district key, no longer lists one
+    commitment the bundle carries: that commitment was not made before the freeze."""
+    from lottery import load_private_key  # noqa: PLC0415
+    from paiwei.rounds.service import FREEZE_TAG, sign_statement  # noqa: PLC0415
+
+    first = _drawn(season_copy)[0]
+    path = season_copy / "rounds" / first / "freeze-statement.json"
+    statement = json.loads(path.read_bytes())
+    dropped = statement["commitments"].pop()["contributor"]
+    key = load_private_key((demo_root / "keys" / "district.pem").read_bytes())
+    path.write_text(json.dumps(sign_statement(statement, FREEZE_TAG, "district", key)), encoding="utf-8")
+    result = _season(season_copy)
+    failed = _failed(result)
+    assert f"round {first}: commitments" in failed and f"round {first}: freeze statement" not in failed
+    assert f"not committed before the freeze: {dropped}" in result.stdout
+
+
+STANDALONE_RUNNER = """
+import importlib.abc, runpy, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {"numpy", "orjson", "paiwei", "allocation", "api", "reports"}:
+            raise ModuleNotFoundError(f"blocked: {name}", name=name)
+        return None
+
+sys.meta_path.insert(0, Block())
+sys.argv = ["paiwei_verify.py", *sys.argv[1:]]
+try:
+    runpy.run_path("paiwei_verify.py", run_name="__main__")
+finally:
+    lottery = sys.modules.get("lottery")
+    if lottery is not None and type(lottery.__spec__.loader).__name__ != "_Embedded":
+        raise SystemExit("lottery was imported from an installed copy")
+"""
+
+
+def test_the_one_file_verifier_alone_verifies_the_whole_season(demo_root: Path, tmp_path: Path) -> None:
+    """Issue 19, item 3: paiwei_verify.py, copied alone into an empty directory, with NumPy,
+    orjson and the paiwei packages blocked, verifies the demo's season; its SHA-256 is the
+    one in index.json."""
+    import hashlib  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+
+    folder = demo_root / "publication"
+    index = read_index(folder)
+    data = (folder / "paiwei_verify.py").read_bytes()
+    assert index["verifier"] == {"file": "paiwei_verify.py", "sha256": hashlib.sha256(data).hexdigest()}
+    alone = tmp_path / "empty"
+    alone.mkdir()
+    shutil.copy(folder / "paiwei_verify.py", alone)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", STANDALONE_RUNNER, *args], cwd=alone, capture_output=True,
+                              text=True, check=False, timeout=600)
+
+    season = run("season", str(folder), "--keys", str(folder / "keys.json"), "--no-accel")
+    assert season.returncode == 0, season.stdout + season.stderr
+    assert "VALID" in season.stdout and "核验结论：全部检查通过" in season.stdout
+    bundle = str(folder / index["rounds"][0]["bundle"]) if "bundle" in index["rounds"][0] else None
+    if bundle is not None:
+        one = run("bundle", bundle, "--keys", str(folder / "keys.json"), "--json")
+        assert one.returncode == 0 and json.loads(one.stdout.splitlines()[0])["valid"] is True
+        untrusted = run("bundle", bundle)
+        assert untrusted.returncode == 1 and "核验结论：未通过" in untrusted.stdout
+    proof = next((folder / "proofs").rglob("*.json"))
+    round_id = proof.relative_to(folder / "proofs").parts[0]
+    checked = run("proof", str(proof), "--statement", str(folder / "rounds" / round_id / "freeze-statement.json"))
+    assert checked.returncode == 0, checked.stdout + checked.stderr

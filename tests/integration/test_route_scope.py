@@ -113,9 +113,12 @@ def _bodies() -> dict[str, Any]:
         "/api/rounds/{round_pk}/reveals": {"contributor": "x", "nonce": "00" * 16, "value": "00"},
         "/api/rounds/{round_pk}/contributions": {"contributor": "x", "value": "00"},
         "/api/rounds/{round_pk}/waivers": {"contributor": "x", "reason": "未到场"},
-        "/api/rounds/{round_pk}/freeze": {"pem": "-----BEGIN PRIVATE KEY-----"},
-        "/api/rounds/{round_pk}/sign": {"pem": "-----BEGIN PRIVATE KEY-----"},
+        "/api/rounds/{round_pk}/season-keys": {"keys": {"district": "00" * 32, "notary": "11" * 32}},
+        "/api/rounds/{round_pk}/season-keys/changes": {"statement": {}},
+        "/api/rounds/{round_pk}/freeze": {"statement": None},
+        "/api/rounds/{round_pk}/sign": {"signer": "district", "public_key": "00" * 32, "signature": "00" * 64},
         "/api/rounds/{round_pk}/countersign": {},
+        "/api/rounds/{round_pk}/beacon": {"record": {}},
     }
 
 

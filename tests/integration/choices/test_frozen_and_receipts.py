@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from lottery import Mechanism, canonical_json, freeze, generate_key, run_draw, sign_bundle, verify
+from lottery import (
+    Mechanism,
+    canonical_json,
+    freeze,
+    generate_key,
+    public_key_hex,
+    run_draw,
+    sign_bundle,
+    verify,
+)
 from paiwei.audit.models import AuditEvent
 from paiwei.choices import service as choices
 from paiwei.choices.errors import ChoiceError
@@ -96,9 +105,10 @@ def draw_bundle(frozen: list[dict[str, Any]]) -> dict[str, Any]:
     inputs = freeze("chaoyang/2024/primary/private-boarding", schools, applicants)
     value = hashlib.sha256(b"test contribution").digest()
     outcome = run_draw(inputs, [Contribution("rehearsal", value)], mechanism=Mechanism.DEFERRED_ACCEPTANCE)
-    signed = sign_bundle(outcome.bundle, "district", generate_key())
+    district = generate_key()
+    signed = sign_bundle(outcome.bundle, "district", district)
     published: dict[str, Any] = json.loads(canonical_json(signed))  # as a parent downloads it
-    verify(published)
+    verify(published, {"district": bytes.fromhex(public_key_hex(district))})
     return published
 
 

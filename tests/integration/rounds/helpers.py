@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from allocation import generate_district, shipped_policy_text
 from lottery import generate_key
 from paiwei.audit.service import Actor
-from paiwei.rounds import service
+from paiwei.rounds import service, signer
 from paiwei.rounds.models import Round, State
 from seeding import Contribution, commit
 
@@ -70,9 +70,18 @@ class Season:
         self.openings[row.id] = c
         return c
 
+    def pin(self, row: Round) -> None:
+        """Pin the season's public keys (a no-op once pinned with the same keys)."""
+        from lottery import public_key_hex  # noqa: PLC0415
+
+        service.pin_keys(db_session=self.db, actor=STAFF, round_pk=row.id,
+                         keys={"district": public_key_hex(self.district_key),
+                               "notary": public_key_hex(self.notary_key)}, now=NOW)
+
     def freeze(self, row: Round) -> Round:
-        return service.freeze(db_session=self.db, actor=STAFF, round_pk=row.id,
-                              district_key=self.district_key, now=NOW)
+        self.pin(row)
+        return signer.freeze(db_session=self.db, actor=STAFF, round_pk=row.id,
+                             district_key=self.district_key, now=NOW)
 
     def reveal(self, row: Round) -> None:
         c = self.openings[row.id]
@@ -91,12 +100,12 @@ class Season:
         return service.run(db_session=self.db, actor=STAFF, round_pk=row.id, now=NOW)
 
     def sign(self, row: Round) -> Round:
-        return service.sign(db_session=self.db, actor=STAFF, round_pk=row.id, district_key=self.district_key,
-                            now=NOW)
+        return signer.sign(db_session=self.db, actor=STAFF, round_pk=row.id, district_key=self.district_key,
+                           now=NOW)
 
     def countersign(self, row: Round, **kw: Any) -> Round:
-        return service.countersign(db_session=self.db, actor=NOTARY, round_pk=row.id,
-                                   notary_key=self.notary_key, now=NOW, **kw)
+        return signer.countersign(db_session=self.db, actor=NOTARY, round_pk=row.id,
+                                  notary_key=self.notary_key, now=NOW, **kw)
 
     def ready(self, sc: dict[str, Any] | None = None) -> Round:
         """create → commit → freeze → reveal → contribute → close."""

@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from lottery import private_key_pem
+from lottery import private_key_pem, public_key_hex
 from paiwei.publication import result_path
 from paiwei.rounds import service
 from paiwei.rounds.models import Plan, Round
+from paiwei.rounds.signer import bundle_signature
 from tests.integration.choices.helpers import act_as, beijing, set_up_district, verified_family
 from tests.integration.intake.helpers import STAFF_PASSWORD, Intake, make_staff
 from tests.integration.rounds.helpers import key
@@ -29,7 +30,25 @@ def _as_staff(intake: Intake, login: str) -> None:
 
 
 def _pem(n: int) -> dict[str, Any]:
+    """What the API used to take: a private key. Every route now refuses it (422)."""
     return {"pem": private_key_pem(key(n)).decode("ascii")}
+
+
+def _refused(response: Any) -> None:
+    """A request body carrying a private key is refused (422) and the key is not echoed."""
+    assert response.status_code == 422, response.text
+    assert "PRIVATE KEY" not in response.text
+
+
+def _signed_freeze(intake: Intake, rid: int, n: int) -> dict[str, Any]:
+    """The freeze draft from the API, signed with key ``n`` on 'the district's machine'."""
+    draft = _ok(intake.client.get(f"/api/rounds/{rid}/freeze-draft"))
+    return {"statement": service.sign_statement(draft, service.FREEZE_TAG, "district", key(n))}
+
+
+def _signature(intake: Intake, rid: int, signer: str, n: int) -> dict[str, Any]:
+    bundle = _ok(intake.client.get(f"/api/rounds/{rid}/package"))["bundle"]
+    return bundle_signature(bundle, signer, key(n))
 
 
 def _ok(response: Any, status: int = 200) -> dict[str, Any]:
@@ -66,7 +85,15 @@ def test_a_round_from_the_database_through_the_api(intake: Intake, tmp_path: Pat
 
     intake.clock.now = beijing(6, 10, 9)  # the private/boarding window has closed
     _as_staff(intake, "staff1")  # (a new day: a new login)
-    frozen = _ok(intake.client.post(f"/api/rounds/{rid}/freeze", json=_pem(1)))
+    _refused(intake.client.post(f"/api/rounds/{rid}/freeze", json=_pem(1)))
+    _problem(intake.client.get(f"/api/rounds/{rid}/freeze-draft"), 409, "keys_not_pinned")
+    pinned = {"district": public_key_hex(key(1)), "notary": public_key_hex(key(2))}
+    assert _ok(intake.client.post(f"/api/rounds/{rid}/season-keys", json={"keys": pinned})) == pinned
+    # A freeze statement signed with a key other than the pinned one is refused; nothing changes.
+    _problem(intake.client.post(f"/api/rounds/{rid}/freeze", json=_signed_freeze(intake, rid, 9)), 422,
+             "key_mismatch")
+    assert _ok(intake.client.get(f"/api/rounds/{rid}"))["state"] == "created"
+    frozen = _ok(intake.client.post(f"/api/rounds/{rid}/freeze", json=_signed_freeze(intake, rid, 1)))
     assert frozen["state"] == "frozen" and len(frozen["input_root"]) == 64
     statement = _ok(intake.client.get(f"/api/rounds/{rid}/freeze-statement"))
     assert statement["input_root"] == frozen["input_root"] and statement["applicants"] == 3
@@ -83,8 +110,11 @@ def test_a_round_from_the_database_through_the_api(intake: Intake, tmp_path: Pat
                                 json={"contributor": "x", "value": "01"}), 403, "forbidden")
     assert _ok(intake.client.post(f"/api/rounds/{rid}/close-ceremony"))["state"] == "ready"
     assert _ok(intake.client.post(f"/api/rounds/{rid}/run"))["state"] == "drawn"
-    _problem(intake.client.post(f"/api/rounds/{rid}/sign", json=_pem(9)), 422, "key_mismatch")
-    assert _ok(intake.client.post(f"/api/rounds/{rid}/sign", json=_pem(1)))["state"] == "signed"
+    _refused(intake.client.post(f"/api/rounds/{rid}/sign", json=_pem(1)))
+    _problem(intake.client.post(f"/api/rounds/{rid}/sign", json=_signature(intake, rid, "district", 9)), 422,
+             "key_mismatch")
+    assert _ok(intake.client.post(f"/api/rounds/{rid}/sign",
+                                  json=_signature(intake, rid, "district", 1)))["state"] == "signed"
     staff_view = _ok(intake.client.get(f"/api/rounds/{rid}/results"))
     assert {r["applicant"] for r in staff_view} == {f.pseudonym for f in families}
 
@@ -93,7 +123,12 @@ def test_a_round_from_the_database_through_the_api(intake: Intake, tmp_path: Pat
     _problem(intake.client.get("/api/results/me"), 404, "result_not_published")
 
     _as_staff(intake, "notary1")
-    published = _ok(intake.client.post(f"/api/rounds/{rid}/countersign", json=_pem(2)))
+    _refused(intake.client.post(f"/api/rounds/{rid}/countersign", json=_pem(2)))
+    # The notary's signature made with the district's key (the bug of round 2) is refused.
+    _problem(intake.client.post(f"/api/rounds/{rid}/countersign",
+                                json={"signature": _signature(intake, rid, "notary", 1)}), 422, "key_mismatch")
+    published = _ok(intake.client.post(f"/api/rounds/{rid}/countersign",
+                                       json={"signature": _signature(intake, rid, "notary", 2)}))
     assert published["state"] == "published"
     assert set(published["keys"]) == {"district", "notary"}
     package = _ok(intake.client.get(f"/api/rounds/{rid}/package"))
@@ -104,7 +139,9 @@ def test_a_round_from_the_database_through_the_api(intake: Intake, tmp_path: Pat
 
     # A published round is immutable: 409 problem+json.
     _as_staff(intake, "staff1")
-    for path, body in (("run", None), ("freeze", _pem(1)), ("sign", _pem(1)), ("close-ceremony", None)):
+    signature = _signature(intake, rid, "district", 1)
+    for path, body in (("run", None), ("freeze", {"statement": None}), ("sign", signature),
+                       ("close-ceremony", None)):
         _problem(intake.client.post(f"/api/rounds/{rid}/{path}", json=body), 409, "round_published")
 
     # Staff see their season: every round and its state, and each drawn round's statistics.

@@ -32,8 +32,8 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAIWEI_DATABASE_URL", settings.database_url)
 
 
-def _run(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(app, list(args))
+def _run(*args: str, code: int = 0, stdin: str | None = None) -> str:
+    result = CliRunner().invoke(app, list(args), input=stdin)
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
     return result.output
@@ -54,12 +54,20 @@ def test_the_lifecycle_from_the_command_line(env: None, tmp_path: Path, db_sessi
     out = _run("round", "run", "1", code=2)
     assert "out_of_order" in out and len(out.strip().splitlines()) == 1
     _run("round", "commit", "1", "--contributor", "district", "--commitment", commitment)
-    out = _run("round", "freeze", "1", "--key", str(tmp_path / "district.pem"), code=2)
-    assert "not a usable Ed25519 private key" in out  # encrypted: the passphrase is needed
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DISTRICT_PASS", "district-pass")
-        frozen = _run("round", "freeze", draw_id, "--key", str(tmp_path / "district.pem"),
-                      "--passphrase-env", "DISTRICT_PASS", "--statement", str(tmp_path / "freeze.json"))
+    # encrypted: the passphrase is prompted for (never an argument); a wrong one is refused
+    out = _run("round", "freeze", "1", "--key", str(tmp_path / "district.pem"), code=2, stdin="wrong\n")
+    assert "passphrase for" in out and "not a usable Ed25519 private key" in out
+    out = _run("round", "freeze", "1", "--key", str(tmp_path / "district.pem"), code=2,
+               stdin="district-pass\n")
+    assert "keys_not_pinned" in out  # the season's public keys come first
+    pinned = _run("round", "pin-keys", "1", "--key", f"district={public_key_hex(key(1)).upper()}",
+                  "--key", f"notary={public_key_hex(key(2))}")
+    assert "keys pinned, fingerprint " in pinned
+    # the notary's key file used as the district's: refused, nothing frozen
+    out = _run("round", "freeze", "1", "--key", str(tmp_path / "notary.pem"), code=2)
+    assert "key_mismatch" in out
+    frozen = _run("round", "freeze", draw_id, "--key", str(tmp_path / "district.pem"),
+                  "--statement", str(tmp_path / "freeze.json"), stdin="district-pass\n")
     assert ": frozen input_root=" in frozen
     statement = json.loads((tmp_path / "freeze.json").read_text(encoding="utf-8"))
     assert statement["commitments"] == [{"contributor": "district", "commitment": commitment}]

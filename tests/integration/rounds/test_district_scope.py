@@ -13,16 +13,19 @@ from tests.integration.choices.helpers import beijing, set_up_district
 from tests.integration.intake.helpers import STAFF_PASSWORD, Intake, make_staff
 
 # Well-formed bodies: a malformed one is refused by validation (422) before any round is read.
-KEY = {"pem": "-----BEGIN PRIVATE KEY-----"}
+SIGNATURE = {"signer": "district", "public_key": "00" * 32, "signature": "00" * 64}
 DISTRICT_STAFF_ROUTES = [
     ("GET", "/api/rounds/{pk}", None),
     ("PUT", "/api/rounds/{pk}/inputs", {"scenario": {}}),
     ("POST", "/api/rounds/{pk}/commitments", {"contributor": "district", "commitment": "00" * 32}),
-    ("POST", "/api/rounds/{pk}/freeze", KEY),
+    ("POST", "/api/rounds/{pk}/season-keys", {"keys": {"district": "00" * 32, "notary": "11" * 32}}),
+    ("POST", "/api/rounds/{pk}/season-keys/changes", {"statement": {}}),
+    ("GET", "/api/rounds/{pk}/freeze-draft", None),
+    ("POST", "/api/rounds/{pk}/freeze", {"statement": None}),
     ("POST", "/api/rounds/{pk}/reveals", {"contributor": "district", "nonce": "00" * 16, "value": "00"}),
     ("POST", "/api/rounds/{pk}/close-ceremony", None),
     ("POST", "/api/rounds/{pk}/run", None),
-    ("POST", "/api/rounds/{pk}/sign", KEY),
+    ("POST", "/api/rounds/{pk}/sign", SIGNATURE),
     ("GET", "/api/rounds/{pk}/results", None),
     ("GET", "/api/rounds/{pk}/package", None),
 ]

@@ -16,9 +16,10 @@ from lottery import sign_bundle
 from paiwei.audit import service as audit
 from paiwei.audit.models import AuditEvent
 from paiwei.publication import dump, read_result, result_path
-from paiwei.rounds import service
+from paiwei.rounds import service, signer
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Round, RoundResult, State
+from paiwei.rounds.signer import bundle_signature
 from seeding import Contribution, derive_seed
 from tests.integration.rounds.helpers import NOTARY, NOW, STAFF, Season, key, keys_of, scenario
 
@@ -242,8 +243,15 @@ def test_signatures_need_the_right_keys(db_session: Session) -> None:
     season = Season(db_session)
     row = season.run(season.ready(scenario()))
     with pytest.raises(RoundError) as exc:
-        service.sign(db_session=db_session, actor=STAFF, round_pk=row.id, district_key=key(5), now=NOW)
+        signer.sign(db_session=db_session, actor=STAFF, round_pk=row.id, district_key=key(5), now=NOW)
     assert _code(exc) == "key_mismatch"
+    # The pinned district key, over another bundle: the signature does not verify.
+    forged = bundle_signature({**json.loads(row.bundle or ""), "draw_id": "other"}, "district",
+                              season.district_key)
+    with pytest.raises(RoundError) as exc:
+        service.sign(db_session=db_session, actor=STAFF, round_pk=row.id, signature=forged, now=NOW)
+    assert _code(exc) == "signature_invalid"
+    assert db_session.get(Round, row.id).state == State.DRAWN  # type: ignore[union-attr]
     row = season.sign(row)
     tampered = json.loads(row.bundle or "")
     tampered["assignments"][0]["school"] = None if tampered["assignments"][0]["school"] else "B000"

@@ -25,8 +25,12 @@ def test_verify_api_reports_every_check(intake: Intake) -> None:
                              content=json.dumps(tampered).encode())
     assert bad.status_code == 200 and bad.json()["valid"] is False
     failed = [c["name"] for c in bad.json()["checks"] if not c["ok"]]
-    assert failed == ["tickets", "signature of test-district", "key not trusted: test-district",
-                      "missing signature of notary"]
+    # test-district is not a name the caller trusts: not checked, not a failure (issue 19).
+    assert failed == ["tickets", "missing signature of notary"]
+    assert [u["signer"] for u in bad.json()["not_checked"]] == ["test-district"]
+    untrusted = intake.client.post("/api/verify/bundle", content=body)
+    assert untrusted.status_code == 200 and untrusted.json()["valid"] is False
+    assert [c["name"] for c in untrusted.json()["checks"] if not c["ok"]] == ["trusted signature"]
 
     malformed = intake.client.post("/api/verify/bundle", content=b'{"format": "paiwei-draw/1", "x": 1.5}')
     assert malformed.status_code == 422
@@ -40,7 +44,8 @@ def test_verify_api_takes_a_round_sized_bundle_but_not_more(intake: Intake) -> N
     v = json.loads(VECTOR.read_text("utf-8"))
     bundle = v["bundle"]
     bundle["padding"] = "x" * (200 * 1024)  # larger than an ordinary request body
-    big = intake.client.post("/api/verify/bundle", content=json.dumps(bundle).encode())
+    big = intake.client.post("/api/verify/bundle", params={"key": f"test-district={TEST_KEY}"},
+                             content=json.dumps(bundle).encode())
     assert big.status_code == 200
     assert [c["name"] for c in big.json()["checks"] if not c["ok"]] == ["signature of test-district"]
     limit = intake.client.app.state.settings.max_upload_bytes  # type: ignore[attr-defined]

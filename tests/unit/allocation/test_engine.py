@@ -230,7 +230,7 @@ def test_junior_plan_runs_all_rounds_and_verifies() -> None:
     res = run_plan(shipped_policy(), sc, rehearsal_contributions(SEED), rehearsal=True)
     key = lottery.generate_key()
     for bundle in res.bundles().values():
-        lottery.verify(lottery.sign_bundle(bundle, "b", key))
+        lottery.verify(lottery.sign_bundle(bundle, "b", key), {"b": bytes.fromhex(lottery.public_key_hex(key))})
     assert res.bundles()["first-batch"]["mechanism"] == Mechanism.PREFERENCE_FIRST.value
     assert res.outcome("c2").school == "N1"
     assert res.outcome("c4").school in {"G1", "G2"}  # lists both groups; two pupils, one seat each

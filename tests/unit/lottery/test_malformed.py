@@ -14,7 +14,7 @@ import pytest
 
 import lottery
 from lottery import InvalidBundle
-from tests.strategies import SMALL_APPLICANTS, SMALL_SCHOOLS, make_bundle
+from tests.strategies import DISTRICT, SMALL_APPLICANTS, SMALL_SCHOOLS, make_bundle
 
 Bundle = dict[str, Any]
 VERIFIERS = ("python -m lottery.verify", "paiwei verify")
@@ -229,7 +229,7 @@ def test_base_bundle_is_valid() -> None:
     for accelerate in (True, False):
         data = json.dumps(BASE).encode()
         assert lottery.verify(
-            lottery.parse_bundle(data, accelerate=accelerate), accelerate=accelerate
+            lottery.parse_bundle(data, accelerate=accelerate), DISTRICT, accelerate=accelerate
         ).valid
 
 
@@ -304,7 +304,7 @@ def test_cli_exits_2_for_a_bundle_file_that_does_not_exist(
 
 @pytest.mark.parametrize("verifier", VERIFIERS)
 @pytest.mark.parametrize(
-    "key", ["district", "district=zz", "district=" + "AB" * 32, "=" + "ab" * 32]
+    "key", ["district", "district=zz", "district=" + "ab" * 31, "=" + "ab" * 32]
 )
 def test_cli_exits_2_for_a_malformed_trusted_key(
     verifier: str, key: str, tmp_path: Path, run_verifier: Any
@@ -312,3 +312,13 @@ def test_cli_exits_2_for_a_malformed_trusted_key(
     path = tmp_path / "bundle.json"
     path.write_bytes(json.dumps(BASE).encode())
     assert_one_line_error(run_verifier(verifier, path, "--key", key))
+
+
+@pytest.mark.parametrize("verifier", VERIFIERS)
+def test_cli_accepts_a_trusted_key_in_uppercase_hex(
+    verifier: str, tmp_path: Path, run_verifier: Any
+) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_bytes(json.dumps(BASE).encode())
+    result = run_verifier(verifier, path, "--key", "district=" + DISTRICT["district"].hex().upper())
+    assert result.returncode == 0, result.stdout + result.stderr

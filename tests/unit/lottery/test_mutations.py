@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 
 import lottery
 from lottery import VerificationError
-from tests.strategies import DISTRICT_KEY, NOTARY_KEY, OTHER_KEY, bundles, resign
+from tests.strategies import (
+    DISTRICT,
+    DISTRICT_KEY,
+    NOTARY_KEY,
+    OTHER_KEY,
+    TRUSTED,
+    bundles,
+    resign,
+)
 
 Bundle = dict[str, Any]
 
@@ -24,7 +32,7 @@ mutation_settings = settings(max_examples=40, deadline=None)
 
 
 def failed_checks(
-    bundle: Bundle, *, accelerate: bool, trusted: dict[str, bytes] | None = None
+    bundle: Bundle, *, accelerate: bool, trusted: dict[str, bytes] | None = DISTRICT
 ) -> set[str]:
     with pytest.raises(VerificationError) as caught:
         lottery.verify(bundle, trusted, accelerate=accelerate)
@@ -197,13 +205,13 @@ def test_switched_mechanism_fails_the_assignments_or_school_results(
     # Only meaningful where the two mechanisms place someone differently.
     table_bundle = {**bundle, "mechanism": others[0]}
     try:
-        lottery.verify(resign(table_bundle), accelerate=accelerate)
+        lottery.verify(resign(table_bundle), DISTRICT, accelerate=accelerate)
     except VerificationError as exc:
         failed = {c.name for c in exc.report.failures}
         assert failed <= {"assignments", "school results"}
         assert failed
     else:  # both mechanisms agree on this district: the switched bundle is equally true
-        assert lottery.verify(bundle, accelerate=accelerate).valid
+        assert lottery.verify(bundle, DISTRICT, accelerate=accelerate).valid
 
 
 # --- signatures --------------------------------------------------------------------------
@@ -234,15 +242,43 @@ def test_unsigned_change_to_an_extra_key_fails_only_that_signature(
     accelerate: bool, bundle_factory: Any
 ) -> None:
     bundle = bundle_factory(signers={"district": DISTRICT_KEY, "notary": NOTARY_KEY})
-    assert lottery.verify(bundle, accelerate=accelerate).signers == ("district", "notary")
+    assert lottery.verify(bundle, TRUSTED, accelerate=accelerate).signers == ("district", "notary")
     bundle["signatures"][1]["signature"] = hex_flip(bundle["signatures"][1]["signature"])
-    assert failed_checks(bundle, accelerate=accelerate) == {"signature of notary"}
+    assert failed_checks(bundle, accelerate=accelerate, trusted=TRUSTED) == {"signature of notary"}
+
+
+@paths
+def test_bad_signature_of_a_signer_not_named_is_listed_not_checked(
+    accelerate: bool, bundle_factory: Any
+) -> None:
+    bundle = bundle_factory(signers={"district": DISTRICT_KEY, "notary": NOTARY_KEY})
+    bundle["signatures"][1]["signature"] = hex_flip(bundle["signatures"][1]["signature"])
+    report = lottery.verify(bundle, DISTRICT, accelerate=accelerate)
+    assert report.valid
+    assert [(u.signer, u.self_consistent) for u in report.not_checked] == [("notary", False)]
+    assert report.trusted == ("district",)
 
 
 @paths
 def test_signature_under_another_key_fails(accelerate: bool, small_bundle: Bundle) -> None:
     small_bundle["signatures"][0]["public_key"] = lottery.public_key_hex(OTHER_KEY)
-    assert failed_checks(small_bundle, accelerate=accelerate) == {"signature of district"}
+    assert failed_checks(small_bundle, accelerate=accelerate) == {
+        "signature of district",
+        "key not trusted: district",
+    }
+
+
+@paths
+def test_no_trusted_key_is_never_valid(accelerate: bool, bundle_factory: Any) -> None:
+    bundle = bundle_factory(signers={"district": DISTRICT_KEY, "notary": NOTARY_KEY})
+    for nothing in (None, {}):
+        with pytest.raises(VerificationError) as caught:
+            lottery.verify(bundle, nothing, accelerate=accelerate)
+        report = caught.value.report
+        assert {c.name for c in report.failures} == {"trusted signature"}
+        assert "no signature was checked against a trusted key" in report.failures[0].detail
+        assert [u.signer for u in report.not_checked] == ["district", "notary"]
+        assert all(u.self_consistent for u in report.not_checked)
 
 
 @paths
@@ -254,12 +290,12 @@ def test_trusted_key_mismatch_is_reported(accelerate: bool, small_bundle: Bundle
 
 
 @paths
-def test_signer_unknown_to_the_trusted_keys_is_reported(
+def test_signer_not_named_is_not_checked_and_not_a_failure(
     accelerate: bool, small_bundle: Bundle
 ) -> None:
     trusted = {"notary": bytes.fromhex(lottery.public_key_hex(NOTARY_KEY))}
     failed = failed_checks(small_bundle, accelerate=accelerate, trusted=trusted)
-    assert failed == {"key not trusted: district", "missing signature of notary"}
+    assert failed == {"missing signature of notary"}
 
 
 @paths
@@ -287,7 +323,8 @@ def test_trusted_signer_with_the_right_key_passes(
 @paths
 def test_bundle_without_signatures_fails(accelerate: bool, small_bundle: Bundle) -> None:
     assert failed_checks({**small_bundle, "signatures": []}, accelerate=accelerate) == {
-        "signatures"
+        "signatures",
+        "missing signature of district",
     }
 
 

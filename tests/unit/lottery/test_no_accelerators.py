@@ -17,7 +17,7 @@ import pytest
 import lottery
 from lottery import Mechanism, VerificationError
 from seeding import Contribution
-from tests.strategies import SMALL_APPLICANTS, SMALL_SCHOOLS, make_bundle, resign
+from tests.strategies import DISTRICT, SMALL_APPLICANTS, SMALL_SCHOOLS, make_bundle, resign
 
 BLOCKER = """
 import sys
@@ -95,19 +95,22 @@ def test_plain_path_touches_no_accelerator(
     monkeypatch.setattr(lottery._accel, "ticket_ranks", refuse)
     assert lottery._engine.accelerator(False) is None
     data = lottery.canonical_json(bundle)
-    assert lottery.verify(lottery.parse_bundle(data, accelerate=False), accelerate=False).valid
+    assert lottery.verify(lottery.parse_bundle(data, accelerate=False), DISTRICT, accelerate=False).valid
 
 
 def test_accelerated_path_falls_back_when_accelerators_are_missing(
     bundle: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    expected = lottery.verify(bundle, accelerate=True)
+    expected = lottery.verify(bundle, DISTRICT, accelerate=True)
     monkeypatch.setitem(sys.modules, "orjson", None)
     monkeypatch.setitem(sys.modules, "lottery._accel", None)  # as if NumPy were missing
     monkeypatch.delattr(lottery, "_accel")
     assert lottery._engine.accelerator(True) is None
     data = lottery.canonical_json(bundle)
-    assert lottery.verify(lottery.parse_bundle(data, accelerate=True), accelerate=True) == expected
+    assert (
+        lottery.verify(lottery.parse_bundle(data, accelerate=True), DISTRICT, accelerate=True)
+        == expected
+    )
 
 
 @pytest.mark.parametrize("field", ["seed", "ticket", "school", "capacity"])
@@ -124,10 +127,12 @@ def test_plain_and_accelerated_reports_are_equal(bundle: dict[str, Any], field: 
     reports = []
     for accelerate in (True, False):
         with pytest.raises(VerificationError) as caught:
-            lottery.verify(resign(tampered), accelerate=accelerate)
+            lottery.verify(resign(tampered), DISTRICT, accelerate=accelerate)
         reports.append(caught.value.report)
     assert reports[0] == reports[1]
-    assert lottery.verify(bundle, accelerate=True) == lottery.verify(bundle, accelerate=False)
+    assert lottery.verify(bundle, DISTRICT, accelerate=True) == lottery.verify(
+        bundle, DISTRICT, accelerate=False
+    )
 
 
 @pytest.mark.parametrize("mechanism", list(Mechanism))

@@ -549,26 +549,33 @@ export async function verifyBundle(bundle, trusted = null, onProgress = () => {}
   onProgress(0.95, "核验签名");
   const digest = await bundleDigest(bundle);
   if (p.signatures.length === 0) add("signatures", false, "the bundle carries no signature");
+  // Only keys the caller trusts count (docs/draw-spec.md §17, issue 19): a signer not named
+  // is listed as not checked, never a failure; trusting no key at all is never valid.
+  const hasTrust = Boolean(trusted && trusted.size);
+  const notChecked = [];
   for (const s of p.signatures) {
     const ok = await ed25519Valid(s.publicKey, s.signature, digest);
+    if (!hasTrust || !trusted.has(s.signer)) {
+      notChecked.push({ signer: s.signer, public_key: toHex(s.publicKey), verifies_with_own_key: ok });
+      continue;
+    }
     add(`signature of ${s.signer}`, ok, ok ? "" : "does not verify with its public key");
-    if (trusted && trusted.size) {
-      const expected = trusted.get(s.signer);
-      if (expected === undefined || expected !== toHex(s.publicKey)) {
-        add(`key not trusted: ${s.signer}`, false,
-          expected === undefined ? "not a trusted name" : "public key differs from the trusted key");
-      }
+    if (trusted.get(s.signer) !== toHex(s.publicKey)) {
+      add(`key not trusted: ${s.signer}`, false, "public key differs from the trusted key");
     }
   }
-  if (trusted && trusted.size) {
+  if (hasTrust) {
     const signed = new Set(p.signatures.map((s) => s.signer));
     for (const name of trusted.keys()) if (!signed.has(name)) add(`missing signature of ${name}`, false, "");
+  } else {
+    add("trusted signature", false, "no signature was checked against a trusted key");
   }
   onProgress(1, "完成");
   return {
     valid: checks.every((c) => c.ok), format: FORMAT, draw_id: p.drawId, mechanism: p.mechanism,
     rehearsal: p.drawId.startsWith("rehearsal/"), schools: p.schools.length, applicants: n,
-    placed: placed.filter((s) => s !== null).length, signers: p.signatures.map((s) => s.signer), checks,
+    placed: placed.filter((s) => s !== null).length, signers: p.signatures.map((s) => s.signer),
+    not_checked: notChecked, checks,
   };
 }
 
