@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lottery import private_key_pem
+from lottery import public_key_hex
 from paiwei.choices.models import ApplicantRoute
 from paiwei.intake.models import Applicant, Status
+from paiwei.rounds import service
 from tests.integration.choices.helpers import (
     YEAR,
     act_as,
@@ -79,8 +80,10 @@ def test_a_freeze_refuses_a_verified_applicant_without_a_route_and_names_them(in
     rid = _ok(intake.client.post("/api/rounds", json={"stage": "primary"}), 201)["id"]
     intake.clock.now = beijing(6, 10, 9)  # the private/boarding window has closed
     _as_staff(intake)
-    pem = {"pem": private_key_pem(key(1)).decode("ascii")}
-    refused = intake.client.post(f"/api/rounds/{rid}/freeze", json=pem)
+    keys = {"district": public_key_hex(key(1)), "notary": public_key_hex(key(2))}
+    assert _ok(intake.client.post(f"/api/rounds/{rid}/season-keys", json={"keys": keys})) == keys
+    # The freeze statement the district would sign is refused before anything is signed.
+    refused = intake.client.get(f"/api/rounds/{rid}/freeze-draft")
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "applicants_undecided"
     assert pseudonym in refused.json()["detail"] and "入学资格" in refused.json()["detail"]
@@ -90,7 +93,9 @@ def test_a_freeze_refuses_a_verified_applicant_without_a_route_and_names_them(in
     recorded = _ok(intake.client.put(f"/api/routes/{pseudonym}/record",
                                      json={"year": YEAR, "stage": "primary", "record": primary_record("Z2")}))
     assert recorded["routed"] is True
-    assert _ok(intake.client.post(f"/api/rounds/{rid}/freeze", json=pem))["state"] == "frozen"
+    draft = _ok(intake.client.get(f"/api/rounds/{rid}/freeze-draft"))
+    signed = {"statement": service.sign_statement(draft, service.FREEZE_TAG, "district", key(1))}
+    assert _ok(intake.client.post(f"/api/rounds/{rid}/freeze", json=signed))["state"] == "frozen"
     account = _ok(intake.client.get(f"/api/rounds/{rid}/accounting"))
     assert sum(account["counts"].values()) == 4
     assert account["counts"]["in-round"] == 1
