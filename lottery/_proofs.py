@@ -88,7 +88,16 @@ def check_proof(
     doc = require_object(
         proof,
         "",
-        ("format", "draw_id", "input_root", "schools_root", "applicants", "index", "record", "path"),
+        (
+            "format",
+            "draw_id",
+            "input_root",
+            "schools_root",
+            "applicants",
+            "index",
+            "record",
+            "path",
+        ),
     )
     if doc["format"] != PROOF_FORMAT:
         raise InvalidBundle(f"format must be {PROOF_FORMAT!r}", "/format")
@@ -96,7 +105,8 @@ def check_proof(
     stated_root = hex_field(doc["input_root"], "/input_root", size=32)
     schools_root = hex_field(doc["schools_root"], "/schools_root", size=32)
     path = [
-        hex_field(p, f"/path/{i}", size=32) for i, p in enumerate(require_list(doc["path"], "/path"))
+        hex_field(p, f"/path/{i}", size=32)
+        for i, p in enumerate(require_list(doc["path"], "/path"))
     ]
     size, index = doc["applicants"], doc["index"]
     if type(size) is not int or type(index) is not int or size < 1 or not 0 <= index < size:
@@ -114,7 +124,9 @@ def check_proof(
         failed.append("path")
     else:
         computed = tagged_hash(INPUTS_TAG, frame(draw_id) + schools_root + root)
-        if computed != stated_root or (input_root is not None and input_root.lower() != stated_root.hex()):
+        if computed != stated_root or (
+            input_root is not None and input_root.lower() != stated_root.hex()
+        ):
             failed.append("input root")
     return failed
 
@@ -135,7 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("proof", metavar="PROOF.json")
     parser.add_argument("--input-root", help="the input root of the published freeze statement")
-    parser.add_argument("--statement", help="the published freeze statement (its input_root is used)")
+    parser.add_argument(
+        "--statement", help="the published freeze statement (its input_root is used)"
+    )
     parser.add_argument("--applicant", help="your applicant id (派位编号)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -162,8 +176,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     checked = "the published input root" if root else "the input root the proof states"
     if args.json:
-        print(json.dumps({"valid": not failed, "draw_id": doc["draw_id"], "applicant": doc["record"]["id"],
-                          "input_root": doc["input_root"], "failed": failed}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "valid": not failed,
+                    "draw_id": doc["draw_id"],
+                    "applicant": doc["record"]["id"],
+                    "input_root": doc["input_root"],
+                    "failed": failed,
+                },
+                ensure_ascii=False,
+            )
+        )
     elif failed:
         print(f"INVALID: {', '.join(failed)}")
     else:

@@ -59,8 +59,12 @@ class SeasonReport:
         self.checks.append(SeasonCheck(name, ok, detail))
 
     def to_json(self) -> dict[str, Any]:
-        return {"valid": self.valid, "season": self.season, "rounds": self.rounds,
-                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks]}
+        return {
+            "valid": self.valid,
+            "season": self.season,
+            "rounds": self.rounds,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+        }
 
 
 def _read(folder: str, relative: str) -> bytes:
@@ -79,22 +83,39 @@ def freeze_statement_valid(statement: Mapping[str, Any], district_key: bytes) ->
     sig = statement.get("signature")
     if not isinstance(sig, Mapping):
         return "no signature"
-    if sig.get("signer") != DISTRICT or str(sig.get("public_key", "")).lower() != district_key.hex():
+    if (
+        sig.get("signer") != DISTRICT
+        or str(sig.get("public_key", "")).lower() != district_key.hex()
+    ):
         return f"signed by {sig.get('signer')!r} with {sig.get('public_key')}, not the trusted district key"
     try:
-        digest = tagged_hash(FREEZE_TAG, canonical_json({k: v for k, v in statement.items() if k != "signature"}))
+        digest = tagged_hash(
+            FREEZE_TAG, canonical_json({k: v for k, v in statement.items() if k != "signature"})
+        )
         raw = bytes.fromhex(str(sig.get("signature", "")))
     except (CanonicalError, ValueError):
         return "not a signable statement"
-    return "" if len(raw) == 64 and signature_valid(district_key, raw, digest) else "the signature does not verify"
+    return (
+        ""
+        if len(raw) == 64 and signature_valid(district_key, raw, digest)
+        else "the signature does not verify"
+    )
 
 
-def verify_season(folder: str, trusted: Mapping[str, bytes] | None, *, accelerate: bool = True,
-                  ) -> SeasonReport:
+def verify_season(
+    folder: str,
+    trusted: Mapping[str, bytes] | None,
+    *,
+    accelerate: bool = True,
+) -> SeasonReport:
     """Steps 1-8 of the module docstring over ``folder``. Raises OSError when ``index.json``
     cannot be read and InvalidBundle when it is malformed; everything else is a check."""
     index = load_json(_read(folder, "index.json"))
-    if type(index) is not dict or type(index.get("season")) is not dict or type(index.get("rounds")) is not list:
+    if (
+        type(index) is not dict
+        or type(index.get("season")) is not dict
+        or type(index.get("rounds")) is not list
+    ):
         raise InvalidBundle("index.json: not a paiwei-publication/1 index")
     report = SeasonReport(str(index["season"].get("id", "")))
     report.add("index", True, f"{len(index['rounds'])} rounds listed")
@@ -119,26 +140,44 @@ def verify_season(folder: str, trusted: Mapping[str, bytes] | None, *, accelerat
             report.add(f"round {r}: bundle", False, f"malformed: {exc}")
             continue
         _check_statement(r, bundle, statement, trusted or {}, report)
-        fresh = [c["contributor"] for c in bundle["ceremony"]["contributions"] if "commitment" not in c]
-        report.add(f"round {r}: after-freeze contribution", bool(fresh),
-                   ", ".join(fresh) if fresh else "none: the seed could be known before the draw")
+        fresh = [
+            c["contributor"] for c in bundle["ceremony"]["contributions"] if "commitment" not in c
+        ]
+        report.add(
+            f"round {r}: after-freeze contribution",
+            bool(fresh),
+            ", ".join(fresh) if fresh else "none: the seed could be known before the draw",
+        )
         assigned = {a["applicant"]: a["school"] for a in bundle["assignments"]}
         earlier = sorted(a for a in assigned if a in placed_by)
-        report.add(f"round {r}: placed earlier", not earlier,
-                   f"{len(earlier)} applicants placed by an earlier round take part, e.g. {earlier[:3]}" if earlier else "")
+        report.add(
+            f"round {r}: placed earlier",
+            not earlier,
+            f"{len(earlier)} applicants placed by an earlier round take part, e.g. {earlier[:3]}"
+            if earlier
+            else "",
+        )
         for applicant, school in assigned.items():
             if school is None:
                 continue
             if applicant in placed_by:
                 twice.append(applicant)
             placed_by[applicant] = r
-    report.add("placed twice", not twice, f"{len(twice)} applicants, e.g. {sorted(twice)[:3]}" if twice else "")
+    report.add(
+        "placed twice",
+        not twice,
+        f"{len(twice)} applicants, e.g. {sorted(twice)[:3]}" if twice else "",
+    )
     _check_results(folder, bundles, report)
     return report
 
 
-def _check_round_files(folder: str, r: str, entry: Mapping[str, Any], report: SeasonReport,
-                       ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def _check_round_files(
+    folder: str,
+    r: str,
+    entry: Mapping[str, Any],
+    report: SeasonReport,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     name = f"round {r}: files"
     try:
         data = _read(folder, str(entry["bundle"]))
@@ -164,7 +203,9 @@ def _check_round_files(folder: str, r: str, entry: Mapping[str, Any], report: Se
     if _sha(keys) != meta.get("keys_sha256"):
         wrong.append("keys.json")
     stated = meta.get("freeze_statement_sha256")
-    if (statement_data is None) != (stated is None) or (statement_data is not None and _sha(statement_data) != stated):
+    if (statement_data is None) != (stated is None) or (
+        statement_data is not None and _sha(statement_data) != stated
+    ):
         wrong.append("freeze-statement.json")
     report.add(name, not wrong, f"SHA-256 differs: {', '.join(wrong)}" if wrong else "")
     try:
@@ -182,8 +223,13 @@ def _check_round_files(folder: str, r: str, entry: Mapping[str, Any], report: Se
     return bundle, statement
 
 
-def _check_statement(r: str, bundle: Mapping[str, Any], statement: Mapping[str, Any] | None,
-                     trusted: Mapping[str, bytes], report: SeasonReport) -> None:
+def _check_statement(
+    r: str,
+    bundle: Mapping[str, Any],
+    statement: Mapping[str, Any] | None,
+    trusted: Mapping[str, bytes],
+    report: SeasonReport,
+) -> None:
     name = f"round {r}: freeze statement"
     if statement is None:
         report.add(name, False, "not published")
@@ -201,15 +247,26 @@ def _check_statement(r: str, bundle: Mapping[str, Any], statement: Mapping[str, 
     if statement.get("input_root") != bundle["ceremony"].get("input_root"):
         problems.append("another input root")
     report.add(name, not problems, "; ".join(problems))
-    listed = {(c.get("contributor"), c.get("commitment")) for c in statement.get("commitments", [])
-              if isinstance(c, Mapping)}
-    late = [c["contributor"] for c in bundle["ceremony"]["contributions"]
-            if "commitment" in c and (c["contributor"], c["commitment"]) not in listed]
-    report.add(f"round {r}: commitments", not late,
-               f"not committed before the freeze: {', '.join(late)}" if late else "")
+    listed = {
+        (c.get("contributor"), c.get("commitment"))
+        for c in statement.get("commitments", [])
+        if isinstance(c, Mapping)
+    }
+    late = [
+        c["contributor"]
+        for c in bundle["ceremony"]["contributions"]
+        if "commitment" in c and (c["contributor"], c["commitment"]) not in listed
+    ]
+    report.add(
+        f"round {r}: commitments",
+        not late,
+        f"not committed before the freeze: {', '.join(late)}" if late else "",
+    )
 
 
-def _check_results(folder: str, bundles: Mapping[str, Mapping[str, Any]], report: SeasonReport) -> None:
+def _check_results(
+    folder: str, bundles: Mapping[str, Mapping[str, Any]], report: SeasonReport
+) -> None:
     by_round = {r: {a["applicant"]: a for a in b["assignments"]} for r, b in bundles.items()}
     files = wrong = 0
     examples: list[str] = []
@@ -236,15 +293,28 @@ def _check_results(folder: str, bundles: Mapping[str, Mapping[str, Any]], report
             if bad:
                 wrong += 1
                 examples.append(os.path.relpath(path, folder))
-    report.add("result files", wrong == 0,
-               f"{wrong} of {files} differ from their bundles, e.g. {examples[:3]}" if wrong else f"{files} files")
+    report.add(
+        "result files",
+        wrong == 0,
+        f"{wrong} of {files} differ from their bundles, e.g. {examples[:3]}"
+        if wrong
+        else f"{files} files",
+    )
 
 
 def render_text(report: SeasonReport) -> str:
-    lines = [f"season {report.season}: {len(report.rounds)} drawn rounds ({', '.join(report.rounds)})"]
-    lines.extend(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}" + (f": {c.detail}" if c.detail else "")
-                 for c in report.checks)
-    lines.append("VALID" if report.valid else "INVALID: " + ", ".join(c.name for c in report.checks if not c.ok))
+    lines = [
+        f"season {report.season}: {len(report.rounds)} drawn rounds ({', '.join(report.rounds)})"
+    ]
+    lines.extend(
+        f"  {'ok  ' if c.ok else 'FAIL'} {c.name}" + (f": {c.detail}" if c.detail else "")
+        for c in report.checks
+    )
+    lines.append(
+        "VALID"
+        if report.valid
+        else "INVALID: " + ", ".join(c.name for c in report.checks if not c.ok)
+    )
     return "\n".join(lines)
 
 
@@ -258,8 +328,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from lottery._verifier import key_set_fingerprint, trusted_keys_from  # noqa: PLC0415
 
-    parser = argparse.ArgumentParser(prog="python -m lottery.season",
-                                     description="Verify a whole season's publication folder.")
+    parser = argparse.ArgumentParser(
+        prog="python -m lottery.season", description="Verify a whole season's publication folder."
+    )
     parser.add_argument("folder", metavar="PUBLICATION_DIR")
     parser.add_argument("--key", action="append", default=[], metavar="NAME=PUBLIC_KEY_HEX")
     parser.add_argument("--keys", action="append", default=[], metavar="FILE")
@@ -277,9 +348,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     fingerprint = key_set_fingerprint(trusted) if trusted else None
     if args.json:
-        print(json.dumps({**report.to_json(), "trusted_keys_fingerprint": fingerprint}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {**report.to_json(), "trusted_keys_fingerprint": fingerprint}, ensure_ascii=False
+            )
+        )
     else:
         print(render_text(report))
-        print(f"trusted keys fingerprint {fingerprint}" if fingerprint
-              else "no trusted key: no signature was checked against a trusted key")
+        print(
+            f"trusted keys fingerprint {fingerprint}"
+            if fingerprint
+            else "no trusted key: no signature was checked against a trusted key"
+        )
     return 0 if report.valid else 1

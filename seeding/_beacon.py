@@ -43,6 +43,7 @@ def round_time(chain: str, round_number: int) -> int:
     genesis, period = CHAIN_CLOCKS[chain]
     return genesis + (round_number - 1) * period
 
+
 RECORD_FORMAT = "drand-record/1"
 CHAINED = "pedersen-bls-chained"
 UNCHAINED = "pedersen-bls-unchained"
@@ -142,15 +143,20 @@ def parse_record(value: Any) -> BeaconRecord:
         randomness=_hex(beacon.get("randomness"), "beacon.randomness", (32,)),
         signature=_hex(beacon.get("signature"), "beacon.signature", (sig_size,)),
         # Round 1 of a chained chain follows the genesis seed (32 bytes), later rounds a signature.
-        previous_signature=(_hex(previous, "beacon.previous_signature", (32, sig_size))
-                            if chained else None),
+        previous_signature=(
+            _hex(previous, "beacon.previous_signature", (32, sig_size)) if chained else None
+        ),
     )
 
 
 def chain_hash(record: BeaconRecord) -> str:
     """drand's ``Info.Hash`` of the record's chain information (hex)."""
-    data = (struct.pack(">I", record.period) + struct.pack(">q", record.genesis_time)
-            + record.public_key + record.group_hash)
+    data = (
+        struct.pack(">I", record.period)
+        + struct.pack(">q", record.genesis_time)
+        + record.public_key
+        + record.group_hash
+    )
     if record.beacon_id not in ("", "default"):
         data += record.beacon_id.encode("utf-8")
     return hashlib.sha256(data).hexdigest()
@@ -179,7 +185,11 @@ def _bls_valid(record: BeaconRecord) -> bool:
     message = beacon_message(record)
     try:
         if record.scheme != G1_RFC9380:
-            return bool(G2Basic.Verify(BLSPubkey(record.public_key), message, BLSSignature(record.signature)))
+            return bool(
+                G2Basic.Verify(
+                    BLSPubkey(record.public_key), message, BLSSignature(record.signature)
+                )
+            )
         # Signature on G1 and key on G2 (the roles of G2Basic swapped); both points are
         # decompressed with the same checks G2Basic applies to its own.
         sig = pubkey_to_G1(BLSPubkey(record.signature))
@@ -189,15 +199,20 @@ def _bls_valid(record: BeaconRecord) -> bool:
         hashed = hash_to_G1(message, _DST_G1, hashlib.sha256)  # type: ignore[arg-type]  # a constructor, as py_ecc passes it
         # e(sig, g2) == e(H(m), key)  <=>  e(sig, -g2) * e(H(m), key) == 1
         pair = optimized_pairing.pairing
-        product = (pair(optimized_curve.neg(optimized_curve.G2), sig, final_exponentiate=False)
-                   * pair(key, hashed, final_exponentiate=False))
+        product = pair(
+            optimized_curve.neg(optimized_curve.G2), sig, final_exponentiate=False
+        ) * pair(key, hashed, final_exponentiate=False)
         return bool(optimized_pairing.final_exponentiate(product) == type(product).one())
     except (ValueError, TypeError, ArithmeticError, AssertionError):
         return False  # a point not on the curve, not in the subgroup, or not a point at all
 
 
-def check_record(record: BeaconRecord, *, chain: str | None = None, round_number: int | None = None,
-                 ) -> BeaconReport:
+def check_record(
+    record: BeaconRecord,
+    *,
+    chain: str | None = None,
+    round_number: int | None = None,
+) -> BeaconReport:
     """Steps 1-4 of the module docstring, every one run and named.
 
     ``chain`` is the pinned chain hash the round named (default: any of ``PINNED_CHAINS``),
@@ -208,23 +223,47 @@ def check_record(record: BeaconRecord, *, chain: str | None = None, round_number
     computed = chain_hash(record)
     pinned = {chain.lower()} if chain else set(PINNED_CHAINS)
     if computed != record.chain_hash:
-        checks.append(BeaconCheck("chain info", False, f"the chain information hashes to {computed}, "
-                                  f"the record states {record.chain_hash}"))
+        checks.append(
+            BeaconCheck(
+                "chain info",
+                False,
+                f"the chain information hashes to {computed}, "
+                f"the record states {record.chain_hash}",
+            )
+        )
     elif computed not in pinned:
         checks.append(BeaconCheck("chain info", False, f"chain {computed} is not the pinned chain"))
     else:
         checks.append(BeaconCheck("chain info", True, PINNED_CHAINS.get(computed, computed)))
     if round_number is not None:
         ok = record.round == round_number
-        checks.append(BeaconCheck("beacon round", ok, "" if ok else
-                                  f"the record is round {record.round}, the round named is {round_number}"))
+        checks.append(
+            BeaconCheck(
+                "beacon round",
+                ok,
+                ""
+                if ok
+                else f"the record is round {record.round}, the round named is {round_number}",
+            )
+        )
     ok = hashlib.sha256(record.signature).digest() == record.randomness
-    checks.append(BeaconCheck("randomness", ok, "" if ok else "randomness is not SHA-256 of the signature"))
+    checks.append(
+        BeaconCheck("randomness", ok, "" if ok else "randomness is not SHA-256 of the signature")
+    )
     try:
         ok = _bls_valid(record)
     except ImportError as exc:
-        raise ImportError("checking a drand signature needs py_ecc (pip install 'py_ecc>=8'); "
-                          f"it is not installed: {exc}") from None
-    checks.append(BeaconCheck("signature", ok, "" if ok else
-                              f"the BLS signature of round {record.round} does not verify with the chain's key"))
+        raise ImportError(
+            "checking a drand signature needs py_ecc (pip install 'py_ecc>=8'); "
+            f"it is not installed: {exc}"
+        ) from None
+    checks.append(
+        BeaconCheck(
+            "signature",
+            ok,
+            ""
+            if ok
+            else f"the BLS signature of round {record.round} does not verify with the chain's key",
+        )
+    )
     return BeaconReport(record, tuple(checks))
