@@ -31,6 +31,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "contributor_not_found": (404, "未找到该贡献者"),
     "reveal_missing": (409, "仍有已承诺的贡献者未揭示，公证人员须先作出处理"),
     "no_contributions": (409, "至少需要一项随机数贡献"),
+    "no_after_freeze_contribution": (409, "至少需要一项冻结后产生的随机数（公证人员现场摇号或公开信标）"),
     "key_mismatch": (422, "签名密钥与冻结时登记的区教委公钥不一致"),
     "key_invalid": (422, "公钥或签名格式不正确"),
     "keys_not_pinned": (409, "本学段尚未登记区教委和公证处的签名公钥"),

@@ -947,13 +947,18 @@ def waive(*, db_session: Session, actor: audit.Actor, round_pk: int, contributor
 def close_ceremony(*, db_session: Session, actor: audit.Actor, round_pk: int, now: datetime) -> Round:
     """Close the ceremony and derive the seed. Every committed contributor must have
     revealed or been waived by the notary. Raises ``RoundError``: ``out_of_order``,
-    ``round_published``, ``reveal_missing``, ``no_contributions``."""
+    ``round_published``, ``reveal_missing``, ``no_after_freeze_contribution``,
+    ``no_contributions``."""
     row = _lock(db_session, round_pk)
     _require(row, State.FROZEN, step="closing the ceremony")
     rows = contributions_of(db_session=db_session, round_pk=row.id)
     missing = [c.contributor for c in rows if c.value is None and c.waived_reason is None]
     if missing:
         raise RoundError("reveal_missing", detail=", ".join(missing))
+    # At least one value that did not exist at the freeze (the notary's live draw, the named
+    # beacon round): without it, whoever knew the committed values knew the seed.
+    if not any(c.commitment is None and c.value is not None for c in rows):
+        raise RoundError("no_after_freeze_contribution", detail=row.draw_id)
     contributions = _seed_contributions(db_session, row)
     if not contributions:
         raise RoundError("no_contributions", detail=row.draw_id)

@@ -100,9 +100,13 @@ def test_steps_out_of_order_are_refused(db_session: Session) -> None:
     assert _code(exc) == "out_of_order"
     assert "private-boarding" in (exc.value.detail or "")
     season.reveal(row)
+    with pytest.raises(RoundError) as exc:
+        season.close(row)  # only values committed before the freeze: whoever held them knew the seed
+    assert _code(exc) == "no_after_freeze_contribution"
+    season.contribute(row)
     row = season.close(row)
     with pytest.raises(RoundError) as exc:
-        season.contribute(row)  # the ceremony is closed
+        season.contribute(row, "0407")  # the ceremony is closed
     assert _code(exc) == "out_of_order"
     row = season.run(row)
     with pytest.raises(RoundError) as exc:
