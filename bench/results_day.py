@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
 import json
 import os
 import resource
@@ -51,17 +50,15 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from paiwei.accounts.models import User, WebSession
 from paiwei.db import make_engine, make_session_factory, upgrade_to_head
-from paiwei.intake.models import Applicant
 from paiwei.publication import read_index, result_path
 from paiwei.rounds import service
 from paiwei.rounds.models import Round, State
@@ -122,28 +119,9 @@ def database(admin: str) -> Iterator[str]:
 
 def seed_parents(url: str, pseudonyms: list[str], now: datetime) -> list[str]:
     """One parent account, applicant row and live session per pseudonym; the cookies."""
-    tokens = [f"bench-{uuid.uuid4().hex}" for _ in pseudonyms]
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as db:
-            db.execute(insert(User), [
-                {"login": f"24{i:06d}", "role": "parent", "password_hash": "x", "district": "110105",
-                 "status": "active", "failed_logins": 0, "created_at": now} for i in range(len(pseudonyms))])
-            ids = {login: uid for login, uid in db.execute(select(User.login, User.id))}
-            db.execute(insert(Applicant), [
-                {"pseudonym": p, "user_id": ids[f"24{i:06d}"], "district": "110105", "status": "verified",
-                 "created_at": now, "notice_shown_at": now, "agreed_at": now, "child_nationality": "CHN",
-                 "hukou_province": "11", "residence_district": "110105", "child_name": "测试",
-                 "child_sex": "M", "child_birth_date": date(2018, 3, 1), "child_id_type": "resident_id",
-                 "child_id_number": f"X{i:09d}", "guardian_name": "测试", "guardian_mobile": "13900000000",
-                 "categories": []} for i, p in enumerate(pseudonyms)])
-            db.execute(insert(WebSession), [
-                {"id": hashlib.sha256(t.encode()).hexdigest(), "user_id": ids[f"24{i:06d}"], "csrf_token": "c",
-                 "created_at": now, "expires_at": now + timedelta(days=1)} for i, t in enumerate(tokens)])
-            db.commit()
-    finally:
-        engine.dispose()
-    return tokens
+    from bench.test_lookup import _parents  # noqa: PLC0415 - the lookup bench's set-up
+
+    return _parents(url, pseudonyms, now)
 
 
 def write_publication(url: str, folder: Path) -> None:

@@ -80,26 +80,27 @@ def _season(url: str, applicants: int = APPLICANTS) -> list[str]:
         engine.dispose()
 
 
-def _parents(url: str, pseudonyms: list[str]) -> list[str]:
-    """One parent per applicant with a live session; returns the session tokens."""
+def _parents(url: str, pseudonyms: list[str], now: datetime = NOW) -> list[str]:
+    """One parent per applicant with a live session; returns the session tokens (also the
+    results-day load test's set-up, bench/results_day.py)."""
     engine = make_engine(url)
     tokens = [f"bench-token-{i:06d}" for i in range(len(pseudonyms))]
     try:
         with make_session_factory(engine)() as db:
             db.execute(insert(User), [
                 {"login": f"24{i:06d}", "role": "parent", "password_hash": "x", "district": "110105",
-                 "status": "active", "failed_logins": 0, "created_at": NOW} for i in range(len(pseudonyms))])
+                 "status": "active", "failed_logins": 0, "created_at": now} for i in range(len(pseudonyms))])
             ids = {login: uid for login, uid in db.execute(select(User.login, User.id))}
             db.execute(insert(Applicant), [
                 {"pseudonym": p, "user_id": ids[f"24{i:06d}"], "district": "110105", "status": "verified",
-                 "created_at": NOW, "notice_shown_at": NOW, "agreed_at": NOW, "child_nationality": "CHN",
+                 "created_at": now, "notice_shown_at": now, "agreed_at": now, "child_nationality": "CHN",
                  "hukou_province": "11", "residence_district": "110105", "child_name": "测试",
                  "child_sex": "M", "child_birth_date": date(2018, 3, 1), "child_id_type": "resident_id",
                  "child_id_number": f"X{i:09d}", "guardian_name": "测试", "guardian_mobile": "13900000000",
                  "categories": []} for i, p in enumerate(pseudonyms)])
             db.execute(insert(WebSession), [
                 {"id": hashlib.sha256(t.encode()).hexdigest(), "user_id": ids[f"24{i:06d}"], "csrf_token": "c",
-                 "created_at": NOW, "expires_at": NOW + timedelta(days=30)} for i, t in enumerate(tokens)])
+                 "created_at": now, "expires_at": now + timedelta(days=30)} for i, t in enumerate(tokens)])
             db.commit()
     finally:
         engine.dispose()
