@@ -21,7 +21,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from allocation._dates import parse_date
+from allocation._dates import parse_date, year_of
 from allocation._errors import PolicyError, pointer_token
 from lottery import Mechanism
 
@@ -223,6 +223,26 @@ class RoundSpec:
     priority_classes: bool = True
 
 
+# The choice lists a family fills in (scenario format) and hence the timetable's window kinds.
+CHOICE_LISTS = ("private_boarding", "zone", "groups")
+
+
+@dataclass(frozen=True, slots=True)
+class TimetableWindow:
+    """One application window of the policy's timetable (附件：时间表), in Beijing local days.
+
+    ``kind`` is ``<stage>.<choice list>``; the window runs from the start of ``first_day``
+    to the end of ``last_day`` (day ordinals), as the timetable's "6 月 6 日- 6 月 9 日" reads.
+    """
+
+    kind: str
+    first_day: int
+    last_day: int
+    section: str
+    source: str
+    reading: str | None = None
+
+
 PREFERENTIAL_CATEGORIES = ("martyr", "overseas-chinese", "serviceman", "model-worker", "taiwan")
 
 
@@ -267,6 +287,7 @@ class Policy:
     priority: PriorityClasses
     readings: Readings
     rounds: Mapping[Stage, tuple[RoundSpec, ...]] = field(default_factory=dict)
+    timetable: tuple[TimetableWindow, ...] = ()
 
     def with_readings(self, **changes: Any) -> Policy:
         """The same policy under other readings. Raises PolicyError on an unknown name or value."""
@@ -310,6 +331,7 @@ _KNOWN_KEYS: Mapping[str, frozenset[str]] = {
             "priority",
             "readings",
             "stages",
+            "timetable",
         )
     ),
     "/dates": frozenset(
@@ -336,6 +358,7 @@ _KNOWN_KEYS: Mapping[str, frozenset[str]] = {
         )
     ),
     "reading": frozenset(("value", "section", "note")),
+    "window": frozenset(("kind", "first_day", "last_day", "section", "source", "reading")),
     "stage": frozenset(("rounds",)),
 }
 
@@ -446,6 +469,43 @@ def _round(data: Any, where: str, seen: set[str]) -> RoundSpec:
     )
 
 
+def _timetable(data: Any, year: int) -> tuple[TimetableWindow, ...]:
+    if not isinstance(data, list):
+        raise PolicyError("must be an array of tables", "/timetable", "policy format")
+    windows: list[TimetableWindow] = []
+    for i, entry in enumerate(data):
+        where = f"/timetable/{i}"
+        if not isinstance(entry, Mapping):
+            raise PolicyError("must be a table", where, "policy format")
+        _known(entry, "window", where)
+        kind = _get(entry, "kind", str, where)
+        stage, _, listed = kind.partition(".")
+        if stage not in {s.value for s in Stage} or listed not in CHOICE_LISTS:
+            raise PolicyError(
+                f"kind must be <stage>.<list> with a list of {list(CHOICE_LISTS)}",
+                f"{where}/kind",
+            )
+        if kind in {w.kind for w in windows}:
+            raise PolicyError(f"{kind} is listed twice", f"{where}/kind")
+        first, last = _date(entry, "first_day", where), _date(entry, "last_day", where)
+        if last < first or year_of(first) != year or year_of(last) != year:
+            raise PolicyError(f"the days must lie in {year}, first before last", where)
+        reading = entry.get("reading")
+        if reading is not None and not isinstance(reading, str):
+            raise PolicyError("must be str", f"{where}/reading", "policy format")
+        windows.append(
+            TimetableWindow(
+                kind=kind,
+                first_day=first,
+                last_day=last,
+                section=_get(entry, "section", str, where),
+                source=_get(entry, "source", str, where),
+                reading=reading,
+            )
+        )
+    return tuple(windows)
+
+
 def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     """Build a Policy from parsed policy-file data. Raises PolicyError with a JSON pointer."""
     if not isinstance(data, Mapping):
@@ -486,12 +546,13 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         rounds[stage] = tuple(
             _round(r, f"/stages/{name}/rounds/{i}", seen) for i, r in enumerate(plan)
         )
+    year = _get(data, "year", int, "")
     district = _get(data, "district", str, "")
     if not district or not district.isascii() or "/" in district:
         raise PolicyError("district must be ASCII text without '/'", "/district")
     return Policy(
         district=district,
-        year=_get(data, "year", int, ""),
+        year=year,
         title=_get(data, "title", str, ""),
         source=_get(data, "source", str, ""),
         birth_cutoff=_date(dates, "birth_cutoff", "/dates"),
@@ -509,6 +570,7 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         priority=priority,
         readings=_readings(data.get("readings"), "/readings"),
         rounds=MappingProxyType(rounds),
+        timetable=_timetable(data.get("timetable", []), year),
     )
 
 

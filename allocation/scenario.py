@@ -59,7 +59,14 @@ import numpy.typing as npt
 
 from allocation._dates import NO_DATE, format_date, parse_date
 from allocation._errors import ScenarioError, pointer_token
-from allocation.policy import CATEGORIES, Policy, SchoolKind, Stage, policy_from_mapping
+from allocation.policy import (
+    CATEGORIES,
+    CHOICE_LISTS,
+    Policy,
+    SchoolKind,
+    Stage,
+    policy_from_mapping,
+)
 
 SCENARIO_FORMAT_V1 = "paiwei-scenario/1"
 SCENARIO_FORMAT = "paiwei-scenario/2"
@@ -92,7 +99,6 @@ CATEGORY_BITS: Mapping[str, int] = {
         ("disabled", "martyr", "overseas-chinese", "serviceman", "model-worker", "taiwan", "talent")
     )
 }
-CHOICE_LISTS = ("private_boarding", "zone", "groups")
 ZONE_KINDS = ("single-school", "multi-school")
 
 IntArray = npt.NDArray[np.int64]

@@ -1,4 +1,4 @@
-"""``paiwei windows``: application windows (staff): load from the timetable file, list, extend."""
+"""``paiwei windows``: application windows (staff): load from the policy's timetable, list, extend."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ _NOT_READY = "the database is not ready: run `alembic upgrade head` (or `paiwei 
 @app.command("load")
 def load_command(
     name: Annotated[str, typer.Option(
-        "--file", help="a shipped windows file (e.g. chaoyang-2024) or the path of a .toml file")] = "chaoyang-2024",
+        "--policy", help="a shipped policy (e.g. chaoyang-2024) or the path of a policy .toml file")] = "chaoyang-2024",
 ) -> None:
-    """Load the windows of a timetable file (windows already loaded are kept)."""
+    """Load the windows of a policy's timetable (windows already loaded are kept)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: PLC0415
 
     from paiwei.audit.service import Actor  # noqa: PLC0415
@@ -30,7 +30,7 @@ def load_command(
 
     try:
         if name.endswith(".toml"):
-            windows = service.parse_windows(Path(name).read_text(encoding="utf-8"))
+            windows = service.windows_from_policy(Path(name).read_text(encoding="utf-8"), Path(name).stem)
         else:
             windows = service.shipped_windows(name)
     except OSError as exc:

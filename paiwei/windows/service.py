@@ -1,4 +1,4 @@
-"""Application windows: load them from the timetable file, check them, extend them.
+"""Application windows: load them from the policy's timetable, check them, extend them.
 
 Times. The timetable's dates are Beijing local dates (Asia/Shanghai, UTC+8; China has
 kept no daylight saving since 1991, so a fixed offset is exact). A window
@@ -12,21 +12,21 @@ the choice list of the allocation scenario format (``private_boarding``, ``zone`
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from importlib import resources
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from allocation import PolicyError
+from allocation.policy import policy_from_text, shipped_policy_text
 from paiwei.audit import service as audit
 from paiwei.choices.errors import ChoiceError
+from paiwei.data import district_code
 from paiwei.windows.models import ApplicationWindow
 from paiwei.windows.schemas import WindowRead
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-WINDOWS_FORMAT = "paiwei-windows/1"
 STAGES = ("primary", "junior")
 LISTS = ("private_boarding", "zone", "groups")
 KINDS = ("primary.private_boarding", "primary.zone", "junior.private_boarding", "junior.zone",
@@ -41,7 +41,7 @@ TITLES = {
 
 
 class WindowFileError(ValueError):
-    """The windows data file is malformed; the message names the entry."""
+    """The policy's timetable is missing or malformed; the message names the entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,46 +72,37 @@ class WindowFile:
     windows: tuple[WindowSpec, ...]
 
 
-def parse_windows(text: str) -> WindowFile:
-    """Parse a ``paiwei-windows/1`` TOML file. Raises ``WindowFileError``."""
+def windows_from_policy(text: str, name: str) -> WindowFile:
+    """The windows of a policy file's timetable (``[[timetable]]``). Raises ``WindowFileError``.
+
+    ``name`` is the policy's name (``chaoyang-2024``), stored with each window.
+    """
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise WindowFileError(f"not valid TOML: {exc}") from exc
-    if data.get("format") != WINDOWS_FORMAT:
-        raise WindowFileError(f"format must be {WINDOWS_FORMAT!r}")
-    try:
-        district, year, policy = str(data["district"]), data["year"], str(data["policy"])
-        entries = data["windows"]
-    except KeyError as exc:
-        raise WindowFileError(f"missing key {exc.args[0]!r}") from None
-    if type(year) is not int or not isinstance(entries, list):
-        raise WindowFileError("year must be an integer and windows a list")
+        policy = policy_from_text(text)
+    except PolicyError as exc:
+        raise WindowFileError(f"policy {name}: {exc}") from None
+    district = district_code(policy.district)
+    if district is None:
+        raise WindowFileError(f"policy {name}: unknown district {policy.district!r}")
+    if not policy.timetable:
+        raise WindowFileError(f"policy {name}: no timetable (no [[timetable]] windows)")
     specs: list[WindowSpec] = []
-    for i, entry in enumerate(entries):
-        try:
-            kind = entry["kind"]
-            first, last = date.fromisoformat(entry["first_day"]), date.fromisoformat(entry["last_day"])
-            spec = WindowSpec(kind=kind, first_day=first, last_day=last, section=entry["section"],
-                              source=entry["source"], reading=entry.get("reading"))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise WindowFileError(f"windows[{i}]: {exc}") from None
-        if kind not in KINDS:
-            raise WindowFileError(f"windows[{i}]: kind must be one of {list(KINDS)}")
-        if last < first or first.year != year:
-            raise WindowFileError(f"windows[{i}]: the days must lie in {year}, first before last")
-        if kind in {s.kind for s in specs}:
-            raise WindowFileError(f"windows[{i}]: {kind} listed twice")
-        specs.append(spec)
-    return WindowFile(district=district, year=year, policy=policy, windows=tuple(specs))
+    for i, entry in enumerate(policy.timetable):
+        if entry.kind not in KINDS:
+            raise WindowFileError(f"policy {name}: timetable[{i}]: kind must be one of {list(KINDS)}")
+        specs.append(WindowSpec(kind=entry.kind, first_day=date.fromordinal(entry.first_day),
+                                last_day=date.fromordinal(entry.last_day), section=entry.section,
+                                source=entry.source, reading=entry.reading))
+    return WindowFile(district=district, year=policy.year, policy=name, windows=tuple(specs))
 
 
 def shipped_windows(name: str = "chaoyang-2024") -> WindowFile:
-    """The windows file shipped in ``paiwei/windows``. Raises ``WindowFileError``."""
-    resource = resources.files("paiwei.windows").joinpath(f"{name}.toml")
-    if not name.replace("-", "").isalnum() or not resource.is_file():
-        raise WindowFileError(f"no shipped windows file named {name!r}")
-    return parse_windows(resource.read_text(encoding="utf-8"))
+    """The timetable of a policy shipped in ``allocation/policies``. Raises ``WindowFileError``."""
+    try:
+        text = shipped_policy_text(name)
+    except PolicyError as exc:
+        raise WindowFileError(str(exc)) from None
+    return windows_from_policy(text, name)
 
 
 def is_open(window: ApplicationWindow, now: datetime) -> bool:

@@ -149,8 +149,12 @@ def test_junior_high_one_school_per_group(intake: Intake) -> None:
     assert problem(intake.client.post(groups, json={"schools": ["J31"]}))[1] == "school_not_allowed"
     made = intake.client.post(groups, json={"schools": ["J21", "J11"]})
     assert made.status_code == 201 and made.json()["schools"] == ["J21", "J11"]
-    # The junior-high zone and private applications have no window in the 2024 timetable.
-    assert problem(intake.client.post("/api/choices/me/zone", json={"schools": ["J31"]}))[1] == "window_not_found"
+    # The timetable names no junior multi-school window; the policy's reading puts it in the
+    # 5 月 6 日- 5 月 31 日 information collection, so it is open on 30 May and locked once it closes.
+    zone = intake.client.post("/api/choices/me/zone", json={"schools": ["J31"]})
+    assert zone.status_code == 201 and zone.json()["schools"] == ["J31"], zone.text
+    act_as(intake, pupil, beijing(6, 1, 0))
+    assert problem(intake.client.post("/api/choices/me/zone", json={"schools": ["J31"]}))[1] == "choices_locked"
 
 
 def test_locked_choices_cannot_change(intake: Intake, family: Family) -> None:

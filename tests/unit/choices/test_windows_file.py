@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from paiwei.windows.service import KINDS, WindowFileError, parse_windows, shipped_windows
+from allocation.policy import shipped_policy, shipped_policy_text
+from paiwei.windows.service import KINDS, WindowFileError, shipped_windows, windows_from_policy
 
 
 def test_shipped_chaoyang_2024_windows_follow_the_timetable() -> None:
@@ -20,34 +21,55 @@ def test_shipped_chaoyang_2024_windows_follow_the_timetable() -> None:
     assert (groups.opens_at, groups.closes_at) == (datetime(2024, 5, 29, 16, 0, tzinfo=UTC),
                                                    datetime(2024, 5, 31, 16, 0, tzinfo=UTC))
     assert "6 月 6 日- 6 月 9 日" in private.source and "5 月 30 日- 5 月 31 日" in groups.source
-    # The one window the timetable does not name is marked as a reading.
-    assert by_kind["primary.zone"].reading and private.reading is None and groups.reading is None
+    # The windows the timetable does not name are marked as readings (待区教委确认).
+    assert {k for k, w in by_kind.items() if w.reading} == {"primary.zone", "junior.zone",
+                                                            "junior.private_boarding"}
     assert set(by_kind) <= set(KINDS)
 
 
-BASE = 'format = "paiwei-windows/1"\ndistrict = "110105"\npolicy = "chaoyang-2024"\nyear = 2024\n'
-ENTRY = '[[windows]]\nkind = "{kind}"\nfirst_day = "{first}"\nlast_day = "{last}"\nsection = "s"\nsource = "t"\n'
+POLICY = shipped_policy_text("chaoyang-2024")
+ENTRY = ('[[timetable]]\nkind = "{kind}"\nfirst_day = "{first}"\nlast_day = "{last}"\n'
+         'section = "s"\nsource = "t"\n')
+
+
+def with_timetable(*entries: str) -> str:
+    """The shipped policy with its timetable replaced by ``entries``."""
+    head = POLICY[:POLICY.index("[[timetable]]")]
+    return head + "".join(entries)
 
 
 def entry(kind: str = "primary.zone", first: str = "2024-05-06", last: str = "2024-05-31") -> str:
     return ENTRY.format(kind=kind, first=first, last=last)
 
 
+def test_the_timetable_is_part_of_the_policy_file() -> None:
+    # The windows are the policy's own (附件：时间表), not a second file that can drift from it.
+    policy = shipped_policy("chaoyang-2024")
+    assert {w.kind for w in policy.timetable} == set(KINDS)
+    file = windows_from_policy(with_timetable(entry()), "mine")
+    assert [(w.kind, w.first_day.isoformat(), w.last_day.isoformat()) for w in file.windows] == [
+        ("primary.zone", "2024-05-06", "2024-05-31")]
+    assert (file.district, file.policy) == ("110105", "mine")
+
+
 @pytest.mark.parametrize("text", [
     "not toml [",
-    BASE.replace("paiwei-windows/1", "paiwei-windows/0") + entry(),
-    BASE.replace('policy = "chaoyang-2024"\n', "") + entry(),
-    BASE + entry(kind="primary.groups"),
-    BASE + entry(first="2024-06-09", last="2024-06-06"),
-    BASE + entry(first="2023-06-06", last="2024-06-09"),
-    BASE + entry(first="2024-13-01"),
-    BASE + entry() + entry(),
-    BASE + ENTRY.replace('source = "t"\n', "").format(kind="primary.zone", first="2024-05-06",
-                                                        last="2024-05-31"),
+    POLICY.replace("paiwei-policy/1", "paiwei-policy/0"),
+    with_timetable(),
+    with_timetable(entry(kind="primary.groups")),
+    with_timetable(entry(kind="primary")),
+    with_timetable(entry(first="2024-06-09", last="2024-06-06")),
+    with_timetable(entry(first="2023-06-06", last="2024-06-09")),
+    with_timetable(entry(first="2024-13-01")),
+    with_timetable(entry() + entry()),
+    with_timetable(ENTRY.replace('source = "t"\n', "").format(kind="primary.zone", first="2024-05-06",
+                                                               last="2024-05-31")),
+    with_timetable(entry() + 'colour = "red"\n'),
+    POLICY.replace('district = "chaoyang"', 'district = "atlantis"'),
 ])
-def test_malformed_windows_files_are_refused(text: str) -> None:
+def test_malformed_timetables_are_refused(text: str) -> None:
     with pytest.raises(WindowFileError):
-        parse_windows(text)
+        windows_from_policy(text, "bad")
 
 
 def test_unknown_shipped_name() -> None:
