@@ -148,7 +148,7 @@ def test_inputs_cannot_change_after_the_freeze(db_session: Session) -> None:
         season.run(row)
     assert _code(exc) == "inputs_changed"
     assert "input root" in (exc.value.detail or "")
-    assert db_session.scalar(select(RoundResult.applicant).where(RoundResult.round_id == row.id)) is None
+    assert db_session.scalar(select(RoundResult.applicant).where(RoundResult.round_pk == row.id)) is None
     db_session.execute(update(Round).where(Round.id == row.id).values(
         inputs=good, inputs_sha256=hashlib.sha256(good.encode()).hexdigest()))
     db_session.commit()
@@ -283,7 +283,7 @@ def test_the_same_inputs_and_ceremony_give_byte_identical_bundles(db_session: Se
             assert [(r.applicant, r.entry, r.outcome) for r in other.scalars(
                 select(RoundResult).order_by(RoundResult.applicant))] == [
                 (r.applicant, r.entry, r.outcome) for r in db_session.scalars(
-                    select(RoundResult).where(RoundResult.round_id == first.id).order_by(RoundResult.applicant))]
+                    select(RoundResult).where(RoundResult.round_pk == first.id).order_by(RoundResult.applicant))]
     finally:
         engine.dispose()
 
