@@ -22,6 +22,9 @@ class State(StrEnum):
     READY = "ready"  # ceremony closed, seed derived; the draw may run
     DRAWN = "drawn"  # result stored (one transaction); awaiting signatures
     SIGNED = "signed"  # signed by the district; awaiting the notary's countersignature
+    # countersigned and verified (committed); the publication folder is being written:
+    # a crash leaves this state, and publishing again finishes the folder
+    PUBLISHING = "publishing"
     PUBLISHED = "published"  # countersigned, verified, published: immutable
     EMPTY = "empty"  # nobody to place in this round: no draw, nothing to publish
 

@@ -534,7 +534,8 @@ def staff_detail(pseudonym: Pseudonym, request: Request, user: ApplicantReviewer
 
 
 ROUND_STATES = {"created": "已创建", "frozen": "已冻结（输入根已公布）", "ready": "仪式完成，待派位",
-                "drawn": "已派位，待签名", "signed": "区教委已签名，待公证处会签", "published": "已公布",
+                "drawn": "已派位，待签名", "signed": "区教委已签名，待公证处会签",
+                "publishing": "已会签，公示目录写入中", "published": "已公布",
                 "empty": "无人参加，未派位"}
 
 

@@ -2,12 +2,16 @@
 countersign (publish), and result lookup.
 
 Keyword-only functions; each use case that writes commits exactly one transaction and
-appends every transition to the hash-chained audit log.
+appends every transition to the hash-chained audit log; reads commit nothing. The
+publication folder is written after a commit, from the ``publishing`` state, so that a
+crash while writing it is finished by publishing again (never a published round the
+folder lacks).
 
 States (``models.State``)::
 
     created --freeze--> frozen --close_ceremony--> ready --run--> drawn
         --sign (district)--> signed --countersign (notary)--> published
+    signed --countersign with a folder--> publishing --publish (folder written)--> published
     created --freeze (nobody to place)--> empty
 
 Steps in any other order raise ``RoundError('out_of_order')``; every step on a
@@ -76,6 +80,7 @@ from paiwei.rounds.service.inputs import (
 from paiwei.rounds.service.lifecycle import (
     countersign,
     publication_of,
+    publish,
     run,
     season_of,
     sign,
@@ -134,6 +139,7 @@ __all__ = [
     "pin_keys",
     "prepare_freeze",
     "publication_of",
+    "publish",
     "published_seeds",
     "record_commitment",
     "require_district",

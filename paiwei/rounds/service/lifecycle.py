@@ -157,11 +157,17 @@ def countersign(*, db_session: Session, actor: audit.Actor, round_pk: int,
     countersign``): the signature alone, or the bundle countersigned elsewhere
     (``signed_bundle``, whose notary signature is taken). It is checked against the notary
     key pinned for the round, then the bundle must pass ``lottery.verify`` with both pinned
-    keys trusted before the round is published. With ``folder`` the publication folder is
-    written too (``paiwei.publication.publish_round``), before the commit: the database
-    and the folder never disagree. Raises ``RoundError``: ``out_of_order``,
+    keys trusted before the round is published.
+
+    Without ``folder`` the round is ``published`` at once (its folder is written later, from
+    the database, by :func:`write_folder`). With ``folder`` the countersigned round is
+    committed as ``publishing``, then :func:`publish` writes the folder and commits
+    ``published``: a crash or an error while writing leaves the round ``publishing``
+    (parents see nothing yet; the next round cannot be frozen), and :func:`publish` run
+    again finishes the folder. Raises ``RoundError``: ``out_of_order``,
     ``round_published``, ``rehearsal_refused``, ``keys_not_pinned``, ``signature_required``,
-    ``key_mismatch``, ``signature_invalid``, ``bundle_invalid``, ``publication_failed``."""
+    ``key_mismatch``, ``signature_invalid``, ``bundle_invalid``, ``publication_failed``
+    (the round is then ``publishing``)."""
     row = _lock(db_session, round_pk)
     _require(row, State.SIGNED, step="the notary's countersignature")
     current = json.loads(row.bundle or "{}")
@@ -187,16 +193,39 @@ def countersign(*, db_session: Session, actor: audit.Actor, round_pk: int,
     row.bundle = _dump(bundle)
     row.published_sha256 = _sha(row.bundle)
     row.keys = keys
+    if folder is None:
+        row.published_at = now
+        _transition(db_session, actor, row, "round_published", State.PUBLISHED, now=now,
+                    reason=f"bundle sha256={row.published_sha256}")
+        db_session.commit()
+        return row
+    _transition(db_session, actor, row, "round_publishing", State.PUBLISHING, now=now,
+                reason=f"bundle sha256={row.published_sha256}; writing the publication folder")
+    db_session.commit()
+    return publish(db_session=db_session, actor=actor, round_pk=row.id, folder=folder, now=now)
+
+
+def publish(*, db_session: Session, actor: audit.Actor, round_pk: int, folder: Path, now: datetime) -> Round:
+    """Write a countersigned (``publishing``) round into the publication folder, then mark it
+    ``published`` in one transaction. The folder is written before that commit and after
+    the countersignature's: if this is interrupted (a crash, a full disk, a conflicting
+    folder), the round stays ``publishing`` and running this again finishes the folder
+    (every file of the writer is atomic and rewriting the same content is a no-op), so the
+    database never says published for a round the folder does not hold. Raises
+    ``RoundError``: ``out_of_order`` (not ``publishing``), ``round_published``,
+    ``publication_failed``."""
+    row = _lock(db_session, round_pk)
+    _require(row, State.PUBLISHING, step="writing the publication folder")
+    try:
+        _publish_to_folder(db_session, row, folder, _pinned(db_session, row))
+    except (PublicationError, OSError) as exc:
+        db_session.rollback()
+        raise RoundError("publication_failed",
+                         detail=f"{exc}; round {row.draw_id} stays publishing: fix the cause and run "
+                                "`paiwei round publish` with --folder again") from None
     row.published_at = now
     _transition(db_session, actor, row, "round_published", State.PUBLISHED, now=now,
-                reason=f"bundle sha256={_sha(row.bundle)}")
-    if folder is not None:
-        db_session.flush()
-        try:
-            _publish_to_folder(db_session, row, folder, keys)
-        except (PublicationError, OSError) as exc:
-            db_session.rollback()
-            raise RoundError("publication_failed", detail=str(exc)) from None
+                reason=f"bundle sha256={row.published_sha256}; folder written")
     db_session.commit()
     return row
 
@@ -231,6 +260,9 @@ def write_folder(*, db_session: Session, round_pk: int, folder: Path) -> bool:
     that differs from what the folder holds. Returns whether anything changed. Raises
     ``RoundError``: ``out_of_order`` (not published), ``publication_failed``."""
     row = get_or_raise(db_session=db_session, round_pk=round_pk)
+    if row.state == State.PUBLISHING:
+        raise RoundError("out_of_order", detail=f"round {row.draw_id} is publishing: finish it with "
+                         "`paiwei round publish` and --folder")
     if row.state not in {State.PUBLISHED, State.EMPTY}:
         raise RoundError("out_of_order", detail=f"round {row.draw_id} is {row.state}, not published")
     try:

@@ -231,7 +231,7 @@ def published_seeds(*, db_session: Session, draw_ids: Sequence[str]) -> dict[str
     return {r.draw_id: r.seed for r in rows if r.seed}
 
 
-FROZEN_STATES = (State.FROZEN, State.READY, State.DRAWN, State.SIGNED, State.PUBLISHED)
+FROZEN_STATES = (State.FROZEN, State.READY, State.DRAWN, State.SIGNED, State.PUBLISHING, State.PUBLISHED)
 
 def _leaf(record: Mapping[str, Any]) -> bytes:
     return tagged_hash("paiwei/v1/leaf", canonical_json(record))

@@ -66,7 +66,7 @@ def test_a_whole_season_is_published_verified_and_looked_up(db_session: Session,
         AuditEvent.subject == f"round:{rounds[0].id}").order_by(AuditEvent.seq))]
     assert actions == ["round_created", "ceremony_committed", "round_frozen", "ceremony_revealed",
                        "ceremony_contributed", "ceremony_closed", "round_drawn", "round_signed",
-                       "round_published"]
+                       "round_publishing", "round_published"]
 
 
 def test_steps_out_of_order_are_refused(db_session: Session) -> None:
