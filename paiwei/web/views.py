@@ -572,9 +572,8 @@ def _season_page(request: Request, user: AuthUser, db_session: DbSession, now: d
     district = user.district or ""
     rows = windows.list_windows(db_session=db_session, district=district)
     years = sorted({w.year for w in rows}) or [now.year]
-    slug = data.district_slug(district) or district
     season = [r for y in years for st in ("primary", "junior")
-              for r in rounds.season_rounds(db_session=db_session, district=slug, year=y, stage=st)]
+              for r in rounds.season_rounds(db_session=db_session, district=district, year=y, stage=st)]
     return page(request, "staff/season.html", user=user,
                 windows=[windows.to_read(w, now) for w in rows], rounds=season, states=ROUND_STATES,
                 titles=rounds.round_titles(rows=season), errors=errors, status_code=status_code)

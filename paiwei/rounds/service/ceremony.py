@@ -22,6 +22,7 @@ from paiwei.rounds.service.common import (
     DISTRICT,
     FREEZE_TAG,
     NOTARY,
+    _code,
     _dump,
     _lock,
     _require,
@@ -29,6 +30,7 @@ from paiwei.rounds.service.common import (
     _transition,
     contributions_of,
     get_or_raise,
+    season_id,
 )
 from seeding import CeremonyError, Contribution, check_opening, derive_seed, tagged_hash
 
@@ -106,9 +108,10 @@ def _hex32(value: Any, what: str) -> str:
 
 
 def season_keys(*, db_session: Session, district: str, year: int, stage: str) -> dict[str, str]:
-    """The season's pinned public keys, signer -> hex (empty when none are pinned)."""
+    """The season's pinned public keys, signer -> hex (empty when none are pinned);
+    ``district`` is the code (or the policy's name)."""
     rows = db_session.scalars(select(SeasonKey).where(
-        SeasonKey.district == district, SeasonKey.year == year, SeasonKey.stage == stage))
+        SeasonKey.district == _code(district), SeasonKey.year == year, SeasonKey.stage == stage))
     return {r.signer: r.public_key for r in rows}
 
 
@@ -184,10 +187,10 @@ def change_key(*, db_session: Session, actor: audit.Actor, round_pk: int, statem
     ``key_invalid``, ``key_mismatch``, ``signature_invalid``, ``signature_required``."""
     row = get_or_raise(db_session=db_session, round_pk=round_pk)
     pinned = season_keys(db_session=db_session, district=row.district, year=row.year, stage=row.stage)
+    season = season_id(row)  # the public season id, as in the publication: chaoyang/2024/primary
     if not pinned:
-        raise RoundError("keys_not_pinned", detail=f"{row.district}/{row.year}/{row.stage}")
+        raise RoundError("keys_not_pinned", detail=season)
     signer = statement.get("signer")
-    season = f"{row.district}/{row.year}/{row.stage}"
     if statement.get("format") != KEY_CHANGE_FORMAT or statement.get("season") != season \
             or signer not in pinned or not isinstance(statement.get("reason"), str):
         raise RoundError("key_invalid", detail=f"a {KEY_CHANGE_FORMAT} statement for {season}")

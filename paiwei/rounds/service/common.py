@@ -40,6 +40,7 @@ RESULT_CHUNK = 500
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` while results are written (the CLI's progress bar)."""
 
+
 def _dump(value: Any) -> str:
     return canonical_json(value).decode("utf-8")
 
@@ -52,11 +53,39 @@ def _subject(row: Round) -> str:
     return f"round:{row.id}"
 
 
+# --- the district: stored as its administrative code, the slug derived --------------------
+
+
+def district_code(district: str) -> str:
+    """The administrative code (``110105``) every table stores, for a code or a policy's
+    district name (``chaoyang``). Raises ``RoundError('unknown_district')``."""
+    code = data.district_code(district)
+    if code is None or data.district_slug(code) is None:
+        raise RoundError("unknown_district", detail=f"{district!r} is not a district code or name")
+    return code
+
+
+def _code(district: str) -> str:
+    """For lookups: the code of a known district, else the value as given (matches nothing)."""
+    return data.district_code(district) or district
+
+
+def district_slug(code: str) -> str:
+    """The district's pinyin name (``chaoyang``), derived from its code: what policies, draw
+    ids, season ids and the publication use."""
+    return data.district_slug(code) or code
+
+
+def season_id(row: Round) -> str:
+    """The public season id ``<slug>/<year>/<stage>`` (``chaoyang/2024/primary``)."""
+    return f"{district_slug(row.district)}/{row.year}/{row.stage}"
+
+
 def require_district(*, district: str, staff_district: str | None) -> None:
-    """District staff act only on their own district's rounds (``staff_district`` is the
-    intake's code, e.g. 110105; rounds carry the policy's name, e.g. chaoyang). Raises
-    ``RoundError("out_of_district")``."""
-    if staff_district is None or data.district_slug(staff_district) != district:
+    """District staff act only on their own district's rounds (``staff_district`` is their
+    account's code, e.g. 110105; ``district`` the round's code, or a policy's district
+    name, e.g. chaoyang). Raises ``RoundError("out_of_district")``."""
+    if staff_district is None or _code(district) != staff_district:
         raise RoundError("out_of_district", detail=f"rounds of {district}")
 
 
@@ -68,7 +97,7 @@ def get_or_raise(*, db_session: Session, round_pk: int) -> Round:
 
 
 def find(*, db_session: Session, district: str, year: int, stage: str, round_id: str) -> Round:
-    row = db_session.scalar(select(Round).where(Round.district == district, Round.year == year,
+    row = db_session.scalar(select(Round).where(Round.district == _code(district), Round.year == year,
                                                 Round.stage == stage, Round.round == round_id))
     if row is None:
         raise RoundError("round_not_found", detail=f"{district}/{year}/{stage}/{round_id}")
@@ -76,8 +105,9 @@ def find(*, db_session: Session, district: str, year: int, stage: str, round_id:
 
 
 def season_rounds(*, db_session: Session, district: str, year: int, stage: str) -> list[Round]:
+    """The rounds of a district's season (``district``: its code) in plan order."""
     return list(db_session.scalars(select(Round).where(
-        Round.district == district, Round.year == year, Round.stage == stage).order_by(Round.position)))
+        Round.district == _code(district), Round.year == year, Round.stage == stage).order_by(Round.position)))
 
 
 def contributions_of(*, db_session: Session, round_pk: int) -> list[RoundContribution]:

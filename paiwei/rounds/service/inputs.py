@@ -50,7 +50,9 @@ from paiwei.rounds.service.common import (
     _subject,
     _transition,
     contributions_of,
+    district_code,
     get_or_raise,
+    season_id,
     season_rounds,
 )
 from seeding import CeremonyError
@@ -75,7 +77,8 @@ def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: 
     except ValueError:
         raise RoundError("inputs_invalid", detail=f"stage must be primary or junior, not {stage!r}") from None
     plan = policy.plan(st)
-    existing = season_rounds(db_session=db_session, district=policy.district, year=policy.year, stage=st)
+    code = district_code(policy.district)  # stored; the policy names the district by its slug
+    existing = season_rounds(db_session=db_session, district=code, year=policy.year, stage=st)
     if round_id is None:
         if len(existing) >= len(plan):
             raise RoundError("out_of_order", detail="every round of the plan is created already")
@@ -95,7 +98,7 @@ def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: 
     staged = {"policy": policy_text, "scenario": _check_scenario(policy, st, scenario),
               "source": "db" if scenario is None else "file"}
     text = _dump(staged)
-    row = Round(district=policy.district, year=policy.year, stage=st.value, round=round_id,
+    row = Round(district=code, year=policy.year, stage=st.value, round=round_id,
                 position=position, plan_rounds=len(plan), draw_id=draw_id_of(policy, st, round_id, rehearsal=False),
                 state=State.CREATED, inputs=text, inputs_sha256=_sha(text), created_at=now)
     db_session.add(row)
@@ -292,7 +295,7 @@ def _freeze_plan(db_session: Session, round_pk: int, now: datetime,
     keys = season_keys(db_session=db_session, district=row.district, year=row.year, stage=row.stage)
     if set(keys) != set(SIGNERS):
         raise RoundError("keys_not_pinned", detail=f"pin the district's and the notary's public keys for "
-                         f"{row.district}/{row.year}/{row.stage} before the freeze")
+                         f"{season_id(row)} before the freeze")
     commitments = [{"contributor": c.contributor, "commitment": c.commitment}
                    for c in contributions_of(db_session=db_session, round_pk=row.id)]
     statement: dict[str, Any] = {

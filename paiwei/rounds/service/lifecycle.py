@@ -46,7 +46,9 @@ from paiwei.rounds.service.common import (
     _require,
     _sha,
     _transition,
+    district_slug,
     get_or_raise,
+    season_id,
     season_rounds,
 )
 from paiwei.rounds.service.inputs import _frozen_inputs, _steps_to
@@ -109,7 +111,7 @@ def _pinned(db_session: Session, row: Round) -> dict[str, str]:
     if set(keys) != set(SIGNERS):  # a round frozen before keys were pinned per season
         keys = season_keys(db_session=db_session, district=row.district, year=row.year, stage=row.stage)
     if set(keys) != set(SIGNERS):
-        raise RoundError("keys_not_pinned", detail=f"{row.district}/{row.year}/{row.stage}")
+        raise RoundError("keys_not_pinned", detail=season_id(row))
     return keys
 
 
@@ -279,8 +281,8 @@ def season_of(*, db_session: Session, row: Round) -> Season:
     only confines guessing ids to one season)."""
     del db_session
     policy, _ = _frozen_inputs(row)
-    salt = tagged_hash(SALT_TAG, f"{row.district}/{row.year}/{row.stage}".encode())[:16]
-    return Season(district=row.district, year=row.year, stage=row.stage,
+    salt = tagged_hash(SALT_TAG, season_id(row).encode())[:16]
+    return Season(district=district_slug(row.district), year=row.year, stage=row.stage,
                   rounds=tuple(spec.id for spec in policy.plan(Stage(row.stage))), salt=salt,
                   title=policy.title)
 

@@ -18,7 +18,6 @@ from allocation import (
     Stage,
 )
 from lottery import canonical_json
-from paiwei import data
 from paiwei.intake.service import applicant_of_user
 from paiwei.publication import (
     PublicationError,
@@ -36,7 +35,7 @@ from paiwei.rounds.schemas import (
     SchoolStatistics,
     ZoneStatistics,
 )
-from paiwei.rounds.service.common import _parse, _policy, get_or_raise
+from paiwei.rounds.service.common import _code, _parse, _policy, district_slug, get_or_raise
 from paiwei.rounds.service.inputs import _frozen_inputs, _steps_to
 from paiwei.rounds.service.lifecycle import season_of
 from seeding import tagged_hash
@@ -78,10 +77,10 @@ def write_proofs(*, db_session: Session, round_pk: int, folder: Path) -> bool:
 
 def list_rounds(*, db_session: Session, district: str | None, year: int | None = None,
                 stage: str | None = None) -> list[Round]:
-    """Rounds in plan order (``district`` None: every district's). Reads only."""
+    """Rounds in plan order (``district``: a code; None: every district's). Reads only."""
     query = select(Round)
     if district is not None:
-        query = query.where(Round.district == district)
+        query = query.where(Round.district == _code(district))
     if year is not None:
         query = query.where(Round.year == year)
     if stage is not None:
@@ -202,7 +201,7 @@ def result_for(*, db_session: Session, applicant: str, published_only: bool = Tr
         Round.district == last.district, Round.year == last.year, Round.stage == last.stage,
         Round.state.in_([State.PUBLISHED, State.EMPTY])))
     final = last.plan_rounds is not None and settled == last.plan_rounds
-    return result_document(season=f"{last.district}/{last.year}/{last.stage}", applicant=applicant,
+    return result_document(season=f"{district_slug(last.district)}/{last.year}/{last.stage}", applicant=applicant,
                            outcome=json.loads(last.outcome), rounds=entries, final=final)
 
 
@@ -249,9 +248,8 @@ def inclusion_proofs(*, db_session: Session, user_id: int) -> list[dict[str, Any
     ``out_of_order``, ``inputs_changed``, ``inputs_invalid``.
     """
     applicant = applicant_of_user(db_session=db_session, user_id=user_id)
-    district = data.district_slug(applicant.district) or applicant.district
     rows = db_session.scalars(select(Round).where(
-        Round.district == district, Round.state.in_(list(FROZEN_STATES)))
+        Round.district == applicant.district, Round.state.in_(list(FROZEN_STATES)))
         .order_by(Round.year, Round.stage, Round.position)).all()
     out = []
     for row in rows:
