@@ -186,7 +186,7 @@ def test_a_crash_while_writing_the_folder_leaves_publishing_and_publishing_again
     assert _tree(folder) == _tree(reference)
     # ... and the parent's lookup is the published file.
     salt = service.season_of(db_session=db_session, row=fresh).salt
-    season_id = f"{fresh.district}/{fresh.year}/{fresh.stage}"
+    season_id = service.season_id(fresh)
     assert dump(service.result_for(db_session=db_session, applicant=aid)) == \
         (folder / result_path(season_id, salt, aid)).read_bytes()
     # A published round is not published again.

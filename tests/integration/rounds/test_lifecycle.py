@@ -51,7 +51,7 @@ def test_a_whole_season_is_published_verified_and_looked_up(db_session: Session,
         assert statement["input_root"] == r.input_root
         assert statement["signature"]["public_key"] == trusted["district"].hex()
     ids = [a["id"] for a in sc["applicants"]]
-    season_id = f"{rounds[0].district}/{rounds[0].year}/{rounds[0].stage}"
+    season_id = service.season_id(rounds[0])  # chaoyang/2024/primary: the slug, derived
     salt = service.season_of(db_session=db_session, row=rounds[0]).salt
     for aid in ids[:40]:
         mine = service.result_for(db_session=db_session, applicant=aid)
