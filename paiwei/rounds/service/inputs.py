@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,6 +57,15 @@ from paiwei.rounds.service.common import (
 )
 from seeding import CeremonyError
 
+InputSource = Literal["db", "file"]
+"""Where a round's inputs come from: the database at the freeze, or a staged scenario file."""
+DB: InputSource = "db"
+FILE: InputSource = "file"
+
+
+def _source(scenario: Mapping[str, Any] | None) -> InputSource:
+    return DB if scenario is None else FILE
+
 
 def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: str,
            round_id: str | None = None, scenario: Mapping[str, Any] | None = None,
@@ -93,10 +102,10 @@ def create(*, db_session: Session, actor: audit.Actor, policy_text: str, stage: 
         raise RoundError("out_of_order", detail=f"create the rounds before {round_id!r} first")
     if scenario is None and existing and existing[-1].inputs is not None:
         previous = json.loads(existing[-1].inputs)
-        if previous.get("source") == "file":  # a season from the database reads it again
+        if previous.get("source") == FILE:  # a season from the database reads it again
             scenario = previous.get("scenario")
     staged = {"policy": policy_text, "scenario": _check_scenario(policy, st, scenario),
-              "source": "db" if scenario is None else "file"}
+              "source": _source(scenario)}
     text = _dump(staged)
     row = Round(district=code, year=policy.year, stage=st.value, round=round_id,
                 position=position, plan_rounds=len(plan), draw_id=draw_id_of(policy, st, round_id, rehearsal=False),
@@ -137,7 +146,7 @@ def stage_inputs(*, db_session: Session, actor: audit.Actor, round_pk: int,
     staged = json.loads(row.inputs or "{}")
     policy = _policy(staged["policy"])
     staged["scenario"] = _check_scenario(policy, Stage(row.stage), scenario)
-    staged["source"] = "db" if scenario is None else "file"
+    staged["source"] = _source(scenario)
     row.inputs = _dump(staged)
     row.inputs_sha256 = _sha(row.inputs)
     audit.append(db_session=db_session, actor=actor, action="round_inputs_staged", subject=_subject(row),
@@ -287,7 +296,7 @@ def _freeze_plan(db_session: Session, round_pk: int, now: datetime,
     _require(row, State.CREATED, step="the freeze")
     steps, inputs = _steps_to(db_session, policy, _parse(scenario), row)
     frozen = inputs.frozen
-    text = _dump({"policy": staged["policy"], "scenario": scenario, "source": staged.get("source", "file")})
+    text = _dump({"policy": staged["policy"], "scenario": scenario, "source": staged.get("source", FILE)})
     # Every applicant accounted for; stored with the freeze (prepare_freeze rolls it back).
     row.accounting = _dump(steps.account(inputs).to_json())
     if frozen is None:
