@@ -16,7 +16,16 @@ import numpy as np
 
 from allocation._dates import NO_DATE, add_years
 from allocation.policy import Policy, Stage
-from allocation.scenario import Applicants, BoolArray, Details, IntArray, Scenario, details_of
+from allocation.scenario import (
+    Applicants,
+    BoolArray,
+    Details,
+    Hukou,
+    IntArray,
+    Residence,
+    Scenario,
+    details_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,13 +691,13 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0912, PLR0
         bad_home |= (unmet & _BIT[r]) != 0
     not_submitted = (unmet & _BIT[R.MATERIAL_NOT_SUBMITTED]) != 0
 
-    hukou_cy = a.hukou == 0
-    hukou_bj = a.hukou == 1
+    hukou_cy = a.hukou == Hukou.CHAOYANG
+    hukou_bj = a.hukou == Hukou.BEIJING
     hukou_basis = hukou_cy & ~empty_hukou  # §四（一）4: a 空挂户 is no basis
     talent = a.has("talent")
     local = hukou_cy | hukou_bj | a.treated_as_local
-    owned = (a.residence == 0) & (a.residence_zone >= 0)
-    rented = (a.residence == 1) & (a.residence_zone >= 0)
+    owned = (a.residence == Residence.OWNED) & (a.residence_zone >= 0)
+    rented = (a.residence == Residence.RENTED) & (a.residence_zone >= 0)
     cert_bits = np.zeros(n, dtype=np.int64)
     cert_bits[owned & (d.cert_holder >= 2)] |= _BIT[R.CERTIFICATE_HOLDER]
     cert_bits[owned & (d.cert_type >= 2)] |= _BIT[R.CERTIFICATE_TYPE]

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -72,8 +73,30 @@ SCENARIO_FORMAT_V1 = "paiwei-scenario/1"
 SCENARIO_FORMAT = "paiwei-scenario/2"
 SCENARIO_FORMATS = (SCENARIO_FORMAT_V1, SCENARIO_FORMAT)
 
-HUKOU_KINDS = ("chaoyang", "beijing", "other")
-RESIDENCE_KINDS = ("owned", "rented", "none")
+
+class Hukou(IntEnum):
+    """Where the child's household is registered: ``Applicants.hukou`` holds these values
+    (the format's ``hukou.kind`` is the member's name in lower case)."""
+
+    CHAOYANG = 0  # in the district
+    BEIJING = 1  # elsewhere in Beijing
+    OTHER = 2  # outside Beijing
+
+
+class Residence(IntEnum):
+    """The family's home: ``Applicants.residence`` holds these values (the format's
+    ``residence.kind`` is the member's name in lower case)."""
+
+    OWNED = 0
+    RENTED = 1
+    NONE = 2  # no home in the district
+
+
+HUKOU_KINDS = tuple(k.name.lower() for k in Hukou)  # ("chaoyang", "beijing", "other")
+RESIDENCE_KINDS = tuple(k.name.lower() for k in Residence)  # ("owned", "rented", "none")
+# The parser's loop compares every record's kind: plain names for the members, bound once
+# (an IntEnum attribute lookup costs several times an int comparison on Python 3.11).
+_OWNED, _RENTED, _NO_HOME = Residence.OWNED, Residence.RENTED, Residence.NONE
 REVIEW_OUTCOMES = ("not-required", "approved", "rejected", "not-submitted")  # last: v2 only
 # --- paiwei-scenario/2 (each an index or a bit into these tuples) ---
 REVIEW_FINDINGS = (  # §四（一）4 联动审核 findings; bit i = REVIEW_FINDINGS[i]
@@ -151,9 +174,9 @@ class Applicants:
 
     ids: tuple[str, ...]
     birth: IntArray
-    hukou: IntArray  # index into HUKOU_KINDS
+    hukou: IntArray  # Hukou values
     hukou_zone: IntArray  # zone index or -1
-    residence: IntArray  # index into RESIDENCE_KINDS
+    residence: IntArray  # Residence values
     residence_zone: IntArray  # zone index or -1
     address: tuple[str, ...]  # pseudonymous address id or ""
     certificate: IntArray
@@ -564,7 +587,7 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
         )
         rkind = _enum(res["kind"], RESIDENCE_KINDS, f"{here}/residence/kind")
         cols["residence"].append(rkind)
-        if rkind != 2:
+        if rkind != _NO_HOME:
             for key in ("address", "zone"):
                 if key not in res:
                     raise _fail(f"missing key {key!r}", f"{here}/residence")
@@ -573,7 +596,7 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
             cols["address"].append("")
         cols["residence_zone"].append(zone_of(res.get("zone"), f"{here}/residence/zone"))
         holder, ctype, caddr = 0, 1, ""
-        if rkind == 0:
+        if rkind == _OWNED:
             cert = res.get("certificate")
             if cert is not None and "certificate_date" in res:
                 raise _fail("give certificate or certificate_date, not both", f"{here}/residence")
@@ -610,9 +633,9 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
         det["rental_sole"].append(
             _bool(res.get("sole_tenancy", True), f"{here}/residence/sole_tenancy")
         )
-        if rkind != 1 and ("continuous" in res or "sole_tenancy" in res):
+        if rkind != _RENTED and ("continuous" in res or "sole_tenancy" in res):
             raise _fail("only a rented residence has tenancy conditions", f"{here}/residence")
-        if rkind == 1:
+        if rkind == _RENTED:
             if "rental_start" not in res:
                 raise _fail(
                     "a rented residence needs its rental_start",
@@ -629,7 +652,7 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
             cols["rental_start"].append(NO_DATE)
             cols["rental_registered"].append(False)
         prop = _obj(rec.get("property", {}), f"{here}/property", ("beijing", "chaoyang"))
-        owns_cy = _bool(prop.get("chaoyang", rkind == 0), f"{here}/property/chaoyang")
+        owns_cy = _bool(prop.get("chaoyang", rkind == _OWNED), f"{here}/property/chaoyang")
         owns_bj = _bool(prop.get("beijing", owns_cy), f"{here}/property/beijing")
         if owns_cy and not owns_bj:
             raise _fail(
@@ -960,15 +983,15 @@ def applicant_to_mapping(scenario: Scenario, i: int) -> dict[str, Any]:
     if a.hukou_zone[i] >= 0:
         hukou["zone"] = zones[int(a.hukou_zone[i])].id
     out["hukou"] = hukou
-    rkind = int(a.residence[i])
+    rkind = Residence(int(a.residence[i]))
     res: dict[str, Any] = {"kind": RESIDENCE_KINDS[rkind]}
-    if rkind != 2:
+    if rkind != Residence.NONE:
         res["address"] = a.address[i]
         if a.residence_zone[i] >= 0:
             res["zone"] = zones[int(a.residence_zone[i])].id
-    if rkind == 0:
+    if rkind == Residence.OWNED:
         res["certificate_date"] = format_date(int(a.certificate[i]))
-    if rkind == 1:
+    if rkind == Residence.RENTED:
         res["rental_start"] = format_date(int(a.rental_start[i]))
         res["registered"] = bool(a.rental_registered[i])
     out["residence"] = res

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from allocation import RULES, Policy, Stage
 from lottery import canonical_json
-from paiwei import data
 from paiwei.accounts.models import Role
 from paiwei.audit import service as audit
 from paiwei.choices import rules
@@ -126,8 +125,7 @@ def schools_of(*, db_session: Session, district: str, year: int, stage: str) -> 
     """The schools a district's applicants are routed over: the imported plan of the
     district-year (``paiwei round plan-import``), else the loaded catalogue of the stage.
     Raises ``ChoiceError('catalogue_missing')`` when neither exists."""
-    slug = data.district_slug(district) or district
-    plan = db_session.scalar(select(Plan).where(Plan.district == slug, Plan.year == year))
+    plan = db_session.scalar(select(Plan).where(Plan.district == district, Plan.year == year))
     if plan is not None:
         schools, zones = list(plan.schools), list(plan.zones)
         addresses: Mapping[str, str] = dict(plan.addresses or {})

@@ -425,17 +425,28 @@ def publish(
     notary_passphrase_env: PassEnv = None,
 ) -> None:
     """Sign (district), countersign (notary), verify with both pinned keys, publish. The
-    signatures are made here with the keys given; the service sees signatures only."""
+    signatures are made here with the keys given; the service sees signatures only.
+
+    With --folder the countersigned round is committed as publishing, then the folder is
+    written and the round marked published; if that is interrupted, run this again with
+    --folder (no keys needed) to finish the folder."""
     from paiwei.rounds import service, signer  # noqa: PLC0415
     from paiwei.rounds.models import State  # noqa: PLC0415
 
     signed = read_json_file(bundle) if bundle is not None else None
-    if signed is None and notary_key is None:
-        fail("give --notary-key or --bundle (countersigned by the notary)")
     if signed is not None and not isinstance(signed, dict):
         fail(f"{bundle}: a bundle is a JSON object")
     with _session() as db:
         row = _round(db, ref)
+        if row.state == State.PUBLISHING:  # countersigned; the folder was not finished
+            if folder is None:
+                fail(f"round {row.draw_id} is publishing: give --folder to finish writing the publication folder")
+            row = _call(lambda: service.publish(db_session=db, actor=_actor(), round_pk=row.id, folder=folder,
+                                                now=_now()))
+            _show(row)
+            return
+        if signed is None and notary_key is None:
+            fail("give --notary-key or --bundle (countersigned by the notary)")
         if row.state == State.DRAWN:
             if district_key is None:
                 fail("the round is drawn but not signed: give --district-key")

@@ -22,6 +22,9 @@ class State(StrEnum):
     READY = "ready"  # ceremony closed, seed derived; the draw may run
     DRAWN = "drawn"  # result stored (one transaction); awaiting signatures
     SIGNED = "signed"  # signed by the district; awaiting the notary's countersignature
+    # countersigned and verified (committed); the publication folder is being written:
+    # a crash leaves this state, and publishing again finishes the folder
+    PUBLISHING = "publishing"
     PUBLISHED = "published"  # countersigned, verified, published: immutable
     EMPTY = "empty"  # nobody to place in this round: no draw, nothing to publish
 
@@ -93,7 +96,9 @@ class RoundContribution(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    # The round's primary key (``rounds.id``), not the plan's round id (``Round.round``);
+    # the column keeps its name ``round_id``.
+    round_pk: Mapped[int] = mapped_column("round_id", ForeignKey("rounds.id"), index=True)
     contributor: Mapped[str] = mapped_column(String(64))
     commitment: Mapped[str | None] = mapped_column(String(64))
     nonce: Mapped[str | None] = mapped_column(String(128))
@@ -110,7 +115,8 @@ class RoundResult(Base):
 
     __tablename__ = "round_results"
 
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    # ``rounds.id`` (column ``round_id``), not the plan's round id (``Round.round``)
+    round_pk: Mapped[int] = mapped_column("round_id", ForeignKey("rounds.id"), primary_key=True)
     applicant: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     entry: Mapped[str | None] = mapped_column(Text)  # canonical JSON; None: not in this draw
     outcome: Mapped[str] = mapped_column(Text)  # canonical JSON (status, school, decided_by, ...)

@@ -13,7 +13,6 @@ from api.locate import district_place, result_place, round_place
 from api.params import DistrictName, Pseudonym, RoundPk, Year
 from api.problems import responses
 from api.scope import DistrictStaff, ParentUser, Public, Scope, access
-from paiwei import data as data_of
 from paiwei.accounts.models import Role
 from paiwei.accounts.service import AuthUser
 from paiwei.audit.service import Actor
@@ -97,8 +96,7 @@ async def import_plan(year: Year, district: DistrictName, fmt: Annotated[str, Qu
         return JSONResponse({"type": TYPE_BASE + err.code, "title": err.title, "status": err.status,
                              "code": err.code, "detail": err.detail, "issues": issues},
                             status_code=err.status, media_type=MEDIA_TYPE)
-    slug = data_of.district_slug(user.district or "") or ""  # plans carry the policy's name
-    row = service.import_plan(db_session=db_session, actor=_actor(user), district=slug, year=year,
+    row = service.import_plan(db_session=db_session, actor=_actor(user), district=user.district or "", year=year,
                               plan=plan, now=now)
     return PlanRead(district=row.district, year=row.year, schools=len(row.schools), zones=len(row.zones),
                     source=row.source, source_sha256=row.source_sha256, imported_at=row.imported_at)
@@ -122,11 +120,11 @@ RoundLister = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN, Role.NOTARY
 
 
 def _listing_scope(user: RoundLister) -> str | None:
-    """The districts a listing covers: district staff their own (the policy's name for
-    their account's code); notaries and auditors every district (None)."""
+    """The districts a listing covers: district staff their own (their account's code);
+    notaries and auditors every district (None)."""
     if user.role != Role.DISTRICT_STAFF:
         return None
-    return data_of.district_slug(user.district or "") or "-"
+    return user.district or "-"
 
 
 ListingScope = Annotated[str | None, Depends(_listing_scope)]

@@ -534,7 +534,8 @@ def staff_detail(pseudonym: Pseudonym, request: Request, user: ApplicantReviewer
 
 
 ROUND_STATES = {"created": "已创建", "frozen": "已冻结（输入根已公布）", "ready": "仪式完成，待派位",
-                "drawn": "已派位，待签名", "signed": "区教委已签名，待公证处会签", "published": "已公布",
+                "drawn": "已派位，待签名", "signed": "区教委已签名，待公证处会签",
+                "publishing": "已会签，公示目录写入中", "published": "已公布",
                 "empty": "无人参加，未派位"}
 
 
@@ -571,9 +572,8 @@ def _season_page(request: Request, user: AuthUser, db_session: DbSession, now: d
     district = user.district or ""
     rows = windows.list_windows(db_session=db_session, district=district)
     years = sorted({w.year for w in rows}) or [now.year]
-    slug = data.district_slug(district) or district
     season = [r for y in years for st in ("primary", "junior")
-              for r in rounds.season_rounds(db_session=db_session, district=slug, year=y, stage=st)]
+              for r in rounds.season_rounds(db_session=db_session, district=district, year=y, stage=st)]
     return page(request, "staff/season.html", user=user,
                 windows=[windows.to_read(w, now) for w in rows], rounds=season, states=ROUND_STATES,
                 titles=rounds.round_titles(rows=season), errors=errors, status_code=status_code)

@@ -209,5 +209,5 @@ def test_plan_import_through_the_staff_api_is_all_or_nothing(intake: Intake) -> 
     assert imported["schools"] == len(lines) - 1
     with intake.sessions() as s:
         plan = s.scalars(select(Plan)).one()
-        assert (plan.district, plan.year) == ("chaoyang", 2024)
+        assert (plan.district, plan.year) == ("110105", 2024)  # stored by its code
         assert len(plan.schools) == len(lines) - 1

@@ -1,5 +1,7 @@
 """A run killed part-way (SIGKILL, inside its open transaction) leaves the database as it
-was; running again gives byte-identical bundles to an uninterrupted run."""
+was; running again gives byte-identical bundles to an uninterrupted run. A publication
+that dies while writing the folder leaves the round ``publishing`` (committed, shown to
+nobody), and publishing again finishes the folder."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import Session
@@ -19,9 +22,11 @@ from paiwei.audit import service as audit
 from paiwei.audit.models import AuditEvent
 from paiwei.cli.rounds import PAUSE_ENV
 from paiwei.db import make_engine, make_session_factory, upgrade_to_head
+from paiwei.publication import _files, dump, read_index, result_path
 from paiwei.rounds import service
+from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Round, RoundResult, State
-from tests.integration.rounds.helpers import Season, scenario
+from tests.integration.rounds.helpers import NOTARY, NOW, Season, scenario
 
 APPLICANTS = 1200  # several chunks of results, so the kill lands between two of them
 MAIN = "from paiwei.cli import main; main()"
@@ -106,3 +111,104 @@ def test_a_killed_run_leaves_nothing_and_a_rerun_is_byte_identical(db_url: str, 
     published = season.countersign(season.sign(fresh))
     assert published.state == State.PUBLISHED
     assert service.result_for(db_session=db_session, applicant=scenario(APPLICANTS, 30)["applicants"][0]["id"])
+
+
+class _Died(BaseException):
+    """The process dying part-way: nothing in the service catches it (not an Exception)."""
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _actions(db: Session, row: Round) -> list[str]:
+    return list(db.scalars(sql_select(AuditEvent.action).where(AuditEvent.subject == f"round:{row.id}")
+                           .order_by(AuditEvent.seq)))
+
+
+def test_a_crash_while_writing_the_folder_leaves_publishing_and_publishing_again_finishes_it(
+        db_url: str, db_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    season = Season(db_session)
+    row = season.sign(season.run(season.ready(scenario(120, 10))))
+    folder = tmp_path / "pub"
+    written: list[Path] = []
+    real = _files.write_file
+
+    def dies_after_ten(path: Path, data: bytes) -> bool:  # the 11th file never comes
+        if len(written) == 10:
+            raise _Died
+        written.append(path)
+        return real(path, data)
+
+    monkeypatch.setattr(_files, "write_file", dies_after_ten)
+    with pytest.raises(_Died):
+        season.countersign(row, folder=folder)
+    monkeypatch.undo()
+    db_session.rollback()  # what the dead process held is gone with it
+    db_session.expire_all()
+
+    # The countersignature is committed; the round is publishing, not published.
+    fresh = db_session.get(Round, row.id)
+    assert fresh is not None and fresh.state == State.PUBLISHING
+    assert fresh.published_sha256 and fresh.published_at is None
+    assert _actions(db_session, fresh)[-2:] == ["round_signed", "round_publishing"]
+    # The folder is part-written: the round's directory and ten result files, no index.
+    assert (folder / "rounds" / fresh.round / "bundle.json").is_file() and len(written) == 10
+    assert not (folder / "index.json").exists()
+    # Nobody sees a result the folder does not hold yet, and the next round cannot freeze.
+    aid = scenario(120, 10)["applicants"][0]["id"]
+    with pytest.raises(RoundError) as caught:
+        service.result_for(db_session=db_session, applicant=aid)
+    assert caught.value.code == "result_not_published"
+    with pytest.raises(RoundError) as caught:
+        service.write_folder(db_session=db_session, round_pk=fresh.id, folder=tmp_path / "elsewhere")
+    assert caught.value.code == "out_of_order" and "publishing" in (caught.value.detail or "")
+    nxt = season.create()
+    season.commit(nxt)
+    with pytest.raises(RoundError) as caught:
+        season.freeze(nxt)
+    assert caught.value.code == "out_of_order"
+    db_session.rollback()
+
+    # Publishing again (the CLI, no keys needed) finishes the folder and the round.
+    again = _cli(db_url, "round", "publish", str(row.id), "--folder", str(folder))
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert "published" in out
+    db_session.expire_all()
+    fresh = db_session.get(Round, row.id)
+    assert fresh is not None and fresh.state == State.PUBLISHED and fresh.published_at is not None
+    assert _actions(db_session, fresh)[-2:] == ["round_publishing", "round_published"]
+    assert [r["round"] for r in read_index(folder)["rounds"]] == [fresh.round]
+    # The folder is the one an uninterrupted publication writes, byte for byte ...
+    reference = tmp_path / "reference"
+    assert service.write_folder(db_session=db_session, round_pk=fresh.id, folder=reference)
+    assert _tree(folder) == _tree(reference)
+    # ... and the parent's lookup is the published file.
+    salt = service.season_of(db_session=db_session, row=fresh).salt
+    season_id = service.season_id(fresh)
+    assert dump(service.result_for(db_session=db_session, applicant=aid)) == \
+        (folder / result_path(season_id, salt, aid)).read_bytes()
+    # A published round is not published again.
+    with pytest.raises(RoundError) as caught:
+        service.publish(db_session=db_session, actor=NOTARY, round_pk=fresh.id, folder=folder, now=NOW)
+    assert caught.value.code == "round_published"
+
+
+def test_a_folder_that_refuses_the_round_leaves_it_publishing_until_fixed(db_session: Session,
+                                                                          tmp_path: Path) -> None:
+    season = Season(db_session)
+    row = season.sign(season.run(season.ready(scenario(60, 10))))
+    folder = tmp_path / "pub"
+    folder.mkdir()
+    (folder / "index.json").write_bytes(b'{"season": "another"}')  # another season's folder
+    with pytest.raises(RoundError) as caught:
+        season.countersign(row, folder=folder)
+    assert caught.value.code == "publication_failed" and "stays publishing" in (caught.value.detail or "")
+    db_session.expire_all()
+    fresh = db_session.get(Round, row.id)
+    assert fresh is not None and fresh.state == State.PUBLISHING
+    (folder / "index.json").unlink()
+    done = service.publish(db_session=db_session, actor=NOTARY, round_pk=row.id, folder=folder, now=NOW)
+    assert done.state == State.PUBLISHED
+    assert [r["round"] for r in read_index(folder)["rounds"]] == [done.round]

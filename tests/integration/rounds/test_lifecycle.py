@@ -51,7 +51,7 @@ def test_a_whole_season_is_published_verified_and_looked_up(db_session: Session,
         assert statement["input_root"] == r.input_root
         assert statement["signature"]["public_key"] == trusted["district"].hex()
     ids = [a["id"] for a in sc["applicants"]]
-    season_id = f"{rounds[0].district}/{rounds[0].year}/{rounds[0].stage}"
+    season_id = service.season_id(rounds[0])  # chaoyang/2024/primary: the slug, derived
     salt = service.season_of(db_session=db_session, row=rounds[0]).salt
     for aid in ids[:40]:
         mine = service.result_for(db_session=db_session, applicant=aid)
@@ -66,7 +66,7 @@ def test_a_whole_season_is_published_verified_and_looked_up(db_session: Session,
         AuditEvent.subject == f"round:{rounds[0].id}").order_by(AuditEvent.seq))]
     assert actions == ["round_created", "ceremony_committed", "round_frozen", "ceremony_revealed",
                        "ceremony_contributed", "ceremony_closed", "round_drawn", "round_signed",
-                       "round_published"]
+                       "round_publishing", "round_published"]
 
 
 def test_steps_out_of_order_are_refused(db_session: Session) -> None:
@@ -148,7 +148,7 @@ def test_inputs_cannot_change_after_the_freeze(db_session: Session) -> None:
         season.run(row)
     assert _code(exc) == "inputs_changed"
     assert "input root" in (exc.value.detail or "")
-    assert db_session.scalar(select(RoundResult.applicant).where(RoundResult.round_id == row.id)) is None
+    assert db_session.scalar(select(RoundResult.applicant).where(RoundResult.round_pk == row.id)) is None
     db_session.execute(update(Round).where(Round.id == row.id).values(
         inputs=good, inputs_sha256=hashlib.sha256(good.encode()).hexdigest()))
     db_session.commit()
@@ -283,7 +283,7 @@ def test_the_same_inputs_and_ceremony_give_byte_identical_bundles(db_session: Se
             assert [(r.applicant, r.entry, r.outcome) for r in other.scalars(
                 select(RoundResult).order_by(RoundResult.applicant))] == [
                 (r.applicant, r.entry, r.outcome) for r in db_session.scalars(
-                    select(RoundResult).where(RoundResult.round_id == first.id).order_by(RoundResult.applicant))]
+                    select(RoundResult).where(RoundResult.round_pk == first.id).order_by(RoundResult.applicant))]
     finally:
         engine.dispose()
 

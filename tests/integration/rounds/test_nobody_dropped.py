@@ -4,12 +4,15 @@ naming them; once frozen, every applicant is accounted for with the rule why not
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from lottery import public_key_hex
-from paiwei.choices.models import ApplicantRoute
+from paiwei.choices.models import ApplicantRoute, ChoiceSet
 from paiwei.intake.models import Applicant, Status
 from paiwei.rounds import service
 from tests.integration.choices.helpers import (
@@ -29,6 +32,21 @@ PB = "/api/choices/me/private_boarding"
 def _ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json()
+
+
+@contextmanager
+def _commits() -> Iterator[list[Session]]:
+    """Every commit of any session while the block runs (one entry per commit)."""
+    seen: list[Session] = []
+
+    def count(session: Session) -> None:
+        seen.append(session)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        yield seen
+    finally:
+        event.remove(Session, "after_commit", count)
 
 
 def _as_staff(intake: Intake) -> None:
@@ -93,10 +111,28 @@ def test_a_freeze_refuses_a_verified_applicant_without_a_route_and_names_them(in
     recorded = _ok(intake.client.put(f"/api/routes/{pseudonym}/record",
                                      json={"year": YEAR, "stage": "primary", "record": primary_record("Z2")}))
     assert recorded["routed"] is True
-    draft = _ok(intake.client.get(f"/api/rounds/{rid}/freeze-draft"))
+    # Reads commit nothing: the draft (which builds the inputs and stamps the closed
+    # window's locks in its transaction) is rolled back, so nothing is locked by it.
+    with _commits() as commits:
+        draft = _ok(intake.client.get(f"/api/rounds/{rid}/freeze-draft"))
+    assert commits == []
+    with intake.sessions() as s:
+        assert s.scalars(select(ChoiceSet)).all()
+        assert all(c.locked_at is None for c in s.scalars(select(ChoiceSet)))
     signed = {"statement": service.sign_statement(draft, service.FREEZE_TAG, "district", key(1))}
-    assert _ok(intake.client.post(f"/api/rounds/{rid}/freeze", json=signed))["state"] == "frozen"
-    account = _ok(intake.client.get(f"/api/rounds/{rid}/accounting"))
+    # The freeze commits once: the choice locks, the frozen inputs, the accounting and the
+    # audit events in one transaction.
+    with _commits() as commits:
+        assert _ok(intake.client.post(f"/api/rounds/{rid}/freeze", json=signed))["state"] == "frozen"
+    assert len(commits) == 1
+    with intake.sessions() as s:
+        assert all(c.locked_at is not None and c.receipt_sha256 for c in s.scalars(select(ChoiceSet)))
+    with _commits() as commits:
+        account = _ok(intake.client.get(f"/api/rounds/{rid}/accounting"))
+        _ok(intake.client.get(f"/api/rounds/{rid}"))
+        _ok(intake.client.get("/api/rounds", params={"year": YEAR}))
+        _ok(intake.client.get(f"/api/rounds/{rid}/freeze-statement"))
+    assert commits == []
     assert sum(account["counts"].values()) == 4
     assert account["counts"]["in-round"] == 1
     why = {a["applicant"]: (a["disposition"], a["rule"]) for a in account["others"]}
