@@ -119,6 +119,8 @@ def _children() -> list[Child]:
               {"private_boarding": ["M001"], "zone": ["P001", "P002"]}),
         Child("p-zone-1", "primary", _rented("Z01"), {"zone": ["P001", "P002"]}),
         Child("p-zone-2", "primary", _rented("Z01"), {"private_boarding": ["B001"], "zone": ["P002", "P001"]}),
+        Child("p-zone-3", "primary", _rented("Z01"), {"zone": ["P001", "P002"]}),
+        Child("p-zone-4", "primary", _rented("Z01"), {"zone": ["P002"]}),
         Child("p-no-list", "primary", _rented("Z01")),  # never submits a zone list
         Child("p-z02", "primary", _rented("Z02"), {"zone": ["P004"]}),
         Child("p-single", "primary", {
@@ -133,6 +135,8 @@ def _children() -> list[Child]:
               birth=date(2012, 3, 1)),
         Child("j-groups", "junior", _pupil("P002"), {"groups": ["J001"], "zone": ["J001", "J004"]},
               birth=date(2012, 4, 1)),
+        Child("j-groups-2", "junior", _pupil("P002"), {"groups": ["J001"], "zone": ["J001", "J004"]},
+              birth=date(2012, 4, 2)),
         Child("j-nine-year", "junior", _pupil("P004"), {"zone": ["J004"]}, birth=date(2012, 5, 1)),
         Child("j-zone", "junior", _pupil("P001"), {"groups": ["J002"], "zone": ["J004", "J002"]},
               birth=date(2012, 6, 1)),
@@ -324,9 +328,10 @@ DRAW_DAYS = {"private-boarding": (6, 12), "first-batch": (6, 14), "nine-year": (
              "single-school": (7, 2), "multi-school": (7, 4), "district": (7, 8)}
 
 
-def _round(world: World, stage: str, rid: int, draw_id: str, round_id: str, folder: Path) -> str:
+def _round(world: World, row: dict[str, Any], folder: Path) -> str:
     """One round from the freeze to the publication folder; returns its final state."""
     api, root = world.api, world.root
+    stage, rid, draw_id, round_id = row["stage"], row["id"], row["draw_id"], row["round"]
     month, day = DRAW_DAYS[round_id]
     world.clock.now = beijing(month, day)
     world.as_staff("district_staff")
@@ -397,11 +402,12 @@ def _season(world: World, stage: str) -> tuple[Path, dict[str, str], list[dict[s
     # The season's public keys, pinned before its first freeze (public keys only).
     assert ok(api.client.post(f"/api/rounds/{rounds[0]['id']}/season-keys",
                               json={"keys": world.keys})) == world.keys
-    states = {r["round"]: _round(world, stage, r["id"], r["draw_id"], r["round"], folder) for r in rounds}
+    states = {r["round"]: _round(world, r, folder) for r in rounds}
     return folder, states, rounds
 
 
-def _accounted(world: World, stage: str, folder: Path, rounds: list[dict[str, Any]]) -> dict[str, str]:
+def _accounted(world: World, stage: str, folder: Path,
+               rounds: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Every verified applicant of the stage: placed, or unplaced with a stated reason, or
     listed by a freeze's accounting with the rule why not; and the API's result document is
     the folder's result file, byte for byte."""
@@ -413,7 +419,9 @@ def _accounted(world: World, stage: str, folder: Path, rounds: list[dict[str, An
         if account.status_code == 200:
             for other in account.json()["others"]:
                 why.setdefault(other["applicant"], other)
-    outcomes: dict[str, str] = {}
+        if r["position"] == 0:  # the first freeze accounts for every verified applicant of the stage
+            assert sum(ok(account)["counts"].values()) == len(world.of(stage)), account.json()
+    outcomes: dict[str, dict[str, Any]] = {}
     index = json.loads((folder / "index.json").read_bytes())
     assert [r["round"] for r in index["rounds"]] == [r["round"] for r in rounds]
     for child in world.of(stage):
@@ -428,13 +436,64 @@ def _accounted(world: World, stage: str, folder: Path, rounds: list[dict[str, An
             assert doc["explanation"], (child.key, doc)  # the stated reason, in words
             if doc["status"] == "placed":
                 assert doc["school"]["name"] and doc["decided_by"], doc
-            outcomes[child.key] = doc["status"]
+            outcomes[child.key] = doc
         else:
             assert response.status_code == 404 and not path.exists(), (child.key, response.text)
             listed = why.get(child.pseudonym)
             assert listed is not None and listed["rule"] and listed["text"], (child.key, why)
-            outcomes[child.key] = f"listed: {listed['rule']}"
+            outcomes[child.key] = {"status": "listed", **listed}
     return outcomes
+
+
+def _placed(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """(the round that placed the child, the school), or None."""
+    return (doc["decided_by"], doc["school"]["id"]) if doc["status"] == "placed" else None
+
+
+def _mode(doc: dict[str, Any], round_id: str, school: str) -> str:
+    entry = next(e for e in doc["rounds"] if e["round"] == round_id)
+    return str(next(a["mode"] for a in entry["attempts"] if a["school"] == school))
+
+
+def _contest(outcomes: dict[str, dict[str, Any]], keys: tuple[str, str], round_id: str, school: str) -> str:
+    """Two children list ``school`` (one seat) first in ``round_id``: exactly one wins it, by
+    the draw. Returns the loser."""
+    won = [k for k in keys if _placed(outcomes[k]) == (round_id, school)]
+    assert len(won) == 1, {k: _placed(outcomes[k]) for k in keys}
+    assert {_mode(outcomes[k], round_id, school) for k in keys} == {"drawn"}
+    return next(k for k in keys if k not in won)
+
+
+def _primary_outcomes(outcomes: dict[str, dict[str, Any]]) -> None:
+    """What the plan and the lists decide whatever the tickets: one seat each at M001, B001,
+    P001, P002, P003, two at P004; six children for the five public seats."""
+    assert _placed(outcomes["p-private"]) == ("private-boarding", "M001")
+    assert _placed(outcomes["p-zone-2"]) == ("private-boarding", "B001")
+    assert _placed(outcomes["p-single"]) == ("single-school", "P003")
+    assert _placed(outcomes["p-zone-4"]) == ("multi-school", "P002")
+    assert _placed(outcomes["p-z02"]) == ("multi-school", "P004")
+    loser = _contest(outcomes, ("p-zone-1", "p-zone-3"), "multi-school", "P001")
+    # The P001 loser and the child who listed nothing meet in the district round for P004's
+    # last seat: one is placed there, the other ends unplaced, and its result says why.
+    last = [outcomes[k] for k in (loser, "p-no-list")]
+    assert sorted(d["status"] for d in last) == ["placed", "unplaced"], last
+    assert [_placed(d) for d in last if d["status"] == "placed"] == [("district", "P004")]
+    too_young = outcomes["p-too-young"]
+    assert too_young["status"] == "ineligible" and "未满6周岁" in too_young["explanation"]
+
+
+def _junior_outcomes(outcomes: dict[str, dict[str, Any]]) -> None:
+    """The junior plan's rounds: private/boarding, the first batch in two groups, the
+    nine-year school's own graduates, the single-school catchment, the multi-school zone."""
+    assert _placed(outcomes["j-private"]) == ("private-boarding", "JM01")
+    assert _placed(outcomes["j-zone"]) == ("first-batch", "J002")  # group 2
+    loser = _contest(outcomes, ("j-groups", "j-groups-2"), "first-batch", "J001")  # group 1
+    assert _placed(outcomes["j-nine-year"]) == ("nine-year", "J003")  # P004's graduate
+    assert _placed(outcomes["j-single"]) == ("single-school", "J005")
+    assert _placed(outcomes[loser]) == ("multi-school", "J004")  # J001 is full by then
+    assert _placed(outcomes["j-returned"]) == ("multi-school", "J004")
+    no_record = outcomes["j-no-record"]
+    assert no_record["status"] == "ineligible" and "回本区升入初中" in no_record["explanation"], no_record
 
 
 @pytest.mark.parametrize("stage", ["primary", "junior"])
@@ -443,7 +502,7 @@ def test_a_season_through_the_cli_and_the_api(world: World, stage: str) -> None:
     assert set(states.values()) <= {"published", "empty"}
     assert states["private-boarding"] == "published"
     outcomes = _accounted(world, stage, folder, rounds)
-    print(stage, states, outcomes)
+    (_primary_outcomes if stage == "primary" else _junior_outcomes)(outcomes)
     verified = paiwei("verify-season", folder, "--key", f"district={world.keys['district']}",
                       "--key", f"notary={world.keys['notary']}")
     assert "VALID" in verified, verified
