@@ -64,8 +64,10 @@ JM01,示例民办中学,初中,民办,1,,,,,,,,北京市朝阳区示例路12号
 JB01,示例寄宿中学,初中,寄宿,1,,,,,,,,北京市朝阳区示例路13号
 """
 
-# The shipped timetable (paiwei/windows/chaoyang-2024.toml) holds the junior first batch's
-# window only; the junior private/boarding and zone windows are the district's to add.
+# The shipped timetable (paiwei/windows/chaoyang-2024.toml, faithful to the policy's 附件)
+# holds the junior first batch's window only: the policy's timetable names no window for
+# junior private/boarding applications or junior zone preferences. The district adds its
+# own, through the same command.
 JUNIOR_WINDOWS = """format = "paiwei-windows/1"
 district = "110105"
 policy = "chaoyang-2024"
@@ -76,14 +78,14 @@ kind = "junior.private_boarding"
 first_day = "2024-06-06"
 last_day = "2024-06-09"
 section = "§四（二）2（2）（3）"
-source = "season test: the district's own window"
+source = "the district's own window (the policy's timetable names none)"
 
 [[windows]]
 kind = "junior.zone"
 first_day = "2024-05-06"
 last_day = "2024-05-31"
 section = "§四（二）2（1）③"
-source = "season test: the district's own window"
+source = "the district's own window (the policy's timetable names none)"
 """
 
 
@@ -324,16 +326,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 # --- the rounds: create, commit, freeze, ceremony, run, sign, countersign, publish -------
 
 
-DRAW_DAYS = {"private-boarding": (6, 12), "first-batch": (6, 14), "nine-year": (6, 20),
-             "single-school": (7, 2), "multi-school": (7, 4), "district": (7, 8)}
+# Draw days (Beijing) on the timetable: private and boarding primary schools and the junior
+# first batch by 12 June, the other primary rounds by 30 June, the junior multi-school draw
+# on 3 July (附件：朝阳区 2024 年义务教育阶段入学工作时间表).
+DRAW_DAYS = {
+    "primary": {"private-boarding": (6, 11, 9), "single-school": (6, 28, 9), "multi-school": (6, 29, 9),
+                "district": (6, 30, 9)},
+    "junior": {"private-boarding": (6, 10, 14), "first-batch": (6, 11, 14), "nine-year": (6, 20, 9),
+               "single-school": (6, 20, 14), "multi-school": (7, 3, 9), "district": (7, 5, 9)},
+}
 
 
 def _round(world: World, row: dict[str, Any], folder: Path) -> str:
     """One round from the freeze to the publication folder; returns its final state."""
     api, root = world.api, world.root
     stage, rid, draw_id, round_id = row["stage"], row["id"], row["draw_id"], row["round"]
-    month, day = DRAW_DAYS[round_id]
-    world.clock.now = beijing(month, day)
+    world.clock.now = beijing(*DRAW_DAYS[stage][round_id])
     world.as_staff("district_staff")
     draft = ok(api.client.get(f"/api/rounds/{rid}/freeze-draft"))
     if draft is None:  # nobody left to place: frozen empty, recorded in the folder's index
@@ -384,7 +392,7 @@ def _season(world: World, stage: str) -> tuple[Path, dict[str, str], list[dict[s
     one by one on their draw days. Returns the folder, each round's state, the rounds."""
     api, root = world.api, world.root
     folder = root / "publication" / stage
-    world.clock.now = beijing(6, 11)
+    world.clock.now = beijing(6, 10, 8)  # the windows have closed; no round is frozen yet
     world.as_staff("district_staff")
     rounds = []
     while True:
