@@ -264,6 +264,10 @@ def _review_and_route(world: World) -> None:
     for stage in ("primary", "junior"):
         seen = ok(world.api.client.get("/api/routes", params={"year": YEAR, "stage": stage}))
         assert seen["routed"] == len(world.of(stage)) and seen["undecided"] == [], seen
+        # The command line shows staff the same routes by zone.
+        shown = json.loads(paiwei("route", "show", "--district", CHAOYANG, "--year", YEAR, "--stage", stage,
+                                  "--json"))
+        assert shown == seen
 
 
 def _choose(world: World, child: Child, kinds: tuple[str, ...]) -> None:
@@ -510,6 +514,13 @@ def test_a_season_through_the_cli_and_the_api(world: World, stage: str) -> None:
     assert set(states.values()) <= {"published", "empty"}
     assert states["private-boarding"] == "published"
     outcomes = _accounted(world, stage, folder, rounds)
+    # Staff statistics of every drawn round (the command line): everyone in a round is placed
+    # or unplaced, and the round placed exactly the children whose result names it.
+    drawn = [r for r in rounds if states[r["round"]] == "published"]
+    stats = json.loads(paiwei("round", "stats", *(r["draw_id"] for r in drawn), "--json"))
+    for r, st in zip(drawn, stats, strict=True):
+        assert st["applicants"] == st["placed"] + st["unplaced"], st
+        assert st["placed"] == sum(1 for d in outcomes.values() if d.get("decided_by") == r["round"]), st
     (_primary_outcomes if stage == "primary" else _junior_outcomes)(outcomes)
     verified = paiwei("verify-season", folder, "--key", f"district={world.keys['district']}",
                       "--key", f"notary={world.keys['notary']}")
