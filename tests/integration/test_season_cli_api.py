@@ -4,7 +4,8 @@ only (issue 17's first "Done when"): no use case is called from Python here.
 The command line: ``db upgrade``, ``users create``, ``windows load``, ``round plan-import``,
 ``keys generate``, ``ceremony commit``/``open``, ``sign-statement`` (the freeze statement,
 on the district's side), ``sign`` (the district), ``notary countersign`` (the notary),
-``round folder`` (the publication folder) and ``verify-season``. Everything else goes
+``round folder`` (the publication folder), ``route show``, ``round stats`` and
+``verify-season``. Everything else goes
 through the API as a browser or a staff tool would call it: the parents' registration
 (notice, SMS code read from the development outbox, captcha answer derived as the server
 draws it), details and choices; the street office's and the district's review; routing
