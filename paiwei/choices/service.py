@@ -150,13 +150,14 @@ def record_routing(*, db_session: Session, actor: audit.Actor, pseudonym: str, y
     a verified applicant is routed in the same transaction (returns its stored route, or
     None when not routed now).
 
-    Checked by routing it once. Raises ``IntakeError('applicant_not_found')``,
+    Checked by routing it once over the schools routes use (:func:`schools_of`: the imported
+    plan, else the catalogue). Raises ``IntakeError('applicant_not_found')``,
     ``ChoiceError``: ``window_not_found``, ``catalogue_missing``, ``routing_record_invalid``.
     """
     applicant = get_by_pseudonym_or_raise(db_session=db_session, pseudonym=pseudonym)
     policy = _policy_of(db_session, applicant.district, year)
-    cat = _catalogue(db_session, applicant.district, year, stage)
-    rules.allowed_schools(policy=policy, year=year, stage=stage, schools=cat.schools, zones=cat.zones,
+    source = schools_of(db_session=db_session, district=applicant.district, year=year, stage=stage)
+    rules.allowed_schools(policy=policy, year=year, stage=stage, schools=source.schools, zones=source.zones,
                           record=rules.routing_input(record, applicant.review_findings),
                           pseudonym=pseudonym)
     row = db_session.scalar(select(RoutingRecord).where(

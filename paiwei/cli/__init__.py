@@ -34,6 +34,11 @@ COMMANDS: dict[str, Lazy] = {
         "Sign a bundle with your key, here: the key never leaves this machine. Prints the "
         "signature to hand in (``POST /api/rounds/{id}/sign``).",
     ),
+    "sign-statement": Lazy(
+        "paiwei.cli.signing:sign_statement_command",
+        "Sign a freeze statement or a key change with your key, here: the key never leaves this "
+        "machine. Writes the signed statement to hand in (``POST /api/rounds/{id}/freeze``).",
+    ),
     "notary": Lazy("paiwei.cli.signing:notary_app",
                    "The notary's own tools (run on the notary's machine)."),
     "beacon": Lazy("paiwei.cli.beacon:app",

@@ -1,4 +1,5 @@
-"""``paiwei sign`` and ``paiwei notary countersign``: signatures made on the signer's machine.
+"""``paiwei sign``, ``paiwei sign-statement`` and ``paiwei notary countersign``: signatures
+made on the signer's machine.
 
 The private key file is read here, its passphrase prompted (or read from an environment
 variable named with ``--passphrase-env``, for unattended runs; never an argument), and
@@ -134,3 +135,47 @@ def countersign_command(
     signed = _add_signature(document, name, private)
     _write(signed, out_path or bundle)
     out.print(json.dumps(signed["signatures"][-1], ensure_ascii=False), markup=False)
+
+
+STATEMENT_KINDS = {"paiwei-freeze/1": "freeze", "paiwei-key-change/1": "key change"}
+
+
+def sign_statement_command(
+    statement: Annotated[Path, typer.Argument(
+        help="the statement (JSON): a freeze draft (GET /api/rounds/{id}/freeze-draft) or a key change")],
+    key: Annotated[Path, typer.Option("--key", help="your Ed25519 private key (PEM)")],
+    name: Annotated[str, typer.Option("--name", help="the signer's name (the season's key set)")] = "district",
+    out_path: Annotated[Path | None, typer.Option("--out", help="default: sign STATEMENT in place")] = None,
+    passphrase_env: PassEnv = None,
+) -> None:
+    """Sign a freeze statement or a key change with your key, here: the key never leaves this
+    machine. Writes the signed statement to hand in (``POST /api/rounds/{id}/freeze``)."""
+    from lottery import canonical_json  # noqa: PLC0415
+    from paiwei.rounds.service import FREEZE_TAG, KEY_CHANGE_TAG, sign_statement  # noqa: PLC0415
+
+    try:
+        document = json.loads(statement.read_bytes())
+    except OSError as exc:
+        fail(f"{statement}: cannot read: {exc.strerror}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"{statement}: not valid JSON: {exc}")
+    if not isinstance(document, dict) or document.get("format") not in STATEMENT_KINDS:
+        fail(f"{statement}: not a statement to sign ({' or '.join(STATEMENT_KINDS)})")
+    kind = STATEMENT_KINDS[document["format"]]
+    tag = FREEZE_TAG if kind == "freeze" else KEY_CHANGE_TAG
+    if kind == "key change" and document.get("signer") != name:
+        fail(f"{statement}: a key change of {document.get('signer')!r} is signed by that signer's old key, "
+             f"not as {name!r}")
+    private = load_key(key, passphrase_env)
+    try:
+        signed = sign_statement(document, tag, name, private)
+        data = canonical_json(signed)
+    except (TypeError, ValueError) as exc:
+        fail(f"{statement}: {exc}")
+    target = out_path or statement
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        fail(f"{target}: cannot write: {exc.strerror}")
+    out.print(f"{kind} statement signed by {name} ({signed['signature']['public_key']}) -> {target}",
+              markup=False)
