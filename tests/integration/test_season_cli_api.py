@@ -65,29 +65,6 @@ JM01,示例民办中学,初中,民办,1,,,,,,,,北京市朝阳区示例路12号
 JB01,示例寄宿中学,初中,寄宿,1,,,,,,,,北京市朝阳区示例路13号
 """
 
-# The shipped timetable (paiwei/windows/chaoyang-2024.toml, faithful to the policy's 附件)
-# holds the junior first batch's window only: the policy's timetable names no window for
-# junior private/boarding applications or junior zone preferences. The district adds its
-# own, through the same command.
-JUNIOR_WINDOWS = """format = "paiwei-windows/1"
-district = "110105"
-policy = "chaoyang-2024"
-year = 2024
-
-[[windows]]
-kind = "junior.private_boarding"
-first_day = "2024-06-06"
-last_day = "2024-06-09"
-section = "§四（二）2（2）（3）"
-source = "the district's own window (the policy's timetable names none)"
-
-[[windows]]
-kind = "junior.zone"
-first_day = "2024-05-06"
-last_day = "2024-05-31"
-section = "§四（二）2（1）③"
-source = "the district's own window (the policy's timetable names none)"
-"""
 
 
 def _rented(zone: str, birth: str = "2018-03-01") -> dict[str, Any]:
@@ -223,9 +200,8 @@ def _set_up(root: Path) -> dict[str, str]:
         paiwei("users", "create", "--username", login, "--role", role, *district, *extra,
                "--password-env", "SEASON_STAFF_PASSWORD")
         staff[role] = login
-    assert "3 window(s) loaded for 110105/2024" in paiwei("windows", "load")
-    (root / "junior-windows.toml").write_text(JUNIOR_WINDOWS, encoding="utf-8")
-    assert "2 window(s) loaded" in paiwei("windows", "load", "--file", root / "junior-windows.toml")
+    # The policy's timetable, with its readings for the junior windows it does not name.
+    assert "5 window(s) loaded for 110105/2024" in paiwei("windows", "load")
     (root / "plan.csv").write_text(PLAN, encoding="utf-8")
     assert "13 schools" in paiwei("round", "plan-import", root / "plan.csv", "--district", CHAOYANG,
                                   "--year", YEAR)
@@ -316,12 +292,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 clock.now = beijing(5, 20)  # the zone lists (both stages)
                 for child in children:
                     _choose(w, child, ("zone",))
-                clock.now = beijing(5, 30, 10)  # the junior first batch
+                clock.now = beijing(5, 30, 10)  # the junior first batch, private and boarding
                 for child in children:
-                    _choose(w, child, ("groups",))
-                clock.now = beijing(6, 7)  # private and boarding schools (both stages)
+                    if child.stage == "junior":
+                        _choose(w, child, ("groups", "private_boarding"))
+                clock.now = beijing(6, 7)  # primary private and boarding schools
                 for child in children:
-                    _choose(w, child, ("private_boarding",))
+                    if child.stage == "primary":
+                        _choose(w, child, ("private_boarding",))
                 w.api.logout()
                 yield w
         finally:
