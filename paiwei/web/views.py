@@ -251,7 +251,8 @@ def login(request: Request, form: Form, db_session: DbSession, settings: AppSett
         return page(request, "login.html", status_code=422,
                     captcha_id=new_captcha(db_session, settings, now),
                     values={"login": form.get("login", "")}, errors=errors)
-    target = "/me" if session.role == Role.PARENT else "/staff/review"
+    target = {Role.PARENT: "/me", Role.NOTARY: "/staff/rounds", Role.AUDITOR: "/staff/rounds"}.get(
+        Role(session.role), "/staff/review")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(settings.session_cookie_name, session.token, httponly=True,
                         secure=settings.cookie_secure, samesite="strict", path="/",
@@ -627,7 +628,10 @@ async def _problem(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Mount the pages, the static files and the page-aware error handler."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    from paiwei.web.staff import router as staff_router  # noqa: PLC0415 - it imports this module
+
     app.include_router(router)
+    app.include_router(staff_router)
     app.add_exception_handler(ProblemError, _problem)
 
 
