@@ -108,8 +108,10 @@ async def submitted(request: Request) -> Submitted:
     for key, value in form.multi_items():
         if isinstance(value, str):
             fields[key] = value
-        elif isinstance(value, UploadFile) and value.filename:
-            files[key] = (value.filename, await value.read())
+        elif isinstance(value, UploadFile):
+            if value.filename:
+                files[key] = (value.filename, await value.read())
+            await value.close()
     return Submitted(fields, files)
 
 
