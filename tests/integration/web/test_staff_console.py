@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ def main_text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", body)
 
 
-def upload(intake: Intake, url: str, csrf: str, field: str, path: Path, **data: str) -> object:
+def upload(intake: Intake, url: str, csrf: str, field: str, path: Path, **data: str) -> Any:
     with path.open("rb") as fh:
         return intake.client.post(url, data={"csrf_token": csrf, **data}, files={field: (path.name, fh)},
                                   follow_redirects=True)
@@ -47,14 +48,14 @@ def test_a_plan_is_imported_from_its_file_and_shown_with_names(intake: Intake, t
     lines = SAMPLE_PLAN.read_text(encoding="utf-8").splitlines()
     bad.write_text("\n".join([lines[0], lines[1].replace(",120,", ",很多,"), *lines[2:]]) + "\n", encoding="utf-8")
     refused = upload(intake, "/staff/plans", csrf, "plan", bad, year="2024")
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    issues = re.search(r'<ul id="plan-issues">(.*?)</ul>', refused.text, re.S)  # type: ignore[attr-defined]
+    assert refused.status_code == 422
+    issues = re.search(r'<ul id="plan-issues">(.*?)</ul>', refused.text, re.S)
     assert issues is not None and "第 2 行" in issues.group(1) and "“学位数”列" in issues.group(1)
-    assert "尚未导入学校招生计划" in refused.text  # type: ignore[attr-defined]
+    assert "尚未导入学校招生计划" in refused.text
 
     done = upload(intake, "/staff/plans", csrf, "plan", SAMPLE_PLAN, year="2024")
-    assert done.status_code == 200 and "学校招生计划已导入" in done.text  # type: ignore[attr-defined]
-    text = main_text(done.text)  # type: ignore[attr-defined]
+    assert done.status_code == 200 and "学校招生计划已导入" in done.text
+    text = main_text(done.text)
     assert "示例第一小学" in text and "第一片区" in text and "北京市朝阳区示例路1号" in text
     assert "P001" not in text and "Z01" not in text  # names, not codes
     routes = intake.client.get("/staff/routes?year=2024&stage=primary")
@@ -71,12 +72,12 @@ def test_staff_and_a_notary_run_a_round_by_uploading_signed_files(intake: Intake
 
     created = upload(intake, "/staff/rounds", csrf, "scenario", season_file(tmp_path), year="2024",
                      stage="primary")
-    assert created.status_code == 200, created.text  # type: ignore[attr-defined]
-    url = str(created.url)  # type: ignore[attr-defined]
-    round_pk = int(url.rsplit("/", 1)[1].split("?")[0])
+    assert created.status_code == 200, created.text
+    url = str(created.url)
+    round_pk = int(url.rsplit("/", 1)[1].split("?", maxsplit=1)[0])
     row_url = f"/staff/rounds/{round_pk}"
-    draw_id = re.search(r'id="draw-id">([^<]+)<', created.text).group(1)  # type: ignore[attr-defined,union-attr]
-    assert "派位轮次已创建" in created.text  # type: ignore[attr-defined]
+    draw_id = re.search(r'id="draw-id">([^<]+)<', created.text).group(1)  # type: ignore[union-attr]
+    assert "派位轮次已创建" in created.text
 
     # A private key is refused without being kept; so is a key that is not 64 hex digits.
     refused = intake.client.post(f"{row_url}/season-keys", data={
@@ -98,17 +99,17 @@ def test_staff_and_a_notary_run_a_round_by_uploading_signed_files(intake: Intake
     unsigned = tmp_path / "unsigned.json"
     unsigned.write_bytes(draft.content)
     no_signature = upload(intake, f"{row_url}/freeze", csrf, "statement", unsigned)
-    assert no_signature.status_code == 422 and "需要提交签名" in no_signature.text  # type: ignore[attr-defined]
+    assert no_signature.status_code == 422 and "需要提交签名" in no_signature.text
     key_file = upload(intake, f"{row_url}/freeze", csrf, "statement", home.folder / "district.pem")
-    assert key_file.status_code == 422 and "请勿上传" in key_file.text  # type: ignore[attr-defined]
+    assert key_file.status_code == 422 and "请勿上传" in key_file.text
     signed_draft = tmp_path / "freeze-statement.json"
     signed_draft.write_bytes(draft.content)
     home.sign(signed_draft)
     frozen = upload(intake, f"{row_url}/freeze", csrf, "statement", signed_draft)
-    assert frozen.status_code == 200 and "输入已冻结" in frozen.text  # type: ignore[attr-defined]
-    assert statement["input_root"] in frozen.text  # type: ignore[attr-defined]
+    assert frozen.status_code == 200 and "输入已冻结" in frozen.text
+    assert statement["input_root"] in frozen.text
     revealed = upload(intake, f"{row_url}/reveals", csrf, "opening", opening)
-    assert "贡献已揭示并通过核对" in revealed.text  # type: ignore[attr-defined]
+    assert "贡献已揭示并通过核对" in revealed.text
     too_early = intake.client.post(f"{row_url}/close-ceremony", data={"csrf_token": csrf})
     assert too_early.status_code == 409 and "冻结后产生的随机数" in too_early.text
     # Staff cannot make the notary's contribution.
@@ -128,13 +129,13 @@ def test_staff_and_a_notary_run_a_round_by_uploading_signed_files(intake: Intake
     bundle = tmp_path / "bundle.json"
     bundle.write_bytes(intake.client.get(f"{row_url}/bundle.json").content)
     signed = upload(intake, f"{row_url}/signature", csrf, "signature", home.sign(bundle))
-    assert "区教委签名已核验并保存" in signed.text  # type: ignore[attr-defined]
+    assert "区教委签名已核验并保存" in signed.text
 
     notary_csrf = login(intake, "gz32")
     bundle.write_bytes(intake.client.get(f"{row_url}/bundle.json").content)
     published = upload(intake, f"{row_url}/countersignature", notary_csrf, "countersignature",
                        home.countersign(bundle))
-    assert "派位结果已公布" in published.text and 'data-state="published"' in published.text  # type: ignore[attr-defined]
+    assert "派位结果已公布" in published.text and 'data-state="published"' in published.text
     with intake.sessions() as s:
         row = rounds.get_or_raise(db_session=s, round_pk=round_pk)
         assert row.state == "published"
