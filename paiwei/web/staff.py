@@ -64,6 +64,7 @@ ACCOUNT_LABELS = {"in-round": "参加本轮派位", "placed-earlier": "已在此
                   "other-route": "经其他途径入学"}
 SIGNERS = {"district": "区教委", "notary": "公证处"}
 MAX_LISTED = 200  # applicants shown per reason; the counts are always whole
+CHART_WIDTH = 400  # the reports draw 640 wide for paper; a phone shows 400 at close to full size
 
 
 def _actor(user: AuthUser) -> Actor:
@@ -624,7 +625,7 @@ def _charts(stats: Any, zone_names: Mapping[str, str]) -> list[tuple[Chart, str]
     charts.append(Chart("未录取人数（按第一志愿所在片区）", "",
                         tuple(Bar(zone_names.get(z.zone, "未命名片区") if z.zone else "不属于多校划片片区", z.unplaced)
                               for z in stats.zones if z.unplaced) or (Bar("无", 0),)))
-    return [(c, bar_chart_svg(c)) for c in charts]
+    return [(c, bar_chart_svg(c, width=CHART_WIDTH)) for c in charts]
 
 
 @router.get("/staff/rounds/{round_pk}/statistics")
