@@ -29,7 +29,7 @@ from paiwei.web.verify_api import router as verify_router
 from paiwei.windows.views import router as windows_router
 
 # Plan files; bundles for the notary page; the staff console's plan and signed-bundle uploads.
-UPLOAD_PREFIXES = ("/api/plans/", "/api/verify/", "/staff/plans", "/staff/rounds/")
+UPLOAD_PREFIXES = ("/api/plans/", "/api/verify/", "/staff/plans", "/staff/rounds")
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock,

@@ -72,13 +72,13 @@ def test_staff_run_a_round_in_the_browser(live: Live, browser: Any, tmp_path: Pa
     assert "示例第一小学" in schools and "第一片区" in schools and "P001" not in schools
     check_page(staff, shots, "18-staff-plans")
     staff.goto(live.url + "/staff/routes?year=2024&stage=primary")
-    check_page(staff, shots, "19-staff-routes")
+    check_page(staff)
 
     # Create the first round of a small seeded season (its inputs from a scenario file).
     staff.goto(live.url + "/staff/rounds")
     staff.get_by_label("年度").select_option("2024")
     staff.get_by_label("学段").select_option(label="小学")
-    staff.set_input_files("#f-scenario", str(season_file(tmp_path)))
+    staff.set_input_files("#f-scenario", str(season_file(tmp_path, applicants=240, schools=10)))
     submit(staff, "创建")
     expect(staff.locator("#done")).to_have_text("派位轮次已创建。")
     round_url = staff.url.split("?")[0]
@@ -130,7 +130,7 @@ def test_staff_run_a_round_in_the_browser(live: Live, browser: Any, tmp_path: Pa
     staff.set_input_files("#f-signature", str(home.sign(bundle)))
     submit(staff, "上传区教委签名")
     expect(staff.locator("#round-state")).to_have_attribute("data-state", "signed")
-    check_page(staff, shots, "22-staff-round-signed")
+    check_page(staff)
 
     # The notary countersigns at home with `paiwei notary countersign`: published.
     notary.goto(round_url)
