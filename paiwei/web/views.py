@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -505,6 +505,23 @@ def verify_ticket(request: Request, draw_id: str = "", seed: str = "", applicant
 def verify_bundle(request: Request) -> HTMLResponse:
     """The notary's page: a bundle verified entirely in the browser (static/js/verifier.js)."""
     return page(request, "verify_bundle.html")
+
+
+@router.get("/verify/collection-form", dependencies=[Public])
+def verify_collection_form(request: Request, db_session: DbSession, settings: AppSettings, now: Now,
+                           no: Annotated[str, Query(max_length=16)] = "",
+                           code: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
+    """Where the printed collection form's QR code leads: whether the form with this number
+    and verification code is genuine and unchanged (yes or no; no personal data shown, and
+    an unknown number answers as a wrong code does)."""
+    from paiwei.reporting import service as reporting  # noqa: PLC0415
+
+    no, code = no.strip(), code.strip()
+    genuine = None
+    if no and code:
+        genuine = reporting.check_collection_form(db_session=db_session, form_no=no, code=code, now=now,
+                                                  base_url=settings.public_base_url)
+    return page(request, "verify_collection_form.html", no=no, code=code, genuine=genuine)
 
 
 @router.get("/docs", dependencies=[Public])

@@ -157,6 +157,10 @@ def test_staff_run_a_round_in_the_browser(live: Live, browser: Any, tmp_path: Pa
     check_page(staff, shots, "24-staff-statistics")
     staff.goto(live.url + "/staff/rounds")
     check_page(staff, shots, "25-staff-rounds")
+    # The printed collection form's check page (public): yes or no, nothing personal.
+    staff.goto(live.url + "/verify/collection-form?no=24000001&code=AAAAAAAA")
+    expect(staff.locator("#form-verdict")).to_have_attribute("data-state", "not-genuine")
+    check_page(staff)
     # The only console errors are the answers of forms refused on purpose (a key uploaded).
     assert all("status of 422" in e for e in errors), errors
     staff.context.close()

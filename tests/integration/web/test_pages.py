@@ -82,6 +82,7 @@ PAGE_SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/me/cancel"): {P: OWN},
     ("GET", "/verify/ticket"): {},
     ("GET", "/verify/bundle"): {},
+    ("GET", "/verify/collection-form"): {},
     ("GET", "/docs"): {},
     ("GET", "/staff/review"): {S: STREET_, D: DISTRICT_},
     ("GET", "/staff/season"): {D: DISTRICT_},

@@ -152,3 +152,39 @@ def test_staff_and_a_notary_run_a_round_by_uploading_signed_files(intake: Intake
     assert not re.search(r"\b[PZ]\d{4}\b", text) and "drawn" not in text  # names, not codes
     assert page.text.count("<svg") >= 3 and 'role="img"' in page.text
     assert intake.client.post(f"{row_url}/run", data={"csrf_token": "x"}, follow_redirects=False).status_code == 403
+
+
+def test_the_printed_collection_form_is_checked_at_its_qr_address(intake: Intake) -> None:
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from paiwei.intake.models import Applicant  # noqa: PLC0415
+    from tests.integration.intake.helpers import STREET, details  # noqa: PLC0415
+
+    account = str(intake.register(1, child_name="欧阳小明").json()["account_no"])
+    assert intake.login(account).status_code == 200
+    assert intake.client.put("/api/intake/me/details", json=details()).status_code == 200
+    make_staff(intake.sessions, intake.clock, "jw33", "street_reviewer", street=STREET)
+    make_staff(intake.sessions, intake.clock, "cy33", "district_staff")
+    with intake.sessions() as s:
+        pseudonym = s.scalars(select(Applicant.pseudonym)).one()
+    for staff, step in (("jw33", "material-approval"), ("cy33", "verification")):
+        intake.logout()
+        assert intake.login(staff, STAFF_PASSWORD).status_code == 200
+        assert intake.client.post(f"/api/review/applicants/{pseudonym}/{step}").status_code == 200
+    intake.logout()
+    assert intake.login(account).status_code == 200
+    printed = intake.client.get("/api/reports/collection-form.html").text
+    url = re.search(r"(/verify/collection-form\?no=\d+&amp;code=[A-Z2-7]+)", printed)
+    assert url is not None
+    intake.logout()
+
+    genuine = intake.client.get(url.group(1).replace("&amp;", "&"))  # anyone, without logging in
+    assert genuine.status_code == 200
+    assert 'data-state="genuine"' in genuine.text and "真实有效" in genuine.text
+    assert "欧阳小明" not in genuine.text  # yes or no, nothing personal
+    code = re.search(r"code=([A-Z2-7]+)", url.group(1)).group(1)  # type: ignore[union-attr]
+    wrong = intake.client.get(f"/verify/collection-form?no={account}&code=AAAAAAAA")
+    unknown = intake.client.get(f"/verify/collection-form?no=99999999&code={code}")
+    for answer in (wrong, unknown):  # an unknown number answers as a wrong code does
+        assert 'data-state="not-genuine"' in answer.text and "无法确认" in answer.text
+    assert "form-verdict" not in intake.client.get("/verify/collection-form").text
