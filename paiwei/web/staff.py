@@ -12,7 +12,7 @@ a private key, and a file that holds one is refused without being kept.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
@@ -73,6 +73,24 @@ def _actor(user: AuthUser) -> Actor:
 
 def _slug(user: AuthUser) -> str:
     return data.district_slug(user.district or "") or "-"
+
+
+def zone_labels(zones: Sequence[Mapping[str, Any]], schools: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Zone id -> what staff read: its name, else its schools' names (a catalogue may name
+    no zone; ids are never shown)."""
+    names = {str(s["id"]): str(s.get("name") or "") for s in schools}
+    out = {}
+    for z in zones:
+        if z.get("name"):
+            out[str(z["id"])] = str(z["name"])
+            continue
+        members = [names.get(str(i)) or "" for i in z.get("schools", [])]
+        members = [m for m in members if m]
+        if len(members) == 1:
+            out[str(z["id"])] = f"{members[0]}片区"
+        elif members:
+            out[str(z["id"])] = f"{members[0]}等{len(members)}所学校的片区"
+    return out
 
 
 # --- uploads ------------------------------------------------------------------------------
@@ -163,17 +181,17 @@ def _plan_page(request: Request, user: AuthUser, db_session: DbSession, now: dat
     schools: list[dict[str, Any]] = []
     zones: list[dict[str, Any]] = []
     if plan is not None:
-        zone_names = {str(z["id"]): str(z.get("name") or "") for z in plan.zones}
+        zone_names = zone_labels(plan.zones, plan.schools)
         addresses = dict(plan.addresses or {})
         for s in plan.schools:
             zone = str(s.get("zone") or "")
             schools.append({"name": s.get("name") or s["id"], "stage": STAGES.get(s.get("stage", ""), ""),
                             "kind": KINDS.get(str(s.get("kind")), str(s.get("kind"))), "seats": s.get("seats", 0),
-                            "zone": zone_names.get(zone) or (zone or "—"),
+                            "zone": zone_names.get(zone, "—"),
                             "address": addresses.get(str(s["id"]), "")})
         names = {str(s["id"]): str(s.get("name") or s["id"]) for s in plan.schools}
         for z in plan.zones:
-            zones.append({"name": z.get("name") or "（单校划片）", "kind": ZONE_KINDS.get(str(z.get("kind")), ""),
+            zones.append({"name": zone_names.get(str(z["id"]), "—"), "kind": ZONE_KINDS.get(str(z.get("kind")), ""),
                           "stage": STAGES.get(str(z.get("stage")), ""),
                           "schools": "、".join(names.get(str(i), str(i)) for i in z.get("schools", [])),
                           "seats": sum(int(s.get("seats", 0)) for s in plan.schools
@@ -239,7 +257,7 @@ def _routes_page(request: Request, user: AuthUser, db_session: DbSession, now: d
     zone_names: dict[str, str] = {}
     try:
         source = choices.schools_of(db_session=db_session, district=user.district or "", year=year, stage=stage)
-        zone_names = {str(z["id"]): str(z.get("name") or "") for z in source.zones}
+        zone_names = zone_labels(source.zones, source.schools)
     except ProblemError:
         pass
     return page(request, "staff/routes.html", status_code=status_code, user=user, r=read, year=year,
@@ -600,14 +618,19 @@ def staff_countersign(round_pk: RoundPk, request: Request, user: Notary, form: U
 
 
 def _zone_names(db_session: DbSession, row: Any) -> dict[str, str]:
-    """Zone id -> name, from the round's own inputs, else the district's plan."""
-    names: dict[str, str] = {}
+    """Zone id -> what staff read, from the round's own inputs, else the district's plan."""
+    scenario = json.loads(row.inputs or "{}").get("scenario") or {}
+    if scenario.get("zones"):
+        return zone_labels(scenario["zones"], scenario.get("schools", []))
     plan = rounds.get_plan(db_session=db_session, district=row.district, year=row.year)
     if plan is not None:
-        names.update({str(z["id"]): str(z["name"]) for z in plan.zones if z.get("name")})
-    scenario = json.loads(row.inputs or "{}").get("scenario") or {}
-    names.update({str(z["id"]): str(z["name"]) for z in scenario.get("zones", []) if z.get("name")})
-    return names
+        return zone_labels(plan.zones, plan.schools)
+    try:
+        source = choices.schools_of(db_session=db_session, district=data.district_code(row.district) or "",
+                                    year=row.year, stage=row.stage)
+    except ProblemError:
+        return {}
+    return zone_labels(source.zones, source.schools)
 
 
 def _charts(stats: Any, zone_names: Mapping[str, str]) -> list[tuple[Chart, str]]:
@@ -618,12 +641,12 @@ def _charts(stats: Any, zone_names: Mapping[str, str]) -> list[tuple[Chart, str]
     zoned = [z for z in stats.zones if z.zone is not None and z.seats > 0]
     if zoned:
         charts.append(Chart("各片区申请人数与学位数之比（多校划片）", "虚线：申请人数等于学位数。",
-                             tuple(Bar(zone_names.get(z.zone, "未命名片区"), round(z.applied / z.seats, 2),
+                             tuple(Bar(zone_names.get(z.zone, "其他片区"), round(z.applied / z.seats, 2),
                                        f"{z.applied} / {z.seats}") for z in zoned), reference=1.0))
     charts.append(Chart("按志愿顺序的录取人数", "",
                         tuple(Bar(f"第 {r} 志愿", n) for r, n in stats.placed_by_choice.items()) or (Bar("无", 0),)))
     charts.append(Chart("未录取人数（按第一志愿所在片区）", "",
-                        tuple(Bar(zone_names.get(z.zone, "未命名片区") if z.zone else "不属于多校划片片区", z.unplaced)
+                        tuple(Bar(zone_names.get(z.zone, "其他片区") if z.zone else "不属于多校划片片区", z.unplaced)
                               for z in stats.zones if z.unplaced) or (Bar("无", 0),)))
     return [(c, bar_chart_svg(c, width=CHART_WIDTH)) for c in charts]
 

@@ -188,3 +188,36 @@ def test_the_printed_collection_form_is_checked_at_its_qr_address(intake: Intake
     for answer in (wrong, unknown):  # an unknown number answers as a wrong code does
         assert 'data-state="not-genuine"' in answer.text and "无法确认" in answer.text
     assert "form-verdict" not in intake.client.get("/verify/collection-form").text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_routes_by_zone_in_words_with_the_undecided_and_why(intake: Intake) -> None:
+    from tests.integration.choices.helpers import (  # noqa: PLC0415
+        beijing,
+        primary_record,
+        set_up_district,
+        verified_family,
+    )
+
+    intake.clock.now = beijing(5, 20, 9)
+    set_up_district(intake.sessions, intake.clock.now)
+    verified_family(intake, 1)
+    verified_family(intake, 2)
+    verified_family(intake, 3, record=primary_record("Z2"))
+    young = primary_record()
+    young["birth_date"] = "2019-03-01"  # not 6 by the cut-off
+    verified_family(intake, 4, record=young)
+    make_staff(intake.sessions, intake.clock, "cy34", "district_staff")
+    csrf = login(intake, "cy34")
+    page = intake.client.get("/staff/routes?year=2024&stage=primary")
+    assert page.status_code == 200
+    zones = re.search(r'<table id="route-zones".*?</table>', page.text, re.S)
+    assert zones is not None
+    text = re.sub(r"<[^>]+>", " ", zones.group(0))
+    # The catalogue names no zone: each is called by its schools, never by its id.
+    assert "朝阳实验小学等3所学校的片区" in text and "望京小学片区" in text
+    assert "多校划片（片区统筹派位）：2 人" in text and "Z1" not in text and "Z2" not in text
+    assert "未满6周岁" in main_text(page.text)  # the ineligible, by the rule
+    assert "共判定 4 人" in page.text
+    again = intake.client.post("/staff/routes", data={"csrf_token": csrf, "year": "2024", "stage": "primary"})
+    assert again.status_code == 200 and "已重新判定 4 名申请人" in again.text
