@@ -365,19 +365,18 @@ ORDER = ["created", "frozen", "ready", "drawn", "signed", "published"]
 
 
 def _steps(state: str, keys_pinned: bool) -> list[Step]:
+    """The lifecycle as staff follow it: what is done, the one step to take now, what follows."""
     if state == "empty":
         return [Step("创建轮次", "done"), Step("冻结：无人参加本轮，未派位", "done")]
     at = ORDER.index(state) if state in ORDER else 0
-
-    def mark(i: int) -> str:
-        return "done" if at > i else ("current" if at == i else "later")
-
-    pins = "done" if keys_pinned else ("current" if at == 0 else "later")
-    return [Step("创建轮次", "done"), Step("登记区教委和公证处的签名公钥", pins),
-            Step("登记冻结前的承诺（可选）", mark(0)), Step("冻结输入：下载冻结声明草稿，签名后上传", mark(0)),
-            Step("揭示承诺；公证处登记现场摇号等冻结后的贡献", mark(1)), Step("结束仪式，生成随机种子", mark(1)),
-            Step("运行派位", mark(2)), Step("区教委签名派位数据包", mark(3)), Step("公证处会签并公布", mark(4)),
-            Step("已公布", "done" if state == "published" else "later")]
+    items = [("创建轮次", True, False), ("登记区教委和公证处的签名公钥", keys_pinned or at > 0, False),
+             ("登记冻结前的承诺（可选）", at > 0, True), ("冻结输入：下载冻结声明草稿，签名后上传", at > 0, False),
+             ("揭示承诺；公证处登记现场摇号等冻结后的贡献", at > 1, False), ("结束仪式，生成随机种子", at > 1, False),
+             ("运行派位", at > 2, False), ("区教委签名派位数据包", at > 3, False),
+             ("公证处会签，公布派位结果", at > 4, False)]
+    current = next((i for i, (_, done, optional) in enumerate(items) if not done and not optional), None)
+    return [Step(title, "done" if done else ("current" if i == current else "later"))
+            for i, (title, done, _) in enumerate(items)]
 
 
 def _round_page(request: Request, user: AuthUser, db_session: DbSession, round_pk: int, *,

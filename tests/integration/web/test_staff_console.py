@@ -78,6 +78,8 @@ def test_staff_and_a_notary_run_a_round_by_uploading_signed_files(intake: Intake
     row_url = f"/staff/rounds/{round_pk}"
     draw_id = re.search(r'id="draw-id">([^<]+)<', created.text).group(1)  # type: ignore[union-attr]
     assert "派位轮次已创建" in created.text
+    assert created.text.count('class="step-current"') == 1  # one step to take now: the keys
+    assert re.search(r'class="step-current">(?:(?!</li>).)*登记区教委和公证处的签名公钥', created.text)
 
     # A private key is refused without being kept; so is a key that is not 64 hex digits.
     refused = intake.client.post(f"{row_url}/season-keys", data={
@@ -136,6 +138,7 @@ def test_staff_and_a_notary_run_a_round_by_uploading_signed_files(intake: Intake
     published = upload(intake, f"{row_url}/countersignature", notary_csrf, "countersignature",
                        home.countersign(bundle))
     assert "派位结果已公布" in published.text and 'data-state="published"' in published.text
+    assert 'class="step-current"' not in published.text and published.text.count('class="step-done"') == 9
     with intake.sessions() as s:
         row = rounds.get_or_raise(db_session=s, round_pk=round_pk)
         assert row.state == "published"
