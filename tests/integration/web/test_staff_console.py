@@ -104,6 +104,11 @@ def test_staff_and_a_notary_run_a_round_by_uploading_signed_files(intake: Intake
     assert no_signature.status_code == 422 and "需要提交签名" in no_signature.text
     key_file = upload(intake, f"{row_url}/freeze", csrf, "statement", home.folder / "district.pem")
     assert key_file.status_code == 422 and "请勿上传" in key_file.text
+    wrong_key = tmp_path / "signed-with-the-notary-key.json"
+    wrong_key.write_bytes(draft.content)
+    home.run("sign", str(wrong_key), "--key", str(home.folder / "notary.pem"))
+    mismatch = upload(intake, f"{row_url}/freeze", csrf, "statement", wrong_key)
+    assert mismatch.status_code == 422 and "签名密钥与冻结时登记的区教委公钥不一致" in mismatch.text
     signed_draft = tmp_path / "freeze-statement.json"
     signed_draft.write_bytes(draft.content)
     home.sign(signed_draft)
