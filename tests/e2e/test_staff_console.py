@@ -156,6 +156,9 @@ def test_staff_run_a_round_in_the_browser(live: Live, browser: Any, tmp_path: Pa
     assert staff.locator(".chart-box svg[role=img]").count() >= 3
     check_page(staff, shots, "24-staff-statistics")
     staff.goto(live.url + "/staff/rounds")
+    assert "已公布" in (staff.text_content("#rounds") or "")
+    stats_link = staff.locator(f'#rounds a[href="{round_url.removeprefix(live.url)}/statistics"]')
+    assert "派位统计" in (stats_link.text_content() or ""), staff.inner_html("#rounds")
     check_page(staff, shots, "25-staff-rounds")
     # The printed collection form's check page (public): yes or no, nothing personal.
     staff.goto(live.url + "/verify/collection-form?no=24000001&code=AAAAAAAA")
