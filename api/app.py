@@ -28,7 +28,8 @@ from paiwei.web import install as install_pages
 from paiwei.web.verify_api import router as verify_router
 from paiwei.windows.views import router as windows_router
 
-UPLOAD_PREFIXES = ("/api/plans/", "/api/verify/")  # plan files; bundles for the notary page
+# Plan files; bundles for the notary page; the staff console's plan and signed-bundle uploads.
+UPLOAD_PREFIXES = ("/api/plans/", "/api/verify/", "/staff/plans", "/staff/rounds")
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock,

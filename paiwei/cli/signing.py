@@ -70,6 +70,35 @@ def _write(bundle: dict[str, Any], path: Path) -> None:
         fail(f"{path}: cannot write: {exc.strerror}")
 
 
+FREEZE_FORMAT = "paiwei-freeze/1"  # paiwei.rounds.service.FREEZE_FORMAT
+FREEZE_TAG = "paiwei/v1/freeze"  # paiwei.rounds.service.FREEZE_TAG
+
+
+def _freeze_draft(path: Path) -> dict[str, Any] | None:
+    """The file's freeze statement draft, or None when the file is something else (a bundle)."""
+    try:
+        value = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None  # _read_bundle says what is wrong with it
+    return value if isinstance(value, dict) and value.get("format") == FREEZE_FORMAT else None
+
+
+def _sign_freeze_draft(draft: dict[str, Any], name: str, key: Ed25519PrivateKey, path: Path) -> None:
+    """TH("paiwei/v1/freeze", JCS(statement without "signature")), Ed25519 (docs/operations.md)."""
+    from lottery import canonical_json, public_key_hex  # noqa: PLC0415
+    from seeding import tagged_hash  # noqa: PLC0415
+
+    body = {k: v for k, v in draft.items() if k != "signature"}
+    signature = key.sign(tagged_hash(FREEZE_TAG, canonical_json(body)))
+    entry = {"signer": name, "public_key": public_key_hex(key), "signature": signature.hex()}
+    try:
+        path.write_text(json.dumps({**body, "signature": entry}, ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+    except OSError as exc:
+        fail(f"{path}: cannot write: {exc.strerror}")
+    out.print(json.dumps(entry, ensure_ascii=False), markup=False)
+
+
 def _add_signature(bundle: dict[str, Any], name: str, key: Ed25519PrivateKey) -> dict[str, Any]:
     from lottery import sign_bundle  # noqa: PLC0415
 
@@ -87,8 +116,16 @@ def sign_command(
     passphrase_env: PassEnv = None,
 ) -> None:
     """Sign a bundle with your key, here: the key never leaves this machine. Prints the
-    signature to hand in (``POST /api/rounds/{id}/sign``)."""
+    signature to hand in (``POST /api/rounds/{id}/sign``).
+
+    A freeze draft (``paiwei-freeze/1``, from ``GET /api/rounds/{id}/freeze-draft`` or the
+    staff console) is signed as the freeze statement instead, and written whole: the file
+    to hand in (``POST /api/rounds/{id}/freeze``, or the console's upload)."""
     private = load_key(key, passphrase_env)
+    draft = _freeze_draft(bundle)
+    if draft is not None:
+        _sign_freeze_draft(draft, name, private, out_path or bundle)
+        return
     signed = _add_signature(_read_bundle(bundle), name, private)
     _write(signed, out_path or bundle)
     out.print(json.dumps(signed["signatures"][-1], ensure_ascii=False), markup=False)

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -251,7 +251,8 @@ def login(request: Request, form: Form, db_session: DbSession, settings: AppSett
         return page(request, "login.html", status_code=422,
                     captcha_id=new_captcha(db_session, settings, now),
                     values={"login": form.get("login", "")}, errors=errors)
-    target = "/me" if session.role == Role.PARENT else "/staff/review"
+    target = {Role.PARENT: "/me", Role.NOTARY: "/staff/rounds", Role.AUDITOR: "/staff/rounds"}.get(
+        Role(session.role), "/staff/review")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(settings.session_cookie_name, session.token, httponly=True,
                         secure=settings.cookie_secure, samesite="strict", path="/",
@@ -506,6 +507,23 @@ def verify_bundle(request: Request) -> HTMLResponse:
     return page(request, "verify_bundle.html")
 
 
+@router.get("/verify/collection-form", dependencies=[Public])
+def verify_collection_form(request: Request, db_session: DbSession, settings: AppSettings, now: Now,
+                           no: Annotated[str, Query(max_length=16)] = "",
+                           code: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
+    """Where the printed collection form's QR code leads: whether the form with this number
+    and verification code is genuine and unchanged (yes or no; no personal data shown, and
+    an unknown number answers as a wrong code does)."""
+    from paiwei.reporting import service as reporting  # noqa: PLC0415
+
+    no, code = no.strip(), code.strip()
+    genuine = None
+    if no and code:
+        genuine = reporting.check_collection_form(db_session=db_session, form_no=no, code=code, now=now,
+                                                  base_url=settings.public_base_url)
+    return page(request, "verify_collection_form.html", no=no, code=code, genuine=genuine)
+
+
 @router.get("/docs", dependencies=[Public])
 def api_docs(request: Request) -> HTMLResponse:
     """The OpenAPI document in Swagger UI, served from static/vendor (no CDN)."""
@@ -627,7 +645,10 @@ async def _problem(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Mount the pages, the static files and the page-aware error handler."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    from paiwei.web.staff import router as staff_router  # noqa: PLC0415 - it imports this module
+
     app.include_router(router)
+    app.include_router(staff_router)
     app.add_exception_handler(ProblemError, _problem)
 
 

@@ -53,8 +53,8 @@ def flatten(prefix: str, value: Any, out: dict[str, str]) -> dict[str, str]:
     return out
 
 
-P, S, D = "parent", "street_reviewer", "district_staff"
-OWN, STREET_, DISTRICT_ = "own_account", "own_street", "own_district"
+P, S, D, N, A = "parent", "street_reviewer", "district_staff", "notary", "auditor"
+OWN, STREET_, DISTRICT_, ALL = "own_account", "own_street", "own_district", "all"
 EVERYONE_OWN = {r: OWN for r in (P, S, D, "notary", "auditor")}
 # (method, path) -> {role admitted: its scope}; {} is public. Every page appears here, in
 # the same form as the API's SCOPES (tests/integration/intake/test_roles_and_api.py).
@@ -82,6 +82,7 @@ PAGE_SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/me/cancel"): {P: OWN},
     ("GET", "/verify/ticket"): {},
     ("GET", "/verify/bundle"): {},
+    ("GET", "/verify/collection-form"): {},
     ("GET", "/docs"): {},
     ("GET", "/staff/review"): {S: STREET_, D: DISTRICT_},
     ("GET", "/staff/season"): {D: DISTRICT_},
@@ -90,6 +91,28 @@ PAGE_SCOPES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/staff/review/{pseudonym}/material-approval"): {S: STREET_},
     ("POST", "/staff/review/{pseudonym}/verification"): {D: DISTRICT_},
     ("POST", "/staff/review/{pseudonym}/return"): {S: STREET_, D: DISTRICT_},
+    # The staff console (paiwei/web/staff.py): the same access as the API routes it mirrors.
+    ("GET", "/staff/plans"): {D: DISTRICT_},
+    ("POST", "/staff/plans"): {D: DISTRICT_},
+    ("GET", "/staff/routes"): {D: DISTRICT_},
+    ("POST", "/staff/routes"): {D: DISTRICT_},
+    ("GET", "/staff/rounds"): {D: DISTRICT_, N: ALL, A: ALL},
+    ("POST", "/staff/rounds"): {D: DISTRICT_},
+    ("GET", "/staff/rounds/{round_pk}"): {D: DISTRICT_, N: ALL, A: ALL},
+    ("POST", "/staff/rounds/{round_pk}/season-keys"): {D: DISTRICT_},
+    ("POST", "/staff/rounds/{round_pk}/commitments"): {D: DISTRICT_, N: ALL},
+    ("GET", "/staff/rounds/{round_pk}/freeze-draft.json"): {D: DISTRICT_},
+    ("POST", "/staff/rounds/{round_pk}/freeze"): {D: DISTRICT_},
+    ("POST", "/staff/rounds/{round_pk}/reveals"): {D: DISTRICT_, N: ALL},
+    ("POST", "/staff/rounds/{round_pk}/contributions"): {N: ALL},
+    ("POST", "/staff/rounds/{round_pk}/beacon"): {N: ALL},
+    ("POST", "/staff/rounds/{round_pk}/waivers"): {N: ALL},
+    ("POST", "/staff/rounds/{round_pk}/close-ceremony"): {D: DISTRICT_},
+    ("POST", "/staff/rounds/{round_pk}/run"): {D: DISTRICT_},
+    ("GET", "/staff/rounds/{round_pk}/bundle.json"): {D: DISTRICT_, N: ALL, A: ALL},
+    ("POST", "/staff/rounds/{round_pk}/signature"): {D: DISTRICT_},
+    ("POST", "/staff/rounds/{round_pk}/countersignature"): {N: ALL},
+    ("GET", "/staff/rounds/{round_pk}/statistics"): {D: DISTRICT_, N: ALL, A: ALL},
 }
 
 
