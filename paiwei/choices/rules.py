@@ -74,19 +74,113 @@ def check_catalogue(*, policy: Policy, year: int, stage: str, schools: Any, zone
         raise ChoiceError("catalogue_invalid", detail=str(exc)) from None
 
 
-def routing_input(record: Mapping[str, Any], findings: Sequence[str]) -> dict[str, Any]:
-    """The routing record with the reviewers' findings joined in (§四（一）4).
+@dataclass(frozen=True, slots=True)
+class IntakeFacts:
+    """What the parent's verified details and the reviewers' findings say, in the scenario
+    format's version-2 terms (built by ``paiwei.choices.facts.facts_of``). ``None``: not
+    stated (the routing record's value, or the format's default, stands)."""
 
-    The one place the two meet: the routing record as staff recorded it (scenario
-    format), and the findings the street and district reviewers recorded on the
-    applicant; each finding once, in the format's order. Unchanged without findings.
+    findings: tuple[str, ...] = ()
+    residence_kind: str | None = None  # owned | rented | none (住所类型)
+    tenancy: Mapping[str, Any] | None = None  # rental_start, registered, continuous, sole_tenancy
+    certificate: Mapping[str, Any] | None = None  # holder, type, date
+    certificate_for_residence: bool = True  # False: the certificate is for another address
+    guardians: tuple[Mapping[str, Any], ...] | None = None
+    school_record_place: str | None = None  # junior 学籍
+
+
+# The address a certificate for another address than the residence is given: the
+# residence's pseudonym with this suffix (an id the residence never has, nothing personal).
+OTHER_ADDRESS_SUFFIX = "~certificate"
+
+
+def _v1_employment_met(start: Any, guardians: Sequence[Mapping[str, Any]]) -> bool:
+    """Version 1's ``employment_start: D`` means a guardian employed in the district since
+    D, with a labour contract and social insurance there: does one of ``guardians`` say so?"""
+    return any(g.get("employment_place") == "in-district" and g.get("employment_start") == start
+               and g.get("labour_contract") is True and g.get("social_insurance_place") == "in-district"
+               for g in guardians)
+
+
+def _put(target: dict[str, Any], key: str, value: Any, where: str, conflicts: list[str]) -> None:
+    if key in target and target[key] != value:
+        conflicts.append(where)
+    target[key] = value
+
+
+def _join_certificate(res: dict[str, Any], facts: IntakeFacts, conflicts: list[str]) -> None:
+    """The certificate (§三（一）1（2）、§四（一）3) into the residence ``res``: version 1's
+    ``certificate_date`` or a stated ``certificate`` must agree with it."""
+    if facts.certificate is None:
+        return
+    cert = dict(facts.certificate)
+    home = res.get("address")
+    if not facts.certificate_for_residence:
+        cert["address"] = f"{home}{OTHER_ADDRESS_SUFFIX}"
+    if "certificate_date" in res and res.pop("certificate_date") != cert["date"]:
+        conflicts.append("residence.certificate_date")
+    stated = res.get("certificate")
+    if isinstance(stated, dict):
+        conflicts.extend(f"residence.certificate.{key}" for key in ("holder", "type", "date")
+                         if key in stated and stated[key] != cert[key])
+        if "address" in stated:
+            elsewhere = stated["address"] != home
+            if elsewhere == facts.certificate_for_residence:
+                conflicts.append("residence.certificate.address")
+            elif elsewhere:
+                cert["address"] = stated["address"]
+    res["certificate"] = cert
+
+
+def _join_guardians(out: dict[str, Any], record: Mapping[str, Any], facts: IntakeFacts,
+                    conflicts: list[str]) -> None:
+    if facts.guardians is None:
+        return
+    guardians = [dict(g) for g in facts.guardians]
+    if "guardians" in record and record["guardians"] != guardians:
+        conflicts.append("guardians")
+    start = out.pop("employment_start", None)
+    if start is not None and not _v1_employment_met(start, guardians):
+        conflicts.append("employment_start")
+    out["guardians"] = guardians
+
+
+def routing_input(record: Mapping[str, Any], facts: IntakeFacts | Sequence[str] = ()) -> dict[str, Any]:
+    """The routing record with what intake collected joined in: the parent's verified details
+    (住所类型, the certificate, the tenancy, each guardian's employment and social insurance,
+    a junior applicant's 学籍) and the reviewers' findings (§四（一）4).
+
+    The one place they meet, so nothing is typed twice: staff record what only they know
+    (zones, the pseudonymous address, earlier uses, the non-local review), intake the rest.
+    A value the record states too must agree with the details, else
+    ``ChoiceError('routing_record_invalid')`` names the field (neither is silently
+    preferred). Findings are joined, each once, in the format's order. ``facts`` may be
+    the findings alone (a sequence of codes). Unchanged when nothing was collected.
     """
-    if not findings:
-        return dict(record)
-    listed = record.get("review_findings")
-    have = set(listed) if isinstance(listed, list) else set()
-    joined = [f for f in REVIEW_FINDINGS if f in have or f in findings]
-    return {**record, "review_findings": joined}
+    if not isinstance(facts, IntakeFacts):
+        facts = IntakeFacts(findings=tuple(facts))
+    out = dict(record)
+    conflicts: list[str] = []
+    if facts.residence_kind is not None:
+        given = record.get("residence")
+        res = dict(given) if isinstance(given, dict) else {}
+        _put(res, "kind", facts.residence_kind, "residence.kind", conflicts)
+        for key, value in (facts.tenancy or {}).items():
+            _put(res, key, value, f"residence.{key}", conflicts)
+        _join_certificate(res, facts, conflicts)
+        out["residence"] = res
+    _join_guardians(out, record, facts, conflicts)
+    if facts.school_record_place is not None:
+        _put(out, "school_record_place", facts.school_record_place, "school_record_place", conflicts)
+    if facts.findings:
+        listed = record.get("review_findings")
+        have = set(listed) if isinstance(listed, list) else set()
+        out["review_findings"] = [f for f in REVIEW_FINDINGS if f in have or f in facts.findings]
+    if conflicts:
+        raise ChoiceError("routing_record_invalid", detail=(
+            f"{'、'.join(conflicts)}：与家长填报并经审核的详细信息不一致"
+            "（这些信息取自详细信息，入学资格记录中不必再填写）"))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

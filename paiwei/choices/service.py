@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from allocation import RULES, Policy, Stage
 from lottery import canonical_json
@@ -32,6 +32,7 @@ from paiwei.accounts.models import Role
 from paiwei.audit import service as audit
 from paiwei.choices import rules
 from paiwei.choices.errors import ChoiceError
+from paiwei.choices.facts import facts_of
 from paiwei.choices.models import ApplicantRoute, ChoiceSet, RoutingRecord, SchoolCatalogue
 from paiwei.choices.schemas import (
     ChoiceListOptions,
@@ -144,6 +145,17 @@ def _catalogue(db_session: Session, district: str, year: int, stage: str) -> Sch
     return row
 
 
+def routing_input_of(applicant: Applicant, record: Mapping[str, Any], stage: str) -> dict[str, Any]:
+    """The applicant's routing record with their intake joined in (``rules.routing_input``
+    over ``facts.facts_of``): what routing and a round's inputs read. Raises
+    ``ChoiceError('routing_record_invalid')`` naming the applicant and the field when the
+    record contradicts the verified details."""
+    try:
+        return rules.routing_input(record, facts_of(applicant, stage=stage))
+    except ChoiceError as exc:
+        raise ChoiceError("routing_record_invalid", detail=f"{applicant.pseudonym}: {exc.detail}") from None
+
+
 def record_routing(*, db_session: Session, actor: audit.Actor, pseudonym: str, year: int, stage: str,
                    record: dict[str, Any], now: datetime) -> ApplicantRoute | None:
     """Record an applicant's verified record (scenario format, no id or choices) for routing;
@@ -158,8 +170,7 @@ def record_routing(*, db_session: Session, actor: audit.Actor, pseudonym: str, y
     policy = _policy_of(db_session, applicant.district, year)
     source = schools_of(db_session=db_session, district=applicant.district, year=year, stage=stage)
     rules.allowed_schools(policy=policy, year=year, stage=stage, schools=source.schools, zones=source.zones,
-                          record=rules.routing_input(record, applicant.review_findings),
-                          pseudonym=pseudonym)
+                          record=routing_input_of(applicant, record, stage), pseudonym=pseudonym)
     row = db_session.scalar(select(RoutingRecord).where(
         RoutingRecord.applicant_id == applicant.id, RoutingRecord.year == year))
     if row is None:
@@ -193,7 +204,7 @@ def store_routes(db_session: Session, pairs: Sequence[tuple[Applicant, RoutingRe
         source = schools_of(db_session=db_session, district=district, year=year, stage=stage)
         decisions = rules.decide(policy=policy, year=year, stage=stage, schools=source.schools,
                                  zones=source.zones,
-                                 records={a.pseudonym: rules.routing_input(rr.record, a.review_findings)
+                                 records={a.pseudonym: routing_input_of(a, rr.record, stage)
                                           for a, rr in members})
         existing = {r.applicant_id: r for r in db_session.scalars(select(ApplicantRoute).where(
             ApplicantRoute.applicant_id.in_([a.id for a, _ in members]), ApplicantRoute.year == year))}
@@ -244,6 +255,7 @@ def _verified_with_records(db_session: Session, districts: Sequence[str], year: 
         select(Applicant, RoutingRecord).join(RoutingRecord, RoutingRecord.applicant_id == Applicant.id)
         .where(Applicant.district.in_(list(districts)), Applicant.status == Status.VERIFIED,
                RoutingRecord.year == year, RoutingRecord.stage == stage)
+        .options(selectinload(Applicant.guardians))  # their details join the record
         .order_by(Applicant.pseudonym))]
 
 

@@ -23,6 +23,9 @@ ENUMERATIONS = (
     "id_types",
     "nationalities",
     "care_categories",
+    "certificate_holders",
+    "certificate_types",
+    "work_places",
 )
 
 BEIJING_PROVINCE_CODE = "11"

@@ -163,19 +163,37 @@ def _registration(f: Family) -> dict[str, Any]:
 
 
 def _details(f: Family) -> dict[str, Any]:
+    """Figure 9 as the family's record says (the routing joins these, issue 18): the dwelling
+    and its certificate or tenancy, the guardian's employment and social insurance."""
     province, _ = _hukou(f)
     guardian_id = resident_id(date(1988, 6, 1), "M", f.n % 499, "130602")
+    res = f.record.get("residence", {})
+    address = f"北京市朝阳区建外街道示例小区{f.n}号"
+    residence: dict[str, Any] = {"district": CHAOYANG, "street": STREET, "address": address,
+                                 "dwelling_type": {"owned": "owned", "rented": "rented"}.get(res.get("kind"), "other")}
+    if res.get("kind") == "owned":
+        residence["property"] = {"certificate_no": f"京朝阳区不动产权第{f.n:07d}号",
+                                 "certificate_date": res["certificate_date"], "address": address,
+                                 "holder": "parent", "certificate_type": "real_estate_certificate",
+                                 "for_residence": True}
+    if res.get("kind") == "rented":
+        residence["rental"] = {"start_date": res["rental_start"], "continuous": True, "sole_tenancy": True}
+        if res.get("registered"):
+            residence["rental"].update(registration_no=f"ZL2021-{f.n:05d}", registration_date="2021-04-01")
+    start = f.record.get("employment_start")
     return {
         "child": {"hukou_address": "示例户籍地址1号", "hukou_type": "family_rural", "ethnicity": "01",
                   "address": "北京市朝阳区建外街道示例小区"},
-        "residence": {"district": CHAOYANG, "street": STREET, "address": f"北京市朝阳区建外街道示例小区{f.n}号",
-                      "dwelling_type": "rented",
-                      "rental": {"registration_no": f"ZL2021-{f.n:05d}", "registration_date": "2021-04-01"}},
+        "residence": residence,
         "guardians": [{"name": f"示例家长{f.n:05d}", "relation": "father", "nationality": "CHN",
                        "hukou_province": province, "id_type": "resident_id", "id_number": guardian_id,
-                       "education": "bachelor", "phone": f.mobile, "work_nature": "employed",
-                       "employer": "示例科技有限公司", "employer_district": CHAOYANG,
-                       "social_insurance_months": 36}],
+                       "education": "bachelor", "phone": f.mobile,
+                       "work_nature": "employed" if start else "unemployed",
+                       "employer": "示例科技有限公司" if start else "无",
+                       "employer_district": CHAOYANG if start else "none",
+                       "social_insurance_months": 36 if start else 0, "employment_start": start,
+                       "labour_contract": start is not None,
+                       "social_insurance_district": CHAOYANG if start else "none"}],
         "categories": [],
     }
 

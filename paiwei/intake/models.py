@@ -83,6 +83,19 @@ class Applicant(Base):
     property_address: Mapped[str | None] = mapped_column(String(200))
     rental_registration_no: Mapped[str | None] = mapped_column(String(64))
     rental_registration_date: Mapped[date | None]
+    # The conditions the policy names (朝教〔2024〕21号, issue 18); they join the routing
+    # record wherever it is routed (paiwei.choices.facts), so staff never type them again.
+    # Owned: who holds the certificate, its type, whether it is for the residence itself
+    # (§三（一）1（2）、§四（一）3). Rented: the tenancy's start, 连续 and 单独承租 (§三（一）1（3）).
+    property_holder: Mapped[str | None] = mapped_column(String(16))
+    property_certificate_type: Mapped[str | None] = mapped_column(String(24))
+    property_for_residence: Mapped[bool | None]
+    rental_start_date: Mapped[date | None]
+    rental_continuous: Mapped[bool | None]
+    rental_sole: Mapped[bool | None]
+    # A junior applicant's 学籍 (§三（二）2（2）、§四（二）2（5）): province, and district in Beijing.
+    school_record_province: Mapped[str | None] = mapped_column(String(2))
+    school_record_district: Mapped[str | None] = mapped_column(String(6))
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     # §四（一）4 joint review findings recorded by the street or district reviewers
     # (allocation.scenario.REVIEW_FINDINGS codes); they join the routing record wherever
@@ -114,7 +127,12 @@ class Guardian(Base):
     phone: Mapped[str] = mapped_column(String(11))
     work_nature: Mapped[str] = mapped_column(String(24))
     employer: Mapped[str] = mapped_column(String(200))
-    employer_district: Mapped[str] = mapped_column(String(6))
+    employer_district: Mapped[str] = mapped_column(String(6))  # a district, "other" or "none"
     social_insurance_months: Mapped[int] = mapped_column(default=0)
+    # §三（一）1（3）: employment since, labour contract, where the social insurance record is
+    # (a district code, "other" outside Beijing, "none"); None: not stated (before 0008)
+    employment_start: Mapped[date | None]
+    labour_contract: Mapped[bool | None]
+    social_insurance_district: Mapped[str | None] = mapped_column(String(6))
 
     applicant: Mapped[Applicant] = relationship(back_populates="guardians")

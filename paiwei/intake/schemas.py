@@ -34,6 +34,8 @@ Dwelling = Annotated[str, _text(column_length(Applicant.dwelling_type))]
 Mobile = Annotated[str, _text(column_length(Applicant.guardian_mobile))]
 Sex = Annotated[str, _text(column_length(Applicant.child_sex))]
 CertificateNo = Annotated[str, _text(column_length(Applicant.property_certificate_no))]
+Holder = Annotated[str, _text(column_length(Applicant.property_holder))]
+CertificateType = Annotated[str, _text(column_length(Applicant.property_certificate_type))]
 Category = Annotated[str, _text(32)]
 MAX_CATEGORIES = 8
 
@@ -84,14 +86,33 @@ class RegistrationRead(BaseModel):
 
 
 class PropertyIn(_In):
+    """房屋所有权证或不动产权证书 (§三（一）1（2）、§四（一）2、3)."""
+
     certificate_no: CertificateNo
     certificate_date: Code = Field(description="发证日期 YYYY-MM-DD")
     address: Text
+    holder: Holder = Field(description="证书持有人（代码见 /api/enumerations/certificate_holders）")
+    certificate_type: CertificateType = Field(
+        description="证书类型（代码见 /api/enumerations/certificate_types）")
+    for_residence: bool = Field(description="证书所载房屋即实际居住房屋")
 
 
 class RentalIn(_In):
-    registration_no: CertificateNo = Field(description="北京市住房租赁监管平台登记备案编号")
-    registration_date: Code = Field(description="登记备案日期 YYYY-MM-DD")
+    """The tenancy (§三（一）1（3）): 连续单独承租并实际居住, 在北京市住房租赁监管平台登记备案."""
+
+    start_date: Code = Field(description="在本区承租并实际居住的起始日期 YYYY-MM-DD")
+    continuous: bool = Field(description="自起始日期起在本区连续承租并实际居住")
+    sole_tenancy: bool = Field(description="单独承租（非合租）")
+    registration_no: CertificateNo | None = Field(
+        default=None, description="北京市住房租赁监管平台登记备案编号（未登记备案的不填）")
+    registration_date: Code | None = Field(default=None, description="登记备案日期 YYYY-MM-DD")
+
+
+class SchoolRecordIn(_In):
+    """小学毕业年级学生的学籍所在地（初中入学时填写；§三（二）2（2）、§四（二）2（5））."""
+
+    province: Province = Field(description="学籍所在省/自治区/直辖市代码")
+    district: District | None = Field(default=None, description="学籍在北京市时：所在区代码")
 
 
 class ChildDetailsIn(_In):
@@ -130,14 +151,20 @@ class GuardianIn(_In):
     phone: Mobile
     work_nature: Kind
     employer: Text
-    employer_district: District
+    employer_district: District = Field(description="工作单位所属区：区代码，other 北京市以外，none 无")
     social_insurance_months: int = Field(ge=0, le=600, description="在本区缴纳社会保险月数")
+    employment_start: Code | None = Field(
+        default=None, description="在现工作单位就业的起始日期 YYYY-MM-DD（未就业的不填）")
+    labour_contract: bool = Field(description="与用人单位签订劳动合同")
+    social_insurance_district: District = Field(
+        description="社会保险个人权益记录所在区：区代码，other 北京市以外，none 无")
 
 
 class DetailsCreate(_In):
     child: ChildDetailsIn
     residence: ResidenceIn
     guardians: list[GuardianIn] = Field(description="一至两位法定监护人")
+    school_record: SchoolRecordIn | None = Field(default=None, description="学籍（初中入学时填写）")
     categories: list[Category] = Field(default_factory=list, max_length=MAX_CATEGORIES,
                                        description="照顾类别（代码见 /api/enumerations/care_categories），如 taiwan 台籍学生")
 
@@ -156,6 +183,9 @@ class GuardianRead(BaseModel):
     employer: str
     employer_district: str
     social_insurance_months: int
+    employment_start: str | None = None
+    labour_contract: bool | None = None
+    social_insurance_district: str | None = None
 
 
 class ApplicantRead(BaseModel):
@@ -188,6 +218,14 @@ class ApplicantRead(BaseModel):
     property_address: str | None
     rental_registration_no: str | None
     rental_registration_date: str | None
+    property_holder: str | None = None
+    property_certificate_type: str | None = None
+    property_for_residence: bool | None = None
+    rental_start_date: str | None = None
+    rental_continuous: bool | None = None
+    rental_sole: bool | None = None
+    school_record_province: str | None = None
+    school_record_district: str | None = None
     categories: list[str]
     guardians: list[GuardianRead]
 

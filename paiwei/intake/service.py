@@ -45,6 +45,7 @@ NOTICE_TEXT = (
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_BEIJING_OFFSET = timedelta(hours=8)
 EDITABLE = frozenset({Status.REGISTERED, Status.DETAILS_SUBMITTED, Status.RETURNED})
 
 
@@ -60,14 +61,30 @@ class Registered:
     pseudonym: str
 
 
-def parse_date(text: str, *, field: str) -> date:
+def parse_date(text: str, *, field: str, code: str = "birth_date_format") -> date:
     """Dates are ``YYYY-MM-DD`` exactly (manual §一 注意事项 4)."""
     if not _DATE.match(text):
-        raise IntakeError("birth_date_format", field=field)
+        raise IntakeError(code, field=field)
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise IntakeError("birth_date_format", field=field) from None
+        raise IntakeError(code, field=field) from None
+
+
+def _past_date(text: str, *, field: str, now: datetime) -> date:
+    """A date of the policy's conditions (a tenancy's or an employment's start): a real
+    ``YYYY-MM-DD`` date, not after the day the details are entered (Beijing time)."""
+    value = parse_date(text, field=field, code="date_format")
+    if value > (now + _BEIJING_OFFSET).date():
+        raise IntakeError("date_in_future", field=field)
+    return value
+
+
+def _place(code: str, *, field: str) -> str:
+    """工作单位所属区、社会保险缴纳地: a Beijing district, ``other`` (outside Beijing) or ``none``."""
+    if code not in data.codes("districts") | data.codes("work_places"):
+        raise IntakeError("invalid_choice", field=field)
+    return code
 
 
 def _choice(enumeration: str, code: str | None, *, field: str) -> str:
@@ -260,7 +277,7 @@ def _check_unchanged(applicant: Applicant, details: DetailsCreate) -> None:
             raise IntakeError("basic_info_immutable", field=f"child.{field}")
 
 
-def _checked_guardians(d: DetailsCreate) -> list[Guardian]:
+def _checked_guardians(d: DetailsCreate, now: datetime) -> list[Guardian]:
     if not 1 <= len(d.guardians) <= 2:
         raise IntakeError("guardian_count", field="guardians")
     guardians = []
@@ -268,9 +285,12 @@ def _checked_guardians(d: DetailsCreate) -> list[Guardian]:
         prefix = f"guardians.{position - 1}"
         for enumeration, attr in (("relations", "relation"), ("nationalities", "nationality"),
                                   ("provinces", "hukou_province"), ("id_types", "id_type"),
-                                  ("education_levels", "education"), ("work_natures", "work_nature"),
-                                  ("districts", "employer_district")):
+                                  ("education_levels", "education"), ("work_natures", "work_nature")):
             _choice(enumeration, getattr(g, attr), field=f"{prefix}.{attr}")
+        _place(g.employer_district, field=f"{prefix}.employer_district")
+        _place(g.social_insurance_district, field=f"{prefix}.social_insurance_district")
+        start = (None if g.employment_start is None
+                 else _past_date(g.employment_start, field=f"{prefix}.employment_start", now=now))
         number = identity.normalise(g.id_type, g.id_number)
         try:
             identity.check_document(g.id_type, number, birth_date=None, sex=None)
@@ -282,27 +302,59 @@ def _checked_guardians(d: DetailsCreate) -> list[Guardian]:
             hukou_province=g.hukou_province, id_type=g.id_type, id_number=number,
             education=g.education, phone=g.phone, work_nature=g.work_nature, employer=g.employer,
             employer_district=g.employer_district, social_insurance_months=g.social_insurance_months,
+            employment_start=start, labour_contract=g.labour_contract,
+            social_insurance_district=g.social_insurance_district,
         ))
     return guardians
 
 
-def _checked_dwelling(res: ResidenceIn) -> tuple[date | None, date | None]:
-    """Residence choices; the property (owned) or rental (rented) record and its date."""
+@dataclass(frozen=True, slots=True)
+class _Dwelling:
+    property_date: date | None = None
+    rental_date: date | None = None
+    rental_start: date | None = None
+
+
+def _checked_dwelling(res: ResidenceIn, now: datetime) -> _Dwelling:
+    """Residence choices; the property (owned) or rental (rented) record and its dates."""
     _choice("districts", res.district, field="residence.district")
     streets = data.streets_of(res.district)
     if streets and res.street not in {code for code, _ in streets}:
         raise IntakeError("invalid_choice", field="residence.street")
     _choice("dwelling_types", res.dwelling_type, field="residence.dwelling_type")
-    prop_date = rent_date = None
     if res.dwelling_type == "owned":
         if res.property is None:
             raise IntakeError("dwelling_details_missing", field="residence.property")
-        prop_date = parse_date(res.property.certificate_date, field="residence.property.certificate_date")
+        prop = res.property
+        _choice("certificate_holders", prop.holder, field="residence.property.holder")
+        _choice("certificate_types", prop.certificate_type, field="residence.property.certificate_type")
+        return _Dwelling(property_date=parse_date(prop.certificate_date,
+                                                  field="residence.property.certificate_date"))
     if res.dwelling_type == "rented":
         if res.rental is None:
             raise IntakeError("dwelling_details_missing", field="residence.rental")
-        rent_date = parse_date(res.rental.registration_date, field="residence.rental.registration_date")
-    return prop_date, rent_date
+        rental = res.rental
+        start = _past_date(rental.start_date, field="residence.rental.start_date", now=now)
+        if (rental.registration_no is None) != (rental.registration_date is None):
+            missing = "registration_date" if rental.registration_date is None else "registration_no"
+            raise IntakeError("registration_incomplete", field=f"residence.rental.{missing}")
+        registered = (None if rental.registration_date is None else
+                      parse_date(rental.registration_date, field="residence.rental.registration_date"))
+        return _Dwelling(rental_date=registered, rental_start=start)
+    return _Dwelling()
+
+
+def _checked_school_record(d: DetailsCreate) -> tuple[str | None, str | None]:
+    """A junior applicant's 学籍: the province, and the district when it is in Beijing."""
+    record = d.school_record
+    if record is None:
+        return None, None
+    _choice("provinces", record.province, field="school_record.province")
+    if record.province != data.BEIJING_PROVINCE_CODE:
+        return record.province, None
+    if record.district is None:
+        raise IntakeError("school_record_district_missing", field="school_record.district")
+    return record.province, _choice("districts", record.district, field="school_record.district")
 
 
 def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCreate,
@@ -311,7 +363,8 @@ def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCrea
 
     Raises ``IntakeError``: ``basic_info_immutable``, ``details_locked``,
     ``guardian_count``, ``invalid_choice``, ``dwelling_details_missing``, ``id_*``,
-    ``mobile_format``, ``birth_date_format``.
+    ``mobile_format``, ``birth_date_format``, ``date_format``, ``date_in_future``,
+    ``registration_incomplete``, ``school_record_district_missing``.
     """
     applicant = applicant_of_user(db_session=db_session, user_id=user_id)
     _check_unchanged(applicant, details_in)
@@ -321,8 +374,9 @@ def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCrea
     _choice("hukou_types", d.child.hukou_type, field="child.hukou_type")
     _choice("ethnic_groups", d.child.ethnicity, field="child.ethnicity")
     res = d.residence
-    prop_date, rent_date = _checked_dwelling(res)
-    guardians = _checked_guardians(d)
+    dwelling = _checked_dwelling(res, now)
+    record_province, record_district = _checked_school_record(d)
+    guardians = _checked_guardians(d, now)
     for position, category in enumerate(d.categories):
         _choice("care_categories", category, field=f"categories.{position}")
     if len(set(d.categories)) != len(d.categories):
@@ -337,11 +391,21 @@ def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCrea
     applicant.actual_street = res.street
     applicant.actual_address = res.address
     applicant.dwelling_type = res.dwelling_type
-    applicant.property_certificate_no = res.property.certificate_no if res.property else None
-    applicant.property_certificate_date = prop_date
-    applicant.property_address = res.property.address if res.property else None
-    applicant.rental_registration_no = res.rental.registration_no if res.rental else None
-    applicant.rental_registration_date = rent_date
+    prop = res.property if res.dwelling_type == "owned" else None
+    rental = res.rental if res.dwelling_type == "rented" else None
+    applicant.property_certificate_no = prop.certificate_no if prop else None
+    applicant.property_certificate_date = dwelling.property_date
+    applicant.property_address = prop.address if prop else None
+    applicant.property_holder = prop.holder if prop else None
+    applicant.property_certificate_type = prop.certificate_type if prop else None
+    applicant.property_for_residence = prop.for_residence if prop else None
+    applicant.rental_registration_no = rental.registration_no if rental else None
+    applicant.rental_registration_date = dwelling.rental_date
+    applicant.rental_start_date = dwelling.rental_start
+    applicant.rental_continuous = rental.continuous if rental else None
+    applicant.rental_sole = rental.sole_tenancy if rental else None
+    applicant.school_record_province = record_province
+    applicant.school_record_district = record_district
     applicant.categories = sorted(d.categories)
     applicant.guardians.clear()
     db_session.flush()
@@ -378,12 +442,21 @@ def to_read(applicant: Applicant, *, account_no: str) -> ApplicantRead:
         property_address=applicant.property_address,
         rental_registration_no=applicant.rental_registration_no,
         rental_registration_date=iso(applicant.rental_registration_date),
+        property_holder=applicant.property_holder,
+        property_certificate_type=applicant.property_certificate_type,
+        property_for_residence=applicant.property_for_residence,
+        rental_start_date=iso(applicant.rental_start_date),
+        rental_continuous=applicant.rental_continuous, rental_sole=applicant.rental_sole,
+        school_record_province=applicant.school_record_province,
+        school_record_district=applicant.school_record_district,
         categories=list(applicant.categories or []),
         guardians=[GuardianRead(
             position=g.position, name=g.name, relation=g.relation, nationality=g.nationality,
             hukou_province=g.hukou_province, id_type=g.id_type, id_number=g.id_number,
             education=g.education, phone=g.phone, work_nature=g.work_nature, employer=g.employer,
             employer_district=g.employer_district, social_insurance_months=g.social_insurance_months,
+            employment_start=iso(g.employment_start), labour_contract=g.labour_contract,
+            social_insurance_district=g.social_insurance_district,
         ) for g in applicant.guardians],
     )
 

@@ -156,7 +156,10 @@ def beijing(value: datetime) -> str:
     return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
 
 
-templates.env.globals.update(options=options, label=label, SEX=dict(SEX))
+YES_NO = (("yes", "是"), ("no", "否"))
+# 工作单位所属区、社会保险个人权益记录所在区: Beijing's districts, outside Beijing, none
+PLACES = (*data.items("districts"), *data.items("work_places"))
+templates.env.globals.update(options=options, label=label, SEX=dict(SEX), YES_NO=YES_NO, PLACES=PLACES)
 templates.env.filters["bj"] = beijing
 templates.env.filters["utc"] = as_utc
 
@@ -305,8 +308,9 @@ def me(request: Request, user: ParentUser, db_session: DbSession) -> HTMLRespons
 
 
 def _nest(flat: Mapping[str, str]) -> dict[str, Any]:
-    """``{"guardians.0.name": v}`` -> ``{"guardians": [{"name": v}]}``; blank optional
-    groups (a second guardian, the unused dwelling record) are left out."""
+    """``{"guardians.0.name": v}`` -> ``{"guardians": [{"name": v}]}``; a blank field is
+    left out (required: 此项为必填项; optional: not given), and so are blank optional
+    groups (a second guardian, the unused dwelling record, the 学籍)."""
     out: dict[str, Any] = {}
     for key, value in flat.items():
         if key == "csrf_token":
@@ -315,13 +319,16 @@ def _nest(flat: Mapping[str, str]) -> dict[str, Any]:
         parts = key.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = value.strip()
+        if value.strip():
+            node[parts[-1]] = value.strip()
     guardians = out.get("guardians", {})
     out["guardians"] = [g for _, g in sorted(guardians.items()) if any(g.values())]
     res = out.setdefault("residence", {})
     for group in ("property", "rental"):
         if not any(res.get(group, {}).values()):
             res.pop(group, None)
+    if not any(out.get("school_record", {}).values()):
+        out.pop("school_record", None)
     out["categories"] = [c for c in flat.get("categories", "").split(",") if c]
     return out
 
@@ -337,13 +344,27 @@ def _details_values(a: Any) -> dict[str, str]:
         "residence.property.address": a.property_address or "",
         "residence.rental.registration_no": a.rental_registration_no or "",
         "residence.rental.registration_date": a.rental_registration_date or "",
+        "residence.property.holder": a.property_holder or "",
+        "residence.property.certificate_type": a.property_certificate_type or "",
+        "residence.property.for_residence": _yes_no(a.property_for_residence),
+        "residence.rental.start_date": a.rental_start_date or "",
+        "residence.rental.continuous": _yes_no(a.rental_continuous),
+        "residence.rental.sole_tenancy": _yes_no(a.rental_sole),
+        "school_record.province": a.school_record_province or "",
+        "school_record.district": a.school_record_district or "",
     }
     for i, g in enumerate(a.guardians):
         for attr in ("name", "relation", "nationality", "hukou_province", "id_type", "id_number",
                      "education", "phone", "work_nature", "employer", "employer_district",
-                     "social_insurance_months"):
-            values[f"guardians.{i}.{attr}"] = str(getattr(g, attr))
+                     "social_insurance_months", "employment_start", "social_insurance_district"):
+            value = getattr(g, attr)
+            values[f"guardians.{i}.{attr}"] = "" if value is None else str(value)
+        values[f"guardians.{i}.labour_contract"] = _yes_no(g.labour_contract)
     return values
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
 
 
 @router.get("/me/details")

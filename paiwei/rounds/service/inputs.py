@@ -27,7 +27,6 @@ from allocation import (
 )
 from paiwei.audit import service as audit
 from paiwei.choices.models import RoutingRecord
-from paiwei.choices.rules import routing_input
 from paiwei.intake.models import Applicant, Status
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import Round, State
@@ -169,6 +168,8 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
 
     Raises ``RoundError('no_inputs')`` without windows or without a plan.
     """
+    from sqlalchemy.orm import selectinload  # noqa: PLC0415
+
     from paiwei.choices import service as choices  # noqa: PLC0415
     from paiwei.choices.errors import ChoiceError  # noqa: PLC0415
     from paiwei.windows import service as windows  # noqa: PLC0415
@@ -185,11 +186,13 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
     except ChoiceError:
         raise RoundError("no_inputs", detail=f"no plan imported for {policy.district}/{policy.year}") from None
     schools, zones = source.schools, source.zones
+    # the applicants with their guardians: their details join the routing record (issue 18)
     records = db_session.execute(
-        select(Applicant.pseudonym, RoutingRecord.record, Applicant.review_findings)
+        select(Applicant, RoutingRecord.record)
         .join(RoutingRecord, RoutingRecord.applicant_id == Applicant.id)
         .where(RoutingRecord.year == policy.year, RoutingRecord.stage == stage.value,
                Applicant.status == Status.VERIFIED, Applicant.district.in_(codes))
+        .options(selectinload(Applicant.guardians))
         .order_by(Applicant.pseudonym)).all()
     lists: dict[str, dict[str, list[str]]] = {}
     for code in codes:
@@ -205,9 +208,12 @@ def scenario_from_db(*, db_session: Session, policy: Policy, stage: Stage, now: 
                 raise RoundError("no_inputs", detail=f"{kind}: {exc.code}") from None
             for rec in frozen:
                 lists.setdefault(rec["id"], {})[kind.partition(".")[2]] = list(rec["choices"])
-    applicants = [{**routing_input(record, findings), "id": pseudonym,
-                   "choices": lists.get(pseudonym, {})}
-                  for pseudonym, record, findings in records]
+    try:  # the record with the applicant's details and findings joined (choices.routing_input_of)
+        applicants = [{**choices.routing_input_of(a, record, stage.value), "id": a.pseudonym,
+                       "choices": lists.get(a.pseudonym, {})}
+                      for a, record in records]
+    except ChoiceError as exc:
+        raise RoundError("inputs_invalid", detail=exc.detail) from None
     # the routing records are checked in the current format (choices.rules), so read them in it
     return {"format": SCENARIO_FORMAT, "district": policy.district, "year": policy.year,
             "stage": stage.value, "schools": schools, "zones": zones, "applicants": applicants}

@@ -139,13 +139,15 @@ def details(**overrides: Any) -> dict[str, Any]:
                   "ethnicity": "01", "address": "北京市朝阳区建外街道某小区2号楼"},
         "residence": {"district": CHAOYANG, "street": STREET,
                       "address": "北京市朝阳区建外街道某小区2号楼301", "dwelling_type": "rented",
-                      "rental": {"registration_no": "ZL2021-0001", "registration_date": "2021-04-01"}},
+                      "rental": {"start_date": "2020-01-01", "continuous": True, "sole_tenancy": True,
+                                 "registration_no": "ZL2021-0001", "registration_date": "2021-04-01"}},
         "guardians": [{
             "name": "张大山", "relation": "father", "nationality": "CHN", "hukou_province": "13",
             "id_type": "resident_id", "id_number": resident_id(date(1988, 6, 1), "M", 31, "130602"),
             "education": "bachelor", "phone": "13900000001", "work_nature": "employed",
             "employer": "某某科技有限公司", "employer_district": CHAOYANG,
-            "social_insurance_months": 36,
+            "social_insurance_months": 36, "employment_start": "2019-03-01", "labour_contract": True,
+            "social_insurance_district": CHAOYANG,
         }],
         "categories": [],
     }

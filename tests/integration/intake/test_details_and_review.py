@@ -116,7 +116,9 @@ def test_details_dwelling_type_needs_its_record(intake: Intake, parent: str) -> 
     body["residence"].update(dwelling_type="owned", rental=None)
     assert _code(intake.client.put("/api/intake/me/details", json=body), 422) == "dwelling_details_missing"
     body["residence"]["property"] = {"certificate_no": "京(2019)朝阳区不动产权第0001号",
-                                     "certificate_date": "2019-07-01", "address": "朝阳区某路3号"}
+                                     "certificate_date": "2019-07-01", "address": "朝阳区某路3号",
+                                     "holder": "parent", "certificate_type": "real_estate_certificate",
+                                     "for_residence": True}
     response = intake.client.put("/api/intake/me/details", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["property_certificate_date"] == "2019-07-01"
