@@ -36,8 +36,8 @@ from seeding._seed import derive_seed, ordered
 
 __all__ = [
     "CHAIN_CLOCKS",
-    "MAX_BALL",
     "DEFAULT_CHAIN",
+    "MAX_BALL",
     "PINNED_CHAINS",
     "QUICKNET",
     "BeaconCheck",

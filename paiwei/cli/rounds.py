@@ -345,16 +345,16 @@ def contribute(
 
     if (value is None) == (balls is None):
         fail("give the value as --value HEX or the live draw as --balls 3,17,42 (one of them)")
+    hex_value = value or ""
     if balls is not None:
         try:
-            value = balls_value(parse_balls(balls)).hex()
+            hex_value = balls_value(parse_balls(balls)).hex()
         except ValueError as exc:
             fail(f"--balls: {exc}")
-    assert value is not None
     with _session() as db:
         row = _round(db, ref)
         _call(lambda: service.contribute(db_session=db, actor=_actor(), round_pk=row.id,
-                                         contributor=contributor, value=value, now=_now()))
+                                         contributor=contributor, value=hex_value, now=_now()))
         out.print(f"{contributor} contributed to {row.draw_id}", markup=False)
 
 

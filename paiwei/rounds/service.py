@@ -919,6 +919,9 @@ def contribute_beacon(*, db_session: Session, actor: audit.Actor, round_pk: int,
     audit.append(db_session=db_session, actor=actor, action="ceremony_beacon_checked", subject=_subject(row),
                  now=now, reason=f"drand {named['chain']} round {parsed.round}: record sha256="
                  f"{hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()}")
+    # Kept with the round and published beside its bundle (rounds/<round>/beacon.json), so
+    # anyone re-checks the beacon offline; committed with the contribution below.
+    row.beacon_record = json.dumps(record, sort_keys=True, ensure_ascii=False)
     return contribute(db_session=db_session, actor=actor, round_pk=round_pk, contributor=BEACON,
                       value=parsed.randomness.hex(), now=now)
 
@@ -1191,7 +1194,8 @@ def publication_of(*, db_session: Session, row: Round) -> RoundPublication:
                             schools=json.loads(row.schools_report or "[]"), entries=entries,
                             outcomes=outcomes,
                             freeze_statement=json.loads(row.freeze_statement)
-                            if row.freeze_statement else None)
+                            if row.freeze_statement else None,
+                            beacon_record=json.loads(row.beacon_record) if row.beacon_record else None)
 
 
 # --- listing and statistics ------------------------------------------------------------

@@ -1,0 +1,175 @@
+"""The beacon record published beside the bundle (rounds/<round>/beacon.json, its SHA-256
+in round.json) and re-checked offline by the season verifier (issue 19, item 6): the real
+quicknet round 123 verifies; a flipped byte, another round's record, a round off by one
+and a missing record are each rejected by name; without py_ecc the BLS check is skipped
+and said so; a bundle without any after-freeze contribution is flagged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from lottery import Mechanism, canonical_json, freeze, run_draw, sign_bundle
+from lottery._season import SeasonReport, verify_season
+from paiwei.publication.writer import dump
+from paiwei.rounds import service
+from paiwei.rounds.models import State
+from seeding import QUICKNET, Contribution, commit
+from tests.integration.rounds.helpers import NOTARY, STAFF, keys_of
+from tests.integration.rounds.test_beacon_round import AFTER, frozen_round, record
+
+
+@pytest.fixture
+def published(db_session: Session, tmp_path: Path) -> tuple[Path, Any]:
+    """One round frozen naming quicknet round 123, its beacon contributed from the real
+    record, drawn, signed, countersigned and published into a folder."""
+    season, row = frozen_round(db_session, {"chain": QUICKNET, "round": 123})
+    # No commitment in this round: the beacon is its one contribution, made after the freeze.
+    service.contribute_beacon(db_session=db_session, actor=NOTARY, round_pk=row.id, record=record(), now=AFTER)
+    row = service.close_ceremony(db_session=db_session, actor=STAFF, round_pk=row.id, now=AFTER)
+    folder = tmp_path / "pub"
+    row = season.publish(row, folder=folder)
+    assert row.state == State.PUBLISHED
+    season.openings[0] = Contribution("published round", row.id.to_bytes(4, "big"))  # its id, for the tests
+    return folder, season
+
+
+def flip_signature(value: dict[str, Any]) -> dict[str, Any]:
+    sig = bytearray(bytes.fromhex(value["beacon"]["signature"]))
+    sig[7] ^= 1
+    return {**value, "beacon": {**value["beacon"], "signature": sig.hex()}}
+
+
+def _round_dir(folder: Path) -> Path:
+    (path,) = [p.parent for p in (folder / "rounds").glob("*/beacon.json")]
+    return path
+
+
+def _replace_beacon(folder: Path, value: dict[str, Any] | None) -> None:
+    """An altered record written as a forger would: round.json's beacon_sha256 updated too."""
+    base = _round_dir(folder)
+    meta = json.loads((base / "round.json").read_bytes())
+    if value is None:
+        (base / "beacon.json").unlink()
+    else:
+        data = dump(value)
+        (base / "beacon.json").write_bytes(data)
+        meta["beacon_sha256"] = hashlib.sha256(data).hexdigest()
+    (base / "round.json").write_bytes(dump(meta))
+
+
+def _beacon_check(report: SeasonReport) -> tuple[bool, str, bool]:
+    (check,) = [c for c in report.checks if c.name.endswith(": beacon")]
+    return check.ok, check.detail, check.skipped
+
+
+def test_the_record_is_published_and_verifies_offline(published: tuple[Path, Any]) -> None:
+    folder, season = published
+    base = _round_dir(folder)
+    meta = json.loads((base / "round.json").read_bytes())
+    data = (base / "beacon.json").read_bytes()
+    assert json.loads(data) == record()
+    assert meta["beacon_sha256"] == hashlib.sha256(data).hexdigest()
+    report = verify_season(str(folder), keys_of(season))
+    assert report.valid, report.to_json()
+    ok, detail, skipped = _beacon_check(report)
+    assert ok and not skipped and "BLS signature verified" in detail
+
+
+@pytest.mark.parametrize(("alter", "names"), [
+    (flip_signature, ("randomness:", "signature:")),
+    (lambda r: record("default-round-1.json"), ("chain info:", "beacon round:", "contribution:")),
+    (lambda r: {**r, "beacon": {**r["beacon"], "round": 124}}, ("beacon round:", "signature:")),
+    (lambda r: {**r, "beacon": {**r["beacon"], "round": 122}}, ("beacon round:", "signature:")),
+    (lambda r: None, ("record:",)),
+])
+def test_an_altered_or_missing_record_is_rejected_by_name(published: tuple[Path, Any], alter: Any,
+                                                          names: tuple[str, ...]) -> None:
+    folder, season = published
+    _replace_beacon(folder, alter(record()))
+    report = verify_season(str(folder), keys_of(season))
+    ok, detail, _ = _beacon_check(report)
+    assert not ok and not report.valid
+    assert all(name in detail for name in names), detail
+    assert {c.name for c in report.checks if not c.ok} == {c.name for c in report.checks
+                                                           if c.name.endswith(": beacon")}
+
+
+def test_a_record_whose_hash_is_not_round_json_s_is_rejected(published: tuple[Path, Any]) -> None:
+    folder, season = published
+    path = _round_dir(folder) / "beacon.json"
+    path.write_bytes(path.read_bytes().replace(b"quicknet", b"quickn3t"))
+    ok, detail, _ = _beacon_check(verify_season(str(folder), keys_of(season)))
+    assert not ok and "record: the SHA-256 of beacon.json" in detail
+
+
+def test_without_py_ecc_the_bls_check_is_skipped_and_said(published: tuple[Path, Any],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import seeding._beacon  # noqa: PLC0415
+
+    def missing(_: Any) -> bool:
+        raise ImportError("No module named 'py_ecc'")
+
+    monkeypatch.setattr(seeding._beacon, "_bls_valid", missing)
+    folder, season = published
+    report = verify_season(str(folder), keys_of(season))
+    ok, detail, skipped = _beacon_check(report)
+    assert report.valid and ok and skipped and "BLS check skipped" in detail
+    assert report.to_json()["checks"][-3:] != []  # the JSON report carries the flag
+    assert any(c.get("skipped") for c in report.to_json()["checks"])
+    # The cheap checks still run without py_ecc: another round's record still fails.
+    _replace_beacon(folder, {**record(), "beacon": {**record()["beacon"], "round": 124}})
+    ok, detail, _ = _beacon_check(verify_season(str(folder), keys_of(season)))
+    assert not ok and "beacon round:" in detail
+
+
+def test_a_bundle_without_any_after_freeze_contribution_is_flagged(published: tuple[Path, Any]) -> None:
+    """A bundle made outside the lifecycle, drawn again with the beacon's contribution left
+    out (the only after-freeze value) and signed by both pinned keys: every bundle check
+    passes, and the season verifier flags it."""
+    folder, season = published
+    base = _round_dir(folder)
+    bundle = json.loads((base / "bundle.json").read_bytes())
+    protocol = {"format", "draw_id", "mechanism", "ceremony", "schools", "applicants", "assignments",
+                "school_results", "signatures"}
+    inputs = freeze(bundle["draw_id"], bundle["schools"], bundle["applicants"])
+    committed = [commit(bundle["draw_id"], "district", bytes([7]) * 32)]  # known to whoever chose it
+    redrawn = run_draw(inputs, committed, mechanism=Mechanism(bundle["mechanism"]),
+                       extra={k: v for k, v in bundle.items() if k not in protocol}).bundle
+    redrawn = sign_bundle(sign_bundle(redrawn, "district", season.district_key), "notary", season.notary_key)
+    data = canonical_json(redrawn)
+    (base / "bundle.json").write_bytes(data)
+    meta = json.loads((base / "round.json").read_bytes())
+    meta["bundle_sha256"] = hashlib.sha256(data).hexdigest()
+    (base / "round.json").write_bytes(dump(meta))
+    index = json.loads((folder / "index.json").read_bytes())
+    for entry in index["rounds"]:
+        if entry.get("draw_id") == bundle["draw_id"]:
+            entry["sha256"] = meta["bundle_sha256"]
+    (folder / "index.json").write_bytes(dump(index))
+
+    report = verify_season(str(folder), keys_of(season))
+    failed = {c.name.split(": ", 1)[-1]: c.detail for c in report.checks if not c.ok}
+    assert "after-freeze contribution" in failed
+    assert "the seed could be known before the draw" in failed["after-freeze contribution"]
+    assert "contribution:" in failed["beacon"]  # the beacon named at the freeze is not in the seed
+    assert "bundle" not in failed and "files" not in failed  # a well-formed bundle, signed by both keys
+
+
+def test_the_folder_copy_of_a_round_is_byte_identical(published: tuple[Path, Any], db_session: Session,
+                                                      tmp_path: Path) -> None:
+    """Writing the round again (another server's copy) reproduces beacon.json and round.json."""
+    folder, season = published
+    round_pk = int.from_bytes(season.openings[0].value, "big")
+    copy = tmp_path / "copy"
+    service.write_folder(db_session=db_session, round_pk=round_pk, folder=copy)
+    for name in ("beacon.json", "round.json", "bundle.json"):
+        rel = _round_dir(folder).relative_to(folder) / name
+        assert (copy / rel).read_bytes() == (folder / rel).read_bytes()
+    shutil.rmtree(copy)
