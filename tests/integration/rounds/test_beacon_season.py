@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lottery import Mechanism, canonical_json, freeze, run_draw, sign_bundle
 from lottery._season import SeasonReport, verify_season
+from lottery._standalone import source as standalone_source
 from paiwei.publication.writer import dump
 from paiwei.rounds import service
 from paiwei.rounds.models import State
@@ -173,3 +176,60 @@ def test_the_folder_copy_of_a_round_is_byte_identical(published: tuple[Path, Any
         rel = _round_dir(folder).relative_to(folder) / name
         assert (copy / rel).read_bytes() == (folder / rel).read_bytes()
     shutil.rmtree(copy)
+
+
+ALONE = """
+import importlib.abc, runpy, sys
+
+BLOCKED = {"numpy", "orjson", "paiwei", "allocation", "api", "reports", *sys.argv[1].split(",")}
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"blocked: {name}", name=name)
+        return None
+
+sys.meta_path.insert(0, Block())
+sys.argv = ["paiwei_verify.py", *sys.argv[2:]]
+runpy.run_path("paiwei_verify.py", run_name="__main__")
+"""
+
+
+def _alone(tmp_path: Path, blocked: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """paiwei_verify.py alone in an empty directory, with only the standard library and
+    cryptography (and py_ecc unless ``blocked`` names it)."""
+    alone = tmp_path / "alone"
+    alone.mkdir(exist_ok=True)
+    (alone / "paiwei_verify.py").write_bytes(standalone_source())
+    return subprocess.run([sys.executable, "-c", ALONE, blocked, *args], cwd=alone, capture_output=True,
+                          text=True, check=False, timeout=600)
+
+
+def test_the_one_file_verifier_checks_the_beacon_in_chinese_and_english(published: tuple[Path, Any],
+                                                                       tmp_path: Path) -> None:
+    folder, _ = published
+    assert (folder / "paiwei_verify.py").read_bytes() == standalone_source()
+    keys = str(folder / "keys.json")
+    # Only cryptography: the BLS step is skipped and said so, in both languages; still valid.
+    only = _alone(tmp_path, "py_ecc,eth_typing", "season", str(folder), "--keys", keys)
+    assert only.returncode == 0, only.stdout + only.stderr
+    lines = only.stdout.splitlines()
+    (beacon,) = [line for line in lines if "公共随机信标（drand） / beacon" in line]
+    assert "通过 ok（部分跳过 partly skipped）" in beacon and "BLS check skipped" in beacon
+    assert any("冻结声明 / freeze statement" in line and "通过 ok" in line for line in lines)
+    assert lines[-2] == "结论 verdict：VALID（有效）" and lines[-1].startswith("核验结论：全部检查通过")
+    doc = json.loads(_alone(tmp_path, "py_ecc,eth_typing", "season", str(folder), "--keys", keys,
+                            "--json").stdout)
+    assert doc["valid"] and [c["skipped"] for c in doc["checks"] if c["name"].endswith(": beacon")] == [True]
+    # With py_ecc installed the signature is verified.
+    full = _alone(tmp_path, "", "season", str(folder), "--keys", keys)
+    assert full.returncode == 0 and "BLS signature verified" in full.stdout
+    # A bundle report shows its contributions; an altered record fails by name, without py_ecc too.
+    bundle = _alone(tmp_path, "py_ecc", "bundle", str(_round_dir(folder) / "bundle.json"), "--keys", keys)
+    assert bundle.returncode == 0 and "随机数 contribution drand-beacon：冻结后产生 made after the freeze" in bundle.stdout
+    assert "输入根（冻结的全部报名与学校记录） / input root" in bundle.stdout
+    _replace_beacon(folder, {**record(), "beacon": {**record()["beacon"], "round": 124}})
+    bad = _alone(tmp_path, "py_ecc,eth_typing", "season", str(folder), "--keys", keys)
+    assert bad.returncode == 1
+    assert "结论 verdict：INVALID（无效）：轮次 " in bad.stdout and "beacon round:" in bad.stdout
+    assert "核验结论：未通过" in bad.stdout
