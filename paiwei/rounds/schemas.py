@@ -166,6 +166,8 @@ class NotaryPackage(BaseModel):
     contributions: list[ContributionRead]
     bundle: dict[str, Any] | None
     keys: dict[str, str] | None
+    beacon_record: dict[str, Any] | None = Field(
+        None, description="the drand record of the beacon round the freeze statement named (drand-record/1)")
 
 
 class AccountEntry(BaseModel):

@@ -311,7 +311,8 @@ def package(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> Notary
     return NotaryPackage(round=_read(row),
                          freeze_statement=json.loads(row.freeze_statement) if row.freeze_statement else None,
                          contributions=contributions, bundle=json.loads(row.bundle) if row.bundle else None,
-                         keys=row.keys)
+                         keys=row.keys,
+                         beacon_record=json.loads(row.beacon_record) if row.beacon_record else None)
 
 
 @router.get("/rounds/{round_pk}/accounting", response_model=AccountingRead, responses=responses(401, 403, 404, 409))
