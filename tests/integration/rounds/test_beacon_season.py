@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +22,16 @@ from lottery import Mechanism, canonical_json, freeze, run_draw, sign_bundle
 from lottery._season import SeasonReport, verify_season
 from lottery._standalone import source as standalone_source
 from paiwei.publication.writer import dump
-from paiwei.rounds import service
+from paiwei.rounds import service, signer
+from paiwei.rounds.errors import RoundError
 from paiwei.rounds.models import State
-from seeding import QUICKNET, Contribution, commit
-from tests.integration.rounds.helpers import NOTARY, STAFF, keys_of
-from tests.integration.rounds.test_beacon_round import AFTER, frozen_round, record
+from seeding import QUICKNET, commit
+from tests.integration.rounds.helpers import NOTARY, STAFF, Season, keys_of, scenario
+from tests.integration.rounds.test_beacon_round import AFTER, BEFORE, frozen_round, record
 
 
 @pytest.fixture
-def published(db_session: Session, tmp_path: Path) -> tuple[Path, Any]:
+def published(db_session: Session, tmp_path: Path) -> tuple[Path, Any, int]:
     """One round frozen naming quicknet round 123, its beacon contributed from the real
     record, drawn, signed, countersigned and published into a folder."""
     season, row = frozen_round(db_session, {"chain": QUICKNET, "round": 123})
@@ -39,8 +41,7 @@ def published(db_session: Session, tmp_path: Path) -> tuple[Path, Any]:
     folder = tmp_path / "pub"
     row = season.publish(row, folder=folder)
     assert row.state == State.PUBLISHED
-    season.openings[0] = Contribution("published round", row.id.to_bytes(4, "big"))  # its id, for the tests
-    return folder, season
+    return folder, season, row.id
 
 
 def flip_signature(value: dict[str, Any]) -> dict[str, Any]:
@@ -72,8 +73,8 @@ def _beacon_check(report: SeasonReport) -> tuple[bool, str, bool]:
     return check.ok, check.detail, check.skipped
 
 
-def test_the_record_is_published_and_verifies_offline(published: tuple[Path, Any]) -> None:
-    folder, season = published
+def test_the_record_is_published_and_verifies_offline(published: tuple[Path, Any, int]) -> None:
+    folder, season, _ = published
     base = _round_dir(folder)
     meta = json.loads((base / "round.json").read_bytes())
     data = (base / "beacon.json").read_bytes()
@@ -92,9 +93,9 @@ def test_the_record_is_published_and_verifies_offline(published: tuple[Path, Any
     (lambda r: {**r, "beacon": {**r["beacon"], "round": 122}}, ("beacon round:", "signature:")),
     (lambda r: None, ("record:",)),
 ])
-def test_an_altered_or_missing_record_is_rejected_by_name(published: tuple[Path, Any], alter: Any,
+def test_an_altered_or_missing_record_is_rejected_by_name(published: tuple[Path, Any, int], alter: Any,
                                                           names: tuple[str, ...]) -> None:
-    folder, season = published
+    folder, season, _ = published
     _replace_beacon(folder, alter(record()))
     report = verify_season(str(folder), keys_of(season))
     ok, detail, _ = _beacon_check(report)
@@ -104,15 +105,15 @@ def test_an_altered_or_missing_record_is_rejected_by_name(published: tuple[Path,
                                                            if c.name.endswith(": beacon")}
 
 
-def test_a_record_whose_hash_is_not_round_json_s_is_rejected(published: tuple[Path, Any]) -> None:
-    folder, season = published
+def test_a_record_whose_hash_is_not_round_json_s_is_rejected(published: tuple[Path, Any, int]) -> None:
+    folder, season, _ = published
     path = _round_dir(folder) / "beacon.json"
     path.write_bytes(path.read_bytes().replace(b"quicknet", b"quickn3t"))
     ok, detail, _ = _beacon_check(verify_season(str(folder), keys_of(season)))
     assert not ok and "record: the SHA-256 of beacon.json" in detail
 
 
-def test_without_py_ecc_the_bls_check_is_skipped_and_said(published: tuple[Path, Any],
+def test_without_py_ecc_the_bls_check_is_skipped_and_said(published: tuple[Path, Any, int],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     import seeding._beacon  # noqa: PLC0415
 
@@ -120,7 +121,7 @@ def test_without_py_ecc_the_bls_check_is_skipped_and_said(published: tuple[Path,
         raise ImportError("No module named 'py_ecc'")
 
     monkeypatch.setattr(seeding._beacon, "_bls_valid", missing)
-    folder, season = published
+    folder, season, _ = published
     report = verify_season(str(folder), keys_of(season))
     ok, detail, skipped = _beacon_check(report)
     assert report.valid and ok and skipped and "BLS check skipped" in detail
@@ -132,11 +133,11 @@ def test_without_py_ecc_the_bls_check_is_skipped_and_said(published: tuple[Path,
     assert not ok and "beacon round:" in detail
 
 
-def test_a_bundle_without_any_after_freeze_contribution_is_flagged(published: tuple[Path, Any]) -> None:
+def test_a_bundle_without_any_after_freeze_contribution_is_flagged(published: tuple[Path, Any, int]) -> None:
     """A bundle made outside the lifecycle, drawn again with the beacon's contribution left
     out (the only after-freeze value) and signed by both pinned keys: every bundle check
     passes, and the season verifier flags it."""
-    folder, season = published
+    folder, season, _ = published
     base = _round_dir(folder)
     bundle = json.loads((base / "bundle.json").read_bytes())
     protocol = {"format", "draw_id", "mechanism", "ceremony", "schools", "applicants", "assignments",
@@ -165,11 +166,10 @@ def test_a_bundle_without_any_after_freeze_contribution_is_flagged(published: tu
     assert "bundle" not in failed and "files" not in failed  # a well-formed bundle, signed by both keys
 
 
-def test_the_folder_copy_of_a_round_is_byte_identical(published: tuple[Path, Any], db_session: Session,
+def test_the_folder_copy_of_a_round_is_byte_identical(published: tuple[Path, Any, int], db_session: Session,
                                                       tmp_path: Path) -> None:
     """Writing the round again (another server's copy) reproduces beacon.json and round.json."""
-    folder, season = published
-    round_pk = int.from_bytes(season.openings[0].value, "big")
+    folder, _, round_pk = published
     copy = tmp_path / "copy"
     service.write_folder(db_session=db_session, round_pk=round_pk, folder=copy)
     for name in ("beacon.json", "round.json", "bundle.json"):
@@ -205,9 +205,9 @@ def _alone(tmp_path: Path, blocked: str, *args: str) -> subprocess.CompletedProc
                           text=True, check=False, timeout=600)
 
 
-def test_the_one_file_verifier_checks_the_beacon_in_chinese_and_english(published: tuple[Path, Any],
+def test_the_one_file_verifier_checks_the_beacon_in_chinese_and_english(published: tuple[Path, Any, int],
                                                                        tmp_path: Path) -> None:
-    folder, _ = published
+    folder, _, _ = published
     assert (folder / "paiwei_verify.py").read_bytes() == standalone_source()
     keys = str(folder / "keys.json")
     # Only cryptography: the BLS step is skipped and said so, in both languages; still valid.
@@ -233,3 +233,35 @@ def test_the_one_file_verifier_checks_the_beacon_in_chinese_and_english(publishe
     assert bad.returncode == 1
     assert "结论 verdict：INVALID（无效）：轮次 " in bad.stdout and "beacon round:" in bad.stdout
     assert "核验结论：未通过" in bad.stdout
+
+
+def test_reveals_close_when_the_named_beacon_round_comes_out(db_session: Session) -> None:
+    """The named round's time is the reveal deadline (issue 19, item 7): after it, whoever has
+    not revealed could compute the seed with and without their value, so their opening is
+    refused and only a waiver on record lets the ceremony close."""
+    season = Season(db_session)
+    row = season.create(scenario())
+    early, late = season.commit(row, "district"), season.commit(row, "parent-representative")
+    season.pin(row)
+    row = signer.freeze(db_session=db_session, actor=STAFF, round_pk=row.id, district_key=season.district_key,
+                        now=BEFORE, beacon={"chain": QUICKNET, "round": 123})
+    assert early.nonce is not None and late.nonce is not None
+    service.reveal(db_session=db_session, actor=STAFF, round_pk=row.id, contributor="district",
+                   nonce=early.nonce.hex(), value=early.value.hex(), now=BEFORE + timedelta(minutes=15))
+    out = datetime(2023, 8, 23, 15, 15, 33, tzinfo=UTC)  # quicknet round 123 comes out
+    with pytest.raises(RoundError) as caught:
+        service.reveal(db_session=db_session, actor=STAFF, round_pk=row.id, contributor="parent-representative",
+                       nonce=late.nonce.hex(), value=late.value.hex(), now=out)
+    assert caught.value.code == "ceremony_invalid" and "reveals closed at 2023-08-23T15:15:33Z" in (
+        caught.value.detail or "")
+    service.contribute_beacon(db_session=db_session, actor=NOTARY, round_pk=row.id, record=record(), now=AFTER)
+    with pytest.raises(RoundError) as caught:
+        service.close_ceremony(db_session=db_session, actor=STAFF, round_pk=row.id, now=AFTER)
+    assert caught.value.code == "reveal_missing"
+    service.waive(db_session=db_session, actor=NOTARY, round_pk=row.id, contributor="parent-representative",
+                  reason="not revealed before drand round 123 came out", now=AFTER)
+    closed = service.close_ceremony(db_session=db_session, actor=STAFF, round_pk=row.id, now=AFTER)
+    assert closed.state == State.READY
+    contributors = {c.contributor for c in service.contributions_of(db_session=db_session, round_pk=row.id)
+                    if c.value is not None}
+    assert contributors == {"district", "drand-beacon"}
