@@ -13,7 +13,9 @@ each named in the report (docs/publication.md, "Verifying a season"):
      id and input root.
   5. round R: commitments: every committed contribution of the bundle is one the freeze
      statement lists (a commitment made after the freeze is not); round R: after-freeze
-     contribution: at least one contribution made after the freeze (a beacon, a live draw).
+     contribution: at least one contribution made after the freeze (a beacon, a live draw);
+     round R: beacon: the drand round the freeze statement names, re-checked offline from
+     the published record (lottery._beacon_check).
   6. round R: placed earlier: nobody in the round's draw was placed by an earlier round.
   7. placed twice: nobody is placed by two rounds.
   8. result files: every result file's entry for a round has the bundle's ticket and school.
@@ -27,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lottery._beacon_check import check_beacon
 from lottery._canonical import CanonicalError, canonical_json
 from lottery._errors import InvalidBundle
 from lottery._parse import load_json
@@ -43,6 +46,7 @@ class SeasonCheck:
     name: str
     ok: bool
     detail: str = ""
+    skipped: bool = False  # part of the check not run (a beacon's BLS check without py_ecc)
 
 
 @dataclass
@@ -55,15 +59,18 @@ class SeasonReport:
     def valid(self) -> bool:
         return all(c.ok for c in self.checks)
 
-    def add(self, name: str, ok: bool, detail: str = "") -> None:
-        self.checks.append(SeasonCheck(name, ok, detail))
+    def add(self, name: str, ok: bool, detail: str = "", skipped: bool = False) -> None:
+        self.checks.append(SeasonCheck(name, ok, detail, skipped))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
             "season": self.season,
             "rounds": self.rounds,
-            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+            "checks": [
+                {"name": c.name, "ok": c.ok, "detail": c.detail, **({"skipped": True} if c.skipped else {})}
+                for c in self.checks
+            ],
         }
 
 
@@ -140,6 +147,9 @@ def verify_season(
             report.add(f"round {r}: bundle", False, f"malformed: {exc}")
             continue
         _check_statement(r, bundle, statement, trusted or {}, report)
+        beacon = check_beacon(folder, r, bundle, statement)
+        if beacon is not None:
+            report.add(f"round {r}: beacon", *beacon)
         fresh = [
             c["contributor"] for c in bundle["ceremony"]["contributions"] if "commitment" not in c
         ]

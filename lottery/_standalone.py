@@ -26,7 +26,10 @@ optional accelerators that never change an answer. Usage:
   python paiwei_verify.py proof PROOF.json --statement freeze-statement.json --applicant ID
 
 Exit status: 0 valid, 1 invalid (each failed check named), 2 unreadable or malformed.
-Add --json for machine-readable output. The protocol: docs/draw-spec.md of paiwei.
+The report's labels are in Chinese and English (报告为中英对照); add --json for the
+machine-readable report. A round's drand beacon record (rounds/<round>/beacon.json) is
+re-checked offline; its BLS signature needs py_ecc (pip install py_ecc), and without it
+that one step is reported skipped (跳过). The protocol: docs/draw-spec.md of paiwei.
 """
 
 import importlib.abc
@@ -72,9 +75,12 @@ def main(argv):
         return 2
     module_name, function = commands[argv[0]]
     module = importlib.import_module(module_name)
-    code = getattr(module, function)(argv[1:])
-    if "--json" not in argv:
-        print(VERDICT_ZH.get(code, VERDICT_ZH[2]))
+    if "--json" in argv or "-h" in argv or "--help" in argv:
+        return getattr(module, function)(argv[1:])
+    # The report with Chinese and English labels (lottery._bilingual), then the verdict.
+    bilingual = importlib.import_module("lottery._bilingual")
+    code = bilingual.run(argv[0], getattr(module, function), argv[1:])
+    print(VERDICT_ZH.get(code, VERDICT_ZH[2]))
     return code
 
 

@@ -3,6 +3,7 @@
 Pure: no clock, no environment, no I/O. Randomness for nonces comes from ``secrets``.
 """
 
+from seeding._balls import MAX_BALL, balls_of, balls_value, parse_balls
 from seeding._beacon import (
     CHAIN_CLOCKS,
     DEFAULT_CHAIN,
@@ -36,6 +37,7 @@ from seeding._seed import derive_seed, ordered
 __all__ = [
     "CHAIN_CLOCKS",
     "DEFAULT_CHAIN",
+    "MAX_BALL",
     "PINNED_CHAINS",
     "QUICKNET",
     "BeaconCheck",
@@ -45,6 +47,8 @@ __all__ = [
     "CeremonyError",
     "Contribution",
     "ProtocolValueError",
+    "balls_of",
+    "balls_value",
     "check_opening",
     "check_record",
     "commit",
@@ -52,6 +56,7 @@ __all__ = [
     "derive_seed",
     "frame",
     "ordered",
+    "parse_balls",
     "parse_record",
     "round_time",
     "tag_state",

@@ -333,16 +333,28 @@ def reveal(ref: RoundArg, opening: Annotated[Path, typer.Option(help="the openin
 @app.command("contribute")
 def contribute(
     ref: RoundArg,
-    contributor: Annotated[str, typer.Option(help="e.g. notary, beacon")],
-    value: Annotated[str, typer.Option(help="the value as hex (the live draw, the beacon value)")],
+    contributor: Annotated[str, typer.Option(help="e.g. notary-live-draw")],
+    value: Annotated[str | None, typer.Option(help="the value as hex")] = None,
+    balls: Annotated[str | None, typer.Option(
+        help="the notary's live draw: ball numbers in the order drawn, e.g. 3,17,42 "
+             "(encoded as docs/draw-spec.md §8.1: UTF-8 of \"03 17 42\")")] = None,
 ) -> None:
     """Record an after-freeze contribution (a notary's live draw, a public beacon value)."""
     from paiwei.rounds import service  # noqa: PLC0415
+    from seeding import balls_value, parse_balls  # noqa: PLC0415
 
+    if (value is None) == (balls is None):
+        fail("give the value as --value HEX or the live draw as --balls 3,17,42 (one of them)")
+    hex_value = value or ""
+    if balls is not None:
+        try:
+            hex_value = balls_value(parse_balls(balls)).hex()
+        except ValueError as exc:
+            fail(f"--balls: {exc}")
     with _session() as db:
         row = _round(db, ref)
         _call(lambda: service.contribute(db_session=db, actor=_actor(), round_pk=row.id,
-                                         contributor=contributor, value=value, now=_now()))
+                                         contributor=contributor, value=hex_value, now=_now()))
         out.print(f"{contributor} contributed to {row.draw_id}", markup=False)
 
 

@@ -53,7 +53,7 @@ from paiwei.rounds.models import Round, State
 from paiwei.settings import Settings
 from paiwei.sms.sender import OutboxSender
 from paiwei.windows import service as windows
-from seeding import Contribution, commit
+from seeding import Contribution, balls_value, commit
 
 YEAR = 2024
 POLICY = "chaoyang-2024"
@@ -403,11 +403,17 @@ class Season:
                 for c in openings[row.id]:
                     rounds.reveal(db_session=s, actor=staff, round_pk=row.id, contributor=c.contributor,
                                   nonce=(c.nonce or b"").hex(), value=c.value.hex(), now=self.clock())
-                balls = bytes(secrets.randbelow(10) for _ in range(BALLS))
+                # The live draw's value as docs/draw-spec.md §8.1 encodes it ("03 00 07 …").
+                balls = [secrets.randbelow(10) for _ in range(BALLS)]
                 rounds.contribute(db_session=s, actor=notary, round_pk=row.id, contributor="notary-live-draw",
-                                  value=balls.hex(), now=self.clock())
-                # SIMULATED: the demo has no network. A real season records a public beacon's
-                # value for a round announced before the freeze (e.g. a NIST/drand round).
+                                  value=balls_value(balls).hex(), now=self.clock())
+                # SIMULATED: the demo has no network. A real season names a drand round in the
+                # freeze statement and loads its published record (rounds.contribute_beacon).
+                # The real records at hand (tests/beacons/) are from 2020 and 2023, and the
+                # lifecycle refuses, at the freeze, a round already out: the demo's freezes are
+                # in June/July 2024, and dating them before August 2023 would misstate when the
+                # inputs were frozen. tests/integration/rounds/test_beacon_season.py runs a round
+                # with quicknet round 123 on a 2023 clock instead.
                 beacon = secrets.token_bytes(32)
                 rounds.contribute(db_session=s, actor=notary, round_pk=row.id, contributor="beacon-simulated",
                                   value=beacon.hex(), now=self.clock())
@@ -418,7 +424,7 @@ class Season:
                 self.clock.advance(600)
                 published = signer.countersign(db_session=s, actor=notary, round_pk=row.id,
                                                notary_key=notary_key, folder=folder, now=self.clock())
-                ball_text = " ".join(str(b) for b in balls)
+                ball_text = balls_value(balls).decode("ascii")
                 self.say(f"  {month}/{day} {row.round}: frozen (input root {(frozen.input_root or '')[:16]}…), "
                          f"openings match the commitments; notary's balls {ball_text}; "
                          f"beacon (SIMULATED) {beacon.hex()[:16]}…; drawn, signed, countersigned, published")

@@ -165,6 +165,9 @@ class RoundPublication:
     outcomes: Mapping[str, Mapping[str, Any]]
     freeze_statement: Mapping[str, Any] | None = None
     """The signed freeze statement (with the audit log's head), published beside the bundle."""
+    beacon_record: Mapping[str, Any] | None = None
+    """The drand record (``drand-record/1``) of the beacon round the freeze statement named,
+    published beside the bundle as ``beacon.json`` (its SHA-256 in ``round.json``)."""
 
 
 def result_key(season_id: str, salt: bytes, applicant_id: str) -> str:

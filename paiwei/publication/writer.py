@@ -10,6 +10,8 @@
     rounds/<round>/round.json       what identifies the round's publication (hashes of the above)
     rounds/<round>/freeze-statement.json  the district's signed freeze statement (input root,
                                     commitments, the audit log's head), when the round has one
+    rounds/<round>/beacon.json      the drand record of the beacon round the freeze statement
+                                    named (drand-record/1), when the round used one
     results/<h[:2]>/<h>.json        one applicant's result, h = result_key(season, salt, id)
     paiwei_verify.py                the one-file verifier (lottery._standalone), SHA-256 in index.json
     proofs/<round>/<h[:2]>/<h>.json one applicant's inclusion proof (docs/draw-spec.md §19),
@@ -81,6 +83,7 @@ def _round_files(
     key_file = dump({"format": KEYS_FORMAT, "keys": dict(sorted(keys.items()))})
     entries = canonical_json({aid: dict(e) for aid, e in pub.entries.items()})
     statement = dump(dict(pub.freeze_statement)) if pub.freeze_statement is not None else None
+    beacon = dump(dict(pub.beacon_record)) if pub.beacon_record is not None else None
     meta = dump(
         {
             "format": ROUND_FORMAT,
@@ -98,6 +101,7 @@ def _round_files(
             "participants": len(pub.entries),
             **({"freeze_statement_sha256": hashlib.sha256(statement).hexdigest()}
                if statement is not None else {}),
+            **({"beacon_sha256": hashlib.sha256(beacon).hexdigest()} if beacon is not None else {}),
         }
     )
     files = {
@@ -108,6 +112,8 @@ def _round_files(
     }
     if statement is not None:
         files["freeze-statement.json"] = statement
+    if beacon is not None:
+        files["beacon.json"] = beacon
     return files
 
 

@@ -85,6 +85,10 @@ class Round(Base):
     # Every applicant of the season at the freeze: in the round, or why not (canonical
     # JSON of allocation.RoundAccount): nobody is dropped without a stated rule.
     accounting: Mapped[str | None] = mapped_column(Text)
+    # The drand record (drand-record/1, canonical JSON) of the beacon round the freeze
+    # statement named, as checked when its randomness became a contribution; published
+    # beside the bundle as rounds/<round>/beacon.json.
+    beacon_record: Mapped[str | None] = mapped_column(Text)
 
 
 class RoundContribution(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class RoundCreate(BaseModel):
@@ -82,8 +82,22 @@ class RevealIn(BaseModel):
 
 
 class ContributionIn(BaseModel):
+    """An after-freeze contribution: ``value`` as hex, or the notary's live draw as ``balls``
+    (numbers in the order drawn, encoded as docs/draw-spec.md §8.1). One of the two."""
+
     contributor: str = Field(min_length=1, max_length=64)
-    value: str
+    value: str | None = None
+    balls: list[int] | None = Field(None, min_length=1, max_length=42)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ContributionIn:
+        if (self.value is None) == (self.balls is None):
+            raise ValueError("give value (hex) or balls (the live draw's numbers), one of them")
+        if self.balls is not None:
+            from seeding import balls_value  # noqa: PLC0415
+
+            self.value = balls_value(self.balls).hex()  # ValueError (422) on a ball outside 0-999
+        return self
 
 
 class WaiveIn(BaseModel):
@@ -152,6 +166,8 @@ class NotaryPackage(BaseModel):
     contributions: list[ContributionRead]
     bundle: dict[str, Any] | None
     keys: dict[str, str] | None
+    beacon_record: dict[str, Any] | None = Field(
+        None, description="the drand record of the beacon round the freeze statement named (drand-record/1)")
 
 
 class AccountEntry(BaseModel):

@@ -236,9 +236,10 @@ def reveal(round_pk: RoundPk, body: RevealIn, user: CeremonyUser, db_session: Db
              responses=responses(401, 403, 404, 409, 422))
 def contribute(round_pk: RoundPk, body: ContributionIn, user: Notary, db_session: DbSession,
                now: Now) -> ContributionRead:
-    """An after-freeze contribution: the notary's live draw, a public beacon value."""
+    """An after-freeze contribution: the notary's live draw (``balls``, docs/draw-spec.md
+    §8.1) or a value in hex."""
     row = service.contribute(db_session=db_session, actor=_actor(user), round_pk=round_pk,
-                             contributor=body.contributor, value=body.value, now=now)
+                             contributor=body.contributor, value=body.value or "", now=now)
     return ContributionRead.model_validate(row, from_attributes=True)
 
 
@@ -308,7 +309,8 @@ def package(round_pk: RoundPk, _user: Verifier, db_session: DbSession) -> Notary
     return NotaryPackage(round=_read(row),
                          freeze_statement=json.loads(row.freeze_statement) if row.freeze_statement else None,
                          contributions=contributions, bundle=json.loads(row.bundle) if row.bundle else None,
-                         keys=row.keys)
+                         keys=row.keys,
+                         beacon_record=json.loads(row.beacon_record) if row.beacon_record else None)
 
 
 @router.get("/rounds/{round_pk}/accounting", response_model=AccountingRead, responses=responses(401, 403, 404, 409))

@@ -31,6 +31,7 @@ from paiwei.db import make_engine, make_session_factory
 from paiwei.intake.models import Applicant, Status
 from paiwei.intake.transfer import NO_PASSWORD
 from paiwei.publication import RESULT_KEYS, read_index, read_result
+from seeding import balls_of
 
 API = 5
 SIZE = ("--applicants", "300", "--api-applicants", str(API), "--schools", "12", "--seed", "11")
@@ -91,7 +92,9 @@ def test_every_bundle_verifies_with_both_keys_and_a_real_ceremony(demo_root: Pat
             n for n, c in contributions.items() if "commitment" in c}
         assert {"notary-live-draw", "beacon-simulated"} <= {
             n for n, c in contributions.items() if "commitment" not in c}
-        assert all(b < 10 for b in bytes.fromhex(contributions["notary-live-draw"]["value"]))
+        # The notary's ten balls (0-9), in the encoding of docs/draw-spec.md §8.1.
+        balls = balls_of(bytes.fromhex(contributions["notary-live-draw"]["value"]))
+        assert balls is not None and len(balls) == 10 and all(0 <= b < 10 for b in balls)
 
 
 def test_api_parents_locked_choices_are_what_the_bundles_drew_with(demo_root: Path, db: Session) -> None:

@@ -249,13 +249,31 @@ def check_freeze_statement(statement: Mapping[str, Any]) -> None:
         raise RoundError("bundle_invalid", detail="the freeze statement's signature does not verify") from None
 
 
+def _refuse_reveal_after_beacon(row: Round, now: datetime) -> None:
+    """The named beacon round's time is the reveal deadline: once its randomness is out, a
+    committed contributor who has not revealed could compute the seed with and without
+    their value and choose; their commitment can only be waived. Raises
+    ``RoundError('ceremony_invalid')``."""
+    named = json.loads(row.freeze_statement or "{}").get("beacon")
+    if not isinstance(named, dict):
+        return
+    from seeding import round_time  # noqa: PLC0415
+
+    at = round_time(named["chain"], named["round"])
+    if now.timestamp() >= at:
+        raise RoundError("ceremony_invalid", detail=f"reveals closed at {named.get('time')}, when drand round "
+                         f"{named['round']} named at the freeze came out; the notary may waive the commitment")
+
+
 def reveal(*, db_session: Session, actor: audit.Actor, round_pk: int, contributor: str, nonce: str,
            value: str, now: datetime) -> RoundContribution:
-    """Open a commitment after the freeze, checked with ``seeding.check_opening``. Raises
-    ``RoundError``: ``out_of_order``, ``round_published``, ``contributor_not_found``,
-    ``ceremony_invalid`` (the opening does not match the recorded commitment)."""
+    """Open a commitment after the freeze, checked with ``seeding.check_opening``, before
+    the beacon round the freeze statement named comes out. Raises ``RoundError``:
+    ``out_of_order``, ``round_published``, ``contributor_not_found``, ``ceremony_invalid``
+    (the opening does not match the recorded commitment, or the beacon round is out)."""
     row = _lock(db_session, round_pk)
     _require(row, State.FROZEN, step="a reveal")
+    _refuse_reveal_after_beacon(row, now)
     c = db_session.scalar(select(RoundContribution).where(
         RoundContribution.round_pk == row.id, RoundContribution.contributor == contributor))
     if c is None or c.commitment is None:
@@ -322,6 +340,9 @@ def contribute_beacon(*, db_session: Session, actor: audit.Actor, round_pk: int,
     audit.append(db_session=db_session, actor=actor, action="ceremony_beacon_checked", subject=_subject(row),
                  now=now, reason=f"drand {named['chain']} round {parsed.round}: record sha256="
                  f"{hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()}")
+    # Kept with the round and published beside its bundle (rounds/<round>/beacon.json), so
+    # anyone re-checks the beacon offline; committed with the contribution below.
+    row.beacon_record = json.dumps(record, sort_keys=True, ensure_ascii=False)
     return contribute(db_session=db_session, actor=actor, round_pk=round_pk, contributor=BEACON,
                       value=parsed.randomness.hex(), now=now)
 

@@ -303,5 +303,6 @@ def publication_of(*, db_session: Session, row: Round) -> RoundPublication:
                             schools=json.loads(row.schools_report or "[]"), entries=entries,
                             outcomes=outcomes,
                             freeze_statement=json.loads(row.freeze_statement)
-                            if row.freeze_statement else None)
+                            if row.freeze_statement else None,
+                            beacon_record=json.loads(row.beacon_record) if row.beacon_record else None)
 

@@ -102,8 +102,13 @@ def test_a_round_from_the_database_through_the_api(intake: Intake, tmp_path: Pat
     _problem(intake.client.put(PB, json={"schools": ["BD1"]}), 409, "choices_locked")
 
     _as_staff(intake, "notary1")
-    _ok(intake.client.post(f"/api/rounds/{rid}/contributions",
-                           json={"contributor": "notary-live-draw", "value": "0407"}), 201)
+    # The live draw as ball numbers (docs/draw-spec.md §8.1), or a value in hex: one of them.
+    for bad in ({"balls": [4, 1000]}, {"balls": []}, {"balls": [4], "value": "0407"}, {}):
+        assert intake.client.post(f"/api/rounds/{rid}/contributions",
+                                  json={"contributor": "notary-live-draw", **bad}).status_code == 422
+    live = _ok(intake.client.post(f"/api/rounds/{rid}/contributions",
+                                  json={"contributor": "notary-live-draw", "balls": [4, 7]}), 201)
+    assert live["value"] == b"04 07".hex()
     _problem(intake.client.post(f"/api/rounds/{rid}/close-ceremony"), 403, "forbidden")
     _as_staff(intake, "staff1")
     _problem(intake.client.post(f"/api/rounds/{rid}/contributions",

@@ -74,7 +74,11 @@ def test_the_lifecycle_from_the_command_line(env: None, tmp_path: Path, db_sessi
     out = _run("round", "commit", "1", "--contributor", "late", "--commitment", commitment, code=2)
     assert "out_of_order" in out
     _run("round", "reveal", "1", "--opening", str(opening))
-    _run("round", "contribute", "1", "--contributor", "notary-live-draw", "--value", "0609")
+    # The live draw as the balls announced (docs/draw-spec.md §8.1): stored as "06 09".
+    for bad in (("--balls", "6,x"), ("--balls", "1000"), ("--balls", "6", "--value", "0609"), ()):
+        out = _run("round", "contribute", "1", "--contributor", "notary-live-draw", *bad, code=2)
+        assert len(out.strip().splitlines()) == 1
+    _run("round", "contribute", "1", "--contributor", "notary-live-draw", "--balls", "6, 9")
     assert ": ready" in _run("round", "close-ceremony", "1")
     assert ": drawn" in _run("round", "run", "1")
     with pytest.MonkeyPatch.context() as mp:
@@ -110,6 +114,7 @@ def test_the_lifecycle_from_the_command_line(env: None, tmp_path: Path, db_sessi
     rows = (tmp_path / "stats.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("round,school,name,zone,seats") and len(rows) == 1 + len(stats["schools"])
     assert [c["contributor"] for c in status[0]["contributions"]] == ["district", "notary-live-draw"]
+    assert status[0]["contributions"][1]["value"] == b"06 09".hex()
     # the next round follows with the same scenario
     assert ": created" in _run("round", "create")
     assert db_session.scalar(select(func.count()).select_from(Round)) == 2
