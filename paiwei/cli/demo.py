@@ -1,20 +1,25 @@
-"""``paiwei demo``: the whole season end to end on the embedded SQLite default.
+"""``paiwei demo``: the whole season of both stages end to end on the embedded SQLite default.
 
 1. A fresh SQLite database under ``--out`` (``var/demo/`` by default), built by the
-   Alembic migrations; a synthetic Chaoyang-shaped district (:func:`allocation.generate_district`).
+   Alembic migrations; a synthetic Chaoyang-shaped district per stage
+   (:func:`allocation.generate_district`, :func:`allocation.generate_junior_district`).
 2. Intake on the Chaoyang 2024 timetable with a simulated clock (never sleeping): a few
-   hundred parents register, log in and enter details through the HTTP API in-process;
-   a street reviewer and the district staff review them to verified; the rest of the
-   district arrives in bulk as reviewed records (:mod:`paiwei.intake.transfer`).
-3. Choices inside their windows: API parents through ``/api/choices/me``, the bulk
-   records through ``transfer.import_choices``.
-4. Every round of the primary plan through the database lifecycle with a ceremony
-   (commitments before any freeze; reveals, the notary's live draw and a SIMULATED
-   beacon after it), run, signed by the district, countersigned by the notary and
-   published into ``publication/`` (:mod:`paiwei.demo.season`).
-5. Every published bundle verified with :func:`lottery.verify` against the two trusted
-   keys, the audit chain verified, a few parents' results looked up through
-   ``GET /api/results/me``, and where everything is printed.
+   representative parents of each stage register, log in and enter details through the
+   HTTP API (the app's routes, through the in-process test client); a street reviewer
+   and the district staff review them to verified over HTTP; the rest of each district
+   arrives in bulk as reviewed records, in-process (:mod:`paiwei.intake.transfer`).
+3. Choices inside their windows: API parents through ``/api/choices/me`` (HTTP), the bulk
+   records through ``transfer.import_choices`` (in-process); each window locked once closed.
+4. Every round of the primary plan (private/boarding, single-school, multi-school,
+   district) and of the junior plan (private/boarding, the first batch in two groups,
+   nine-year, single-school, multi-school, district) through the database lifecycle
+   in-process, with a ceremony (commitments before any freeze; reveals, the notary's live
+   draw and a SIMULATED beacon after it), run, signed by the district, countersigned by
+   the notary and published: ``publication/`` (primary) and ``publication-junior/``
+   (:mod:`paiwei.demo.season`).
+5. Every published bundle of both folders verified with :func:`lottery.verify` against the
+   two trusted keys, the audit chain verified, a few parents' results looked up through
+   ``GET /api/results/me`` (HTTP), the reports rendered, and where everything is printed.
 """
 
 from __future__ import annotations
@@ -70,36 +75,70 @@ def verify_folder(folder: Path, trusted: dict[str, str]) -> list[dict[str, Any]]
     return rounds
 
 
-def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, seed: int = 2024,
-             ) -> tuple[SeasonResult, list[dict[str, Any]]]:
-    """Run the season into ``root`` (emptied first). Raises the use cases' errors on failure."""
-    from paiwei.demo.season import Season  # noqa: PLC0415
-    from paiwei.publication import dump, read_result  # noqa: PLC0415
-
-    _prepare(root)
-    season = Season(root, applicants=applicants, schools=schools,
-                    api_applicants=min(api_applicants, applicants), seed=seed, say=out.print)
-    out.print(f"[bold]{season.policy.title}[/] — {applicants} synthetic applicants "
-              f"({len(season.families)} through the API), {len(season.district['schools'])} schools; "
-              f"database {season.db_path}")
-    res = season.run(root / "publication", root / "keys")
-    (root / "ceremony.json").write_bytes(dump({
-        "note": "commitments were recorded before any round's inputs were frozen; "
-                "the beacon values are SIMULATED (the demo runs offline)",
-        "rounds": {r.round: {"draw_id": r.draw_id, "state": str(r.state),
-                             "commitments_before_freeze": dict(r.commitments),
-                             "notary_live_draw": r.balls, "beacon_simulated": r.beacon}
-                   for r in res.rounds},
-    }))
-    rounds = verify_folder(res.folder, dict(res.trusted))
-    for pseudonym in [*(f.pseudonym for f in res.families), *res.bulk]:
-        if read_result(res.folder, pseudonym) is None:
-            fail(f"no published result for applicant {pseudonym}")
+def _stage_reports(database: Path, folder: Path, staff: Path, stage: str, sample: int) -> list[str]:
     from paiwei.reporting.season import write_for_database  # noqa: PLC0415
     from paiwei.settings import Settings  # noqa: PLC0415
 
-    write_for_database(f"sqlite:///{res.database}", folder=res.folder, staff=root / "staff",
-                       now=datetime.now(UTC), base_url=Settings().public_base_url, say=out.print)
+    said: list[str] = []
+    write_for_database(f"sqlite:///{database}", folder=folder, staff=staff, stage=stage, sample=sample,
+                       now=datetime.now(UTC), base_url=Settings().public_base_url, say=said.append)
+    return said
+
+
+def render_reports(res: SeasonResult, root: Path) -> list[str]:
+    """Every stage's public reports into its folder and the staff's into ``staff/`` (the
+    junior stage's protocols into ``staff/junior/``; the personal samples once), each
+    stage in its own process (WeasyPrint is CPU-bound and single-threaded). Returns what
+    they say, in stage order."""
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    jobs = [(res.database, st.folder, root / "staff" if i == 0 else root / "staff" / st.stage, st.stage,
+             3 if i == 0 else 0) for i, st in enumerate(res.stages)]
+    if len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [line for job in jobs for line in _stage_reports(*job)]
+    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_stage_reports, *job) for job in jobs]
+        return [line for f in futures for line in f.result()]
+
+
+def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, seed: int = 2024,
+             ) -> tuple[SeasonResult, list[dict[str, Any]]]:
+    """Run the season into ``root`` (emptied first). Raises the use cases' errors on failure."""
+    from paiwei.demo.season import IN_PROCESS, STAGE_NAMES, Season  # noqa: PLC0415
+    from paiwei.publication import deferred_sync, dump, read_result  # noqa: PLC0415
+
+    _prepare(root)
+    season = Season(root, applicants=applicants, schools=schools, api_applicants=api_applicants, seed=seed,
+                    console=out)
+    sizes = "; ".join(f"{STAGE_NAMES[r.stage]} {len(r.district['applicants'])} synthetic applicants "
+                      f"({len(r.families)} through the API), {len(r.district['schools'])} schools"
+                      for r in season.stages.values())
+    out.print(f"[bold]{season.policy.title}[/] — {sizes}; database {season.db_path}")
+    # The demo's folders are throw-away: each file still appears by an atomic rename, but the
+    # per-file fsync is left to one sync of the file system at the end (as the database's
+    # synchronous=NORMAL); the service keeps fsync per file.
+    with deferred_sync():
+        res = season.run(root / "keys")
+        (root / "ceremony.json").write_bytes(dump({
+            "note": "commitments were recorded before any round's inputs were frozen; "
+                    "the beacon values are SIMULATED (the demo runs offline)",
+            "rounds": {r.draw_id: {"stage": r.stage, "round": r.round, "state": str(r.state),
+                                   "commitments_before_freeze": dict(r.commitments),
+                                   "notary_live_draw": r.balls, "beacon_simulated": r.beacon}
+                       for st in res.stages for r in st.rounds},
+        }))
+        with season.phases.phase("verification", f"{IN_PROCESS}: lottery.verify on the folders' bytes"):
+            rounds = []
+            for st in res.stages:
+                rounds += [{**r, "stage": st.stage} for r in verify_folder(st.folder, dict(res.trusted))]
+                for pseudonym in [*(f.pseudonym for f in st.families), *st.bulk]:
+                    if read_result(st.folder, pseudonym) is None:
+                        fail(f"no published result for applicant {pseudonym}")
+            out.print(f"  {len(rounds)} bundles verified against both keys; every applicant has a result file")
+        with season.phases.phase("reports", f"{IN_PROCESS}: HTML and PDF (WeasyPrint), one process per stage"):
+            for line in render_reports(res, root):
+                out.print(line, markup=False)
     return res, rounds
 
 
@@ -107,28 +146,32 @@ def _print(res: SeasonResult, rounds: list[dict[str, Any]], seconds: float) -> N
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(title="rounds: every bundle verified against both keys, all checks passed")
-    for col in ("round", "mechanism", "applicants", "placed", "SHA-256"):
+    for col in ("stage", "round", "mechanism", "applicants", "placed", "SHA-256"):
         table.add_column(col, no_wrap=True)
     for r in rounds:
-        table.add_row(r["round"], r["mechanism"], str(r["applicants"]), str(r["placed"]), r["sha256"][:8])
+        table.add_row("小学" if r["stage"] == "primary" else "初中", r["round"], r["mechanism"], str(r["applicants"]),
+                      str(r["placed"]), r["sha256"][:8])
     out.print(table)
     for doc in res.lookups:
         school = (doc.get("school") or {}).get("name") or "—"
         tickets = ", ".join(f"{e['round']} {e['ticket'][:12]}…" for e in doc.get("rounds", [])) or "—"
-        out.print(f"GET /api/results/me for {doc['applicant'][:12]}…: {doc['status']}, {school}; "
-                  f"tickets: {tickets}", markup=False)
+        out.print(f"GET /api/results/me ({doc['stage']}) for {doc['applicant'][:12]}…: {doc['status']}, "
+                  f"{school}; tickets: {tickets}", markup=False)
     out.print(f"audit chain verified: {res.audit_events} events", markup=False)
-    folder = res.folder.resolve()
     out.print(f"database: {res.database}", markup=False)
-    out.print(f"publication folder: {folder}  (serve it as static files)", markup=False)
-    out.print(f"reports: {folder / 'index.json'}; per round {folder / 'rounds'}/<round>/round.json "
-              f"and schools.json; per applicant {folder / 'results'}/", markup=False)
+    for st in res.stages:
+        folder = st.folder.resolve()
+        out.print(f"publication folder ({st.stage}): {folder}  (serve it as static files)", markup=False)
+        out.print(f"  reports: {folder / 'index.json'}; per round {folder / 'rounds'}/<round>/round.json "
+                  f"and schools.json; per applicant {folder / 'results'}/", markup=False)
     out.print(f"signing keys (0600): {res.keys_dir.resolve()}", markup=False)
     out.print(f"ceremony record: {res.keys_dir.parent.resolve() / 'ceremony.json'}", markup=False)
-    first = rounds[0]["bundle"] if rounds else "rounds/ROUND/bundle.json"
     flags = " ".join(f"--key {n}={k}" for n, k in sorted(res.trusted.items()))
-    out.print("verify a bundle yourself:", markup=False)
-    out.print(f"  {sys.executable} -m lottery.verify {folder / first} {flags}", markup=False)
+    out.print("verify every bundle yourself (each was verified above):", markup=False)
+    for st in res.stages:
+        bundles = " ".join(str(st.folder.resolve() / r["bundle"]) for r in rounds if r["stage"] == st.stage)
+        if bundles:
+            out.print(f"  {sys.executable} -m lottery.verify {bundles} {flags}", markup=False)
     out.print(f"done in {seconds:.1f} s", markup=False)
 
 
@@ -136,14 +179,15 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="demo folder (emptied first if an earlier demo's)")
     ] = Path("var/demo"),
-    applicants: Annotated[int, typer.Option(min=1, help="synthetic applicants in all")] = 3000,
+    applicants: Annotated[int, typer.Option(min=1, help="synthetic applicants per stage")] = 3000,
     api_applicants: Annotated[int, typer.Option(
-        "--api-applicants", min=0, help="of which registered, reviewed and choosing through the API")] = 120,
-    schools: Annotated[int, typer.Option(min=4, help="synthetic public schools")] = 60,
+        "--api-applicants", min=0,
+        help="of each stage's, registered, reviewed and choosing through the API (representative families)")] = 10,
+    schools: Annotated[int, typer.Option(min=4, help="synthetic public schools per stage")] = 60,
     seed: Annotated[int, typer.Option(help="seed of the synthetic district (not the draw)")] = 2024,
 ) -> None:
-    """The whole season on the embedded SQLite default: intake through the API and in
-    bulk, choices in their windows, every round with a ceremony, published, verified."""
+    """The whole season of both stages on the embedded SQLite default: intake through the
+    API and in bulk, choices in their windows, every round with a ceremony, published, verified."""
     # The errors this command reports, imported when it runs.
     from allocation import AllocationError, AllocationInputError, PolicyError  # noqa: PLC0415
     from lottery import InvalidBundle, VerificationError  # noqa: PLC0415

@@ -151,6 +151,7 @@ def import_choices(*, db_session: Session, actor: audit.Actor, year: int,
     ``choices_exist``, and the list checks of ``rules.check_choices``.
     """
     stored = 0
+    sources: dict[tuple[str, int, str], choice_service.Schools] = {}  # read once per stage
     try:
         for pseudonym, lists in choices.items():
             applicant = db_session.scalar(select(Applicant).where(Applicant.pseudonym == pseudonym))
@@ -158,7 +159,7 @@ def import_choices(*, db_session: Session, actor: audit.Actor, year: int,
                 raise IntakeError("applicant_not_found")
             if applicant.status != Status.VERIFIED:
                 raise ChoiceError("not_verified")
-            ctx = choice_service.context_of(db_session=db_session, applicant=applicant)
+            ctx = choice_service.context_of(db_session=db_session, applicant=applicant, sources=sources)
             if ctx.year != year:
                 raise ChoiceError("not_routed")
             allowed = ctx.allowed
