@@ -593,15 +593,15 @@ def stamp_locks(*, db_session: Session, district: str, year: int, kind: str, now
     if now < window.closes_at:
         raise ChoiceError("window_still_open")
     actor = actor or audit.Actor(None, "system")
-    stamped = 0
+    entries = []
     for row, pseudonym in _locked_rows(db_session, window):
         if row.locked_at is not None:
             continue
         row.locked_at = window.closes_at
         row.receipt_sha256 = rules.receipt_digest(receipt_record(row, pseudonym))
-        audit.append(db_session=db_session, actor=actor, action="choices_locked", subject=pseudonym,
-                     now=now, to_state=f"{row.kind}@{row.version}", reason=f"sha256={row.receipt_sha256}")
-        stamped += 1
+        entries.append(audit.Entry("choices_locked", pseudonym, to_state=f"{row.kind}@{row.version}",
+                                   reason=f"sha256={row.receipt_sha256}"))
+    stamped = audit.append_many(db_session=db_session, actor=actor, entries=entries, now=now)
     db_session.flush()
     return stamped
 
