@@ -75,31 +75,59 @@ def verify_folder(folder: Path, trusted: dict[str, str]) -> list[dict[str, Any]]
     return rounds
 
 
-def _stage_reports(database: Path, folder: Path, staff: Path, stage: str, sample: int) -> list[str]:
+def _stage_reports(database: Path, folder: Path, staff: Path, stage: str) -> list[str]:
+    """One stage's public reports into its folder and the district's copy of its protocols
+    into ``staff``: what the stage's publication alone decides."""
     from paiwei.reporting.season import write_for_database  # noqa: PLC0415
     from paiwei.settings import Settings  # noqa: PLC0415
 
     said: list[str] = []
-    write_for_database(f"sqlite:///{database}", folder=folder, staff=staff, stage=stage, sample=sample,
+    write_for_database(f"sqlite:///{database}", folder=folder, staff=staff, stage=stage, sample=0,
                        now=datetime.now(UTC), base_url=Settings().public_base_url, say=said.append)
     return said
 
 
-def render_reports(res: SeasonResult, root: Path) -> list[str]:
-    """Every stage's public reports into its folder and the staff's into ``staff/`` (the
-    junior stage's protocols into ``staff/junior/``; the personal samples once), each
-    stage in its own process (WeasyPrint is CPU-bound and single-threaded). Returns what
-    they say, in stage order."""
-    import multiprocessing  # noqa: PLC0415
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+def _personal_reports(database: Path, staff: Path) -> list[str]:
+    """The staff's samples with personal data (collection forms, notices, a receipt)."""
+    from paiwei.db import make_engine, make_session_factory  # noqa: PLC0415
+    from paiwei.reporting.season import write_staff  # noqa: PLC0415
+    from paiwei.settings import Settings  # noqa: PLC0415
 
-    jobs = [(res.database, st.folder, root / "staff" if i == 0 else root / "staff" / st.stage, st.stage,
-             3 if i == 0 else 0) for i, st in enumerate(res.stages)]
-    if len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [line for job in jobs for line in _stage_reports(*job)]
-    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_stage_reports, *job) for job in jobs]
-        return [line for f in futures for line in f.result()]
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with make_session_factory(engine)() as db_session:
+            write_staff(db_session, staff, now=datetime.now(UTC), base_url=Settings().public_base_url, sample=3,
+                        protocols=False)
+    finally:
+        engine.dispose()
+    return []
+
+
+class Reports:
+    """The reports, rendered in worker processes (WeasyPrint is CPU-bound and single-threaded):
+    each stage's as soon as its last round is published, while the season goes on, and the
+    staff's personal samples at the end. Fresh interpreters (spawn): the season's threads
+    are not copied into them."""
+
+    def __init__(self, root: Path, workers: int) -> None:
+        import multiprocessing  # noqa: PLC0415
+        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+        self.root = root
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self.futures: list[Any] = []
+
+    def stage(self, database: Path, folder: Path, stage: str, first: bool) -> None:
+        staff = self.root / "staff" if first else self.root / "staff" / stage
+        self.futures.append(self.pool.submit(_stage_reports, database, folder, staff, stage))
+
+    def finish(self, database: Path) -> list[str]:
+        """The personal samples, then wait for every job; returns what they said, in order."""
+        self.futures.append(self.pool.submit(_personal_reports, database, self.root / "staff"))
+        try:
+            return [line for f in self.futures for line in f.result()]
+        finally:
+            self.pool.shutdown()
 
 
 def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, seed: int = 2024,
@@ -118,8 +146,15 @@ def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, 
     # The demo's folders are throw-away: each file still appears by an atomic rename, but the
     # per-file fsync is left to one sync of the file system at the end (as the database's
     # synchronous=NORMAL); the service keeps fsync per file.
+    reports = Reports(root, workers=2)
+    first = next(iter(season.stages))
+    season.on_stage_published = lambda run: reports.stage(season.db_path, run.folder, run.stage, run.stage == first)
     with deferred_sync():
-        res = season.run(root / "keys")
+        try:
+            res = season.run(root / "keys")
+        except BaseException:
+            reports.pool.shutdown(cancel_futures=True)
+            raise
         (root / "ceremony.json").write_bytes(dump({
             "note": "commitments were recorded before any round's inputs were frozen; "
                     "the beacon values are SIMULATED (the demo runs offline)",
@@ -136,8 +171,9 @@ def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, 
                     if read_result(st.folder, pseudonym) is None:
                         fail(f"no published result for applicant {pseudonym}")
             out.print(f"  {len(rounds)} bundles verified against both keys; every applicant has a result file")
-        with season.phases.phase("reports", f"{IN_PROCESS}: HTML and PDF (WeasyPrint), one process per stage"):
-            for line in render_reports(res, root):
+        with season.phases.phase("reports", f"{IN_PROCESS}: HTML and PDF (WeasyPrint) in worker processes, "
+                                 "each stage's begun when its last round was published"):
+            for line in reports.finish(res.database):
                 out.print(line, markup=False)
     return res, rounds
 

@@ -72,15 +72,15 @@ def write_public(db_session: Session, folder: Path, stage: str | None = None) ->
 
 
 def write_staff(db_session: Session, staff: Path, *, now: datetime, base_url: str, sample: int,
-                stage: str | None = None) -> list[Path]:
+                stage: str | None = None, protocols: bool = True) -> list[Path]:
     """The district's copy of each protocol (from the database; of ``stage`` only when
-    given), and for the first ``sample`` parents who registered through the portal: their
-    collection forms, admission notices and zone-choice receipts."""
+    given; none without ``protocols``), and for the first ``sample`` parents who registered
+    through the portal: their collection forms, admission notices and zone-choice receipts."""
     paths: list[Path] = []
     published = select(Round).where(Round.state == State.PUBLISHED)
     if stage is not None:
         published = published.where(Round.stage == stage)
-    for row in db_session.scalars(published.order_by(Round.id)):
+    for row in db_session.scalars(published.order_by(Round.id)) if protocols else ():
         if row.bundle:
             paths += write(render_protocol(service.protocol_of_round(db_session=db_session, row=row)), staff)
     if sample <= 0:
