@@ -75,16 +75,46 @@ def verify_folder(folder: Path, trusted: dict[str, str]) -> list[dict[str, Any]]
     return rounds
 
 
-def _stage_reports(database: Path, folder: Path, staff: Path, stage: str) -> list[str]:
-    """One stage's public reports into its folder and the district's copy of its protocols
-    into ``staff``: what the stage's publication alone decides."""
-    from paiwei.reporting.season import write_for_database  # noqa: PLC0415
+def _round_reports(database: Path, folder: Path, staff: Path, round_pk: int, round_id: str) -> list[str]:
+    """One published round's public protocol and results, and the district's copy of its
+    protocol (from the database: the same HTML, printed once in this process)."""
+    from paiwei.db import make_engine, make_session_factory  # noqa: PLC0415
+    from paiwei.reporting import folder as public  # noqa: PLC0415
+    from paiwei.reporting import service  # noqa: PLC0415
+    from paiwei.reporting.season import write, write_round_public  # noqa: PLC0415
+    from paiwei.rounds.models import Round  # noqa: PLC0415
+    from reports import render_protocol  # noqa: PLC0415
+
+    write_round_public(folder, next(e for e in public.drawn_rounds(folder) if e["round"] == round_id))
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with make_session_factory(engine)() as db_session:
+            row = db_session.get(Round, round_pk)
+            if row is not None and row.bundle:
+                write(render_protocol(service.protocol_of_round(db_session=db_session, row=row)), staff)
+    finally:
+        engine.dispose()
+    return []
+
+
+def _stage_reports(database: Path, folder: Path, staff: Path, stage: str, written: list[str]) -> list[str]:
+    """The rest of one stage's reports: the rounds not written yet (protocols, results, the
+    district's copies), the statistics and the index."""
+    from paiwei.db import make_engine, make_session_factory  # noqa: PLC0415
+    from paiwei.reporting.season import PUBLIC_DIR, write_public, write_staff  # noqa: PLC0415
     from paiwei.settings import Settings  # noqa: PLC0415
 
-    said: list[str] = []
-    write_for_database(f"sqlite:///{database}", folder=folder, staff=staff, stage=stage, sample=0,
-                       now=datetime.now(UTC), base_url=Settings().public_base_url, say=said.append)
-    return said
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with make_session_factory(engine)() as db_session:
+            write_public(db_session, folder, stage, written=written)
+            if not written:
+                write_staff(db_session, staff, now=datetime.now(UTC), base_url=Settings().public_base_url,
+                            sample=0, stage=stage)
+    finally:
+        engine.dispose()
+    return [f"public reports (protocols, results, statistics): {folder / PUBLIC_DIR}/index.html",
+            f"staff reports (personal data; never publish): {staff}"]
 
 
 def _personal_reports(database: Path, staff: Path) -> list[str]:
@@ -104,10 +134,10 @@ def _personal_reports(database: Path, staff: Path) -> list[str]:
 
 
 class Reports:
-    """The reports, rendered in worker processes (WeasyPrint is CPU-bound and single-threaded):
-    each stage's as soon as its last round is published, while the season goes on, and the
-    staff's personal samples at the end. Fresh interpreters (spawn): the season's threads
-    are not copied into them."""
+    """The reports, rendered in worker processes (WeasyPrint is CPU-bound and single-threaded)
+    while the season goes on: each round's protocol and results as soon as it is published,
+    each stage's statistics and index after its last round, the staff's personal samples at
+    the end. Fresh interpreters (spawn): the season's threads are not copied into them."""
 
     def __init__(self, root: Path, workers: int) -> None:
         import multiprocessing  # noqa: PLC0415
@@ -117,9 +147,19 @@ class Reports:
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         self.futures: list[Any] = []
 
+        self.written: dict[str, list[str]] = {}  # stage -> rounds whose reports are under way
+
+    def staff(self, stage: str, first: bool) -> Path:
+        return self.root / "staff" if first else self.root / "staff" / stage
+
+    def round(self, database: Path, folder: Path, stage: str, first: bool, round_pk: int, round_id: str) -> None:
+        self.written.setdefault(stage, []).append(round_id)
+        self.futures.append(self.pool.submit(_round_reports, database, folder, self.staff(stage, first),
+                                             round_pk, round_id))
+
     def stage(self, database: Path, folder: Path, stage: str, first: bool) -> None:
-        staff = self.root / "staff" if first else self.root / "staff" / stage
-        self.futures.append(self.pool.submit(_stage_reports, database, folder, staff, stage))
+        self.futures.append(self.pool.submit(_stage_reports, database, folder, self.staff(stage, first), stage,
+                                             list(self.written.get(stage, []))))
 
     def finish(self, database: Path) -> list[str]:
         """The personal samples, then wait for every job; returns what they said, in order."""
@@ -148,6 +188,8 @@ def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, 
     # synchronous=NORMAL); the service keeps fsync per file.
     reports = Reports(root, workers=2)
     first = next(iter(season.stages))
+    season.on_round_published = lambda run, row: reports.round(season.db_path, run.folder, run.stage,
+                                                               run.stage == first, row.id, row.round)
     season.on_stage_published = lambda run: reports.stage(season.db_path, run.folder, run.stage, run.stage == first)
     with deferred_sync():
         try:
@@ -172,7 +214,7 @@ def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, 
                         fail(f"no published result for applicant {pseudonym}")
             out.print(f"  {len(rounds)} bundles verified against both keys; every applicant has a result file")
         with season.phases.phase("reports", f"{IN_PROCESS}: HTML and PDF (WeasyPrint) in worker processes, "
-                                 "each stage's begun when its last round was published"):
+                                 "each round's begun when it was published"):
             for line in reports.finish(res.database):
                 out.print(line, markup=False)
     return res, rounds

@@ -388,6 +388,8 @@ class Season:
         self.staff: dict[str, tuple[str, str, int]] = {}  # role -> (login, password, user id)
         # Called once a stage's last round is published (the demo starts its reports then).
         self.on_stage_published: Callable[[StageRun], None] | None = None
+        # Called once a round is published (the demo starts its protocol and results then).
+        self.on_round_published: Callable[[StageRun, Round], None] | None = None
 
     @property
     def families(self) -> list[Family]:
@@ -598,6 +600,8 @@ class Season:
                 self.clock.set(max(self.clock(), beijing(YEAR, month, day, hour)))
                 run.done.append(self._round(run, row, openings[row.id], district_key, notary_key))
                 advance(1)
+                if run.done[-1].state == State.PUBLISHED and self.on_round_published:
+                    self.on_round_published(run, row)
                 if len(run.done) == len(self.policy.plan(Stage(stage))) and self.on_stage_published:
                     self.on_stage_published(run)
         return trusted

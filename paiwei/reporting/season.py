@@ -4,10 +4,11 @@ folder's ``reports/``, the ones with personal data into a staff folder. Used by
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,18 +53,31 @@ def school_zones(db_session: Session, stage: str | None = None) -> dict[str, str
     return {str(s["id"]): names[str(s["zone"])] for s in catalogue.schools if str(s.get("zone")) in names}
 
 
-def write_public(db_session: Session, folder: Path, stage: str | None = None) -> list[Path]:
-    """Protocols, results per round and the statistics into the folder's ``reports/``."""
+ROUND_REPORTS = (("protocol", "公证派位报告"), ("results", "派位结果公示"))
+
+
+def write_round_public(folder: Path, entry: Mapping[str, Any]) -> list[Path]:
+    """One drawn round's protocol and results into the folder's ``reports/``: they read only
+    the round's own files, so they may be written as soon as the round is published."""
+    r = entry["round"]
+    paths = write(render_protocol(public.protocol_from_folder(folder, r)), folder / PUBLIC_DIR)
+    return paths + write(render_round_results(public.round_results(folder, entry)), folder / PUBLIC_DIR)
+
+
+def write_public(db_session: Session, folder: Path, stage: str | None = None,
+                 written: Collection[str] = ()) -> list[Path]:
+    """Protocols, results per round (those of the rounds in ``written`` are there already,
+    from :func:`write_round_public`) and the statistics into the folder's ``reports/``."""
     paths: list[Path] = []
     out = folder / PUBLIC_DIR
     entries = []
     for entry in public.drawn_rounds(folder):
         r = entry["round"]
-        for rendered, what in ((render_protocol(public.protocol_from_folder(folder, r)), "公证派位报告"),
-                               (render_round_results(public.round_results(folder, entry)), "派位结果公示")):
-            paths += write(rendered, out)
-            entries += [(f"{rendered.name}.pdf", f"{entry.get('title', r)}：{what}"),
-                        (f"{rendered.name}.html", f"{entry.get('title', r)}：{what}（网页）")]
+        if r not in written:
+            paths += write_round_public(folder, entry)
+        for kind, what in ROUND_REPORTS:
+            entries += [(f"{kind}-{r}.pdf", f"{entry.get('title', r)}：{what}"),
+                        (f"{kind}-{r}.html", f"{entry.get('title', r)}：{what}（网页）")]
     rendered = render_statistics(public.statistics(folder, school_zones(db_session, stage)))
     paths += write(rendered, out)
     entries += [("statistics.pdf", "派位统计（图表）"), ("statistics.html", "派位统计（网页）")]
