@@ -257,7 +257,8 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="demo folder (emptied first if an earlier demo's)")
     ] = Path("var/demo"),
-    applicants: Annotated[int, typer.Option(min=1, help="synthetic applicants per stage")] = 3000,
+    applicants: Annotated[int, typer.Option(
+        min=1, help="synthetic applicants per stage (3,000 in all by default)")] = 1500,
     api_applicants: Annotated[int, typer.Option(
         "--api-applicants", min=0,
         help="of each stage's, registered, reviewed and choosing through the API (representative families)")] = 10,
