@@ -9,7 +9,7 @@ machine without them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import jinja2
@@ -61,9 +61,11 @@ def render_html(template: str, **values: Any) -> str:
     return environment().get_template(template).render(**values)
 
 
+@lru_cache(maxsize=32)
 def html_to_pdf(html: str) -> bytes:
     """Print the HTML to PDF (A4, the fonts embedded). Imports WeasyPrint lazily: it loads
-    Pango through cffi, which only the commands that print need."""
+    Pango through cffi, which only the commands that print need. The same HTML is printed
+    once per process (the district's copy of a protocol equals the public one)."""
     import weasyprint  # noqa: PLC0415
 
     pdf: bytes = weasyprint.HTML(string=html, base_url=".").write_pdf()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from paiwei.audit.models import GENESIS, AuditEvent, AuditHead
@@ -61,6 +62,46 @@ def append(*, db_session: Session, actor: Actor, action: str, subject: str | Non
     head.last_hash = digest
     db_session.flush()
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One event of :func:`append_many`: the fields :func:`append` takes besides the actor and time."""
+
+    action: str
+    subject: str | None
+    from_state: str | None = None
+    to_state: str | None = None
+    reason: str | None = None
+
+
+def append_many(*, db_session: Session, actor: Actor, entries: Sequence[Entry], now: datetime) -> int:
+    """Add ``entries`` to the chain in order, as many :func:`append` calls would (the same
+    sequence numbers and hashes), with the head locked once and one batched insert: for a
+    bulk use case. Does not commit. Returns how many were added."""
+    if not entries:
+        return 0
+    head = db_session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
+        db_session.add(head)
+    seq, prev = head.last_seq, head.last_hash
+    at = now.replace(microsecond=now.microsecond)
+    rows = []
+    for e in entries:
+        seq += 1
+        digest = event_hash(seq=seq, at=at, actor_id=actor.user_id, actor_role=actor.role, action=e.action,
+                            subject=e.subject, from_state=e.from_state, to_state=e.to_state, reason=e.reason,
+                            prev_hash=prev)
+        rows.append({"seq": seq, "at": at, "actor_id": actor.user_id, "actor_role": actor.role,
+                     "action": e.action, "subject": e.subject, "from_state": e.from_state,
+                     "to_state": e.to_state, "reason": e.reason, "prev_hash": prev, "hash": digest})
+        prev = digest
+    db_session.flush()
+    db_session.execute(insert(AuditEvent), rows)
+    head.last_seq, head.last_hash = seq, prev
+    db_session.flush()
+    return len(rows)
 
 
 def events(*, db_session: Session, subject: str | None, after: int, limit: int) -> list[AuditEvent]:

@@ -397,11 +397,13 @@ class _Context:
     route: ApplicantRoute
 
 
-def context_of(*, db_session: Session, applicant: Applicant) -> _Context:
+def context_of(*, db_session: Session, applicant: Applicant,
+               sources: dict[tuple[str, int, str], Schools] | None = None) -> _Context:
     """A verified applicant's stored routing decision and what it may choose (never
     recomputed here: routing happens on verification, see :func:`route_applicant`).
-    Raises ``ChoiceError``: ``not_verified``, ``not_routed``, ``window_not_found``,
-    ``catalogue_missing``."""
+    ``sources`` keeps the schools read per district, year and stage across the calls of
+    one use case (a bulk import). Raises ``ChoiceError``: ``not_verified``, ``not_routed``,
+    ``window_not_found``, ``catalogue_missing``."""
     if applicant.status != Status.VERIFIED:
         raise ChoiceError("not_verified")
     route = db_session.scalar(select(ApplicantRoute).where(ApplicantRoute.applicant_id == applicant.id)
@@ -412,7 +414,12 @@ def context_of(*, db_session: Session, applicant: Applicant) -> _Context:
     st = Stage(route.stage)
     maxima = {name: max((r.max_choices for r in policy.plan(st) if r.kind is rules.ROUND_OF_LIST[name]),
                         default=0) for name in rules.LISTS}
-    source = schools_of(db_session=db_session, district=applicant.district, year=route.year, stage=route.stage)
+    key = (applicant.district, route.year, route.stage)
+    source = None if sources is None else sources.get(key)
+    if source is None:
+        source = schools_of(db_session=db_session, district=applicant.district, year=route.year, stage=route.stage)
+        if sources is not None:
+            sources[key] = source
     group_of = {str(s["id"]): int(s["group"]) for s in source.schools if s.get("group") is not None}
     allowed = rules.Allowed(eligible=route.eligible, zone=route.zone,
                             schools={name: tuple(route.allowed.get(name, ())) for name in rules.LISTS},
@@ -597,15 +604,15 @@ def stamp_locks(*, db_session: Session, district: str, year: int, kind: str, now
     if now < window.closes_at:
         raise ChoiceError("window_still_open")
     actor = actor or audit.Actor(None, "system")
-    stamped = 0
+    entries = []
     for row, pseudonym in _locked_rows(db_session, window):
         if row.locked_at is not None:
             continue
         row.locked_at = window.closes_at
         row.receipt_sha256 = rules.receipt_digest(receipt_record(row, pseudonym))
-        audit.append(db_session=db_session, actor=actor, action="choices_locked", subject=pseudonym,
-                     now=now, to_state=f"{row.kind}@{row.version}", reason=f"sha256={row.receipt_sha256}")
-        stamped += 1
+        entries.append(audit.Entry("choices_locked", pseudonym, to_state=f"{row.kind}@{row.version}",
+                                   reason=f"sha256={row.receipt_sha256}"))
+    stamped = audit.append_many(db_session=db_session, actor=actor, entries=entries, now=now)
     db_session.flush()
     return stamped
 

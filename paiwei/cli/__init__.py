@@ -45,8 +45,8 @@ COMMANDS: dict[str, Lazy] = {
                    "Public randomness (drand beacon records), checked offline."),
     "demo": Lazy(
         "paiwei.cli.demo:demo",
-        "The whole season on the embedded SQLite default: intake through the API and in bulk, "
-        "choices in their windows, every round with a ceremony, published, verified.",
+        "The whole season of both stages on the embedded SQLite default: intake through the "
+        "API and in bulk, choices in their windows, every round with a ceremony, published, verified.",
     ),
     "serve": Lazy(
         "paiwei.cli.serve:serve_command",

@@ -43,6 +43,7 @@ from paiwei.windows.models import ApplicationWindow
 
 log = logging.getLogger(__name__)
 
+_CHUNK = 500  # values per IN (...) query
 NO_PASSWORD = "!"  # noqa: S105 - not a hash: no password verifies against it (set one via reset)
 
 
@@ -62,15 +63,23 @@ class ReviewedRecord:
     routing: Mapping[str, Any]  # the routing record in the scenario format (no id, no choices)
 
 
-def _account_no(db_session: Session, settings: Settings, now: datetime, taken: set[str]) -> str:
+def _existing(db_session: Session, column: Any, values: Sequence[str]) -> set[str]:
+    """Which of ``values`` the column already holds (asked in chunks)."""
+    found: set[str] = set()
+    for start in range(0, len(values), _CHUNK):
+        found |= set(db_session.scalars(select(column).where(column.in_(values[start:start + _CHUNK]))))
+    return found
+
+
+def _account_nos(db_session: Session, settings: Settings, now: datetime, count: int) -> list[str]:
+    """``count`` new account numbers, none taken yet."""
     prefix = settings.account_prefix(now)
-    while True:
-        candidate = f"{prefix}{secrets.randbelow(10**6):06d}"
-        if candidate in taken:
-            continue
-        if db_session.scalar(select(User.id).where(User.login == candidate)) is None:
-            taken.add(candidate)
-            return candidate
+    chosen: list[str] = []
+    while len(chosen) < count:
+        candidates = {f"{prefix}{secrets.randbelow(10**6):06d}" for _ in range(count - len(chosen))} - set(chosen)
+        fresh = sorted(candidates - _existing(db_session, User.login, sorted(candidates)))
+        chosen += fresh[: count - len(chosen)]
+    return chosen
 
 
 def _policy_name(db_session: Session, district: str, year: int) -> str:
@@ -91,45 +100,45 @@ def import_reviewed(*, db_session: Session, settings: Settings, actor: audit.Act
     """
     _policy_name(db_session, district, year)
     choice_service.schools_of(db_session=db_session, district=district, year=year, stage=stage)
-    taken: set[str] = set()
+    numbers: list[str] = []
+    for r in records:  # every ID number checked before anything is written
+        number = identity.normalise("resident_id", r.child_id_number)
+        try:
+            identity.check_document("resident_id", number, birth_date=r.child_birth_date, sex=r.child_sex)
+        except IntakeError as exc:
+            raise IntakeError(exc.code, field=f"child_{exc.field}") from None
+        numbers.append(number)
+    keys = [f"resident_id:{number}" for number in numbers]
+    if len(set(keys)) != len(keys) or _existing(db_session, Applicant.child_id_key, keys):
+        raise IntakeError("id_already_registered", field="child_id_number")
+    logins = _account_nos(db_session, settings, now, len(records))
     pseudonyms: list[str] = []
-    made: list[tuple[Applicant, RoutingRecord]] = []
     try:
-        for r in records:
-            number = identity.normalise("resident_id", r.child_id_number)
-            try:
-                identity.check_document("resident_id", number, birth_date=r.child_birth_date,
-                                        sex=r.child_sex)
-            except IntakeError as exc:
-                raise IntakeError(exc.code, field=f"child_{exc.field}") from None
-            id_key = f"resident_id:{number}"
-            if db_session.scalar(select(Applicant.id).where(Applicant.child_id_key == id_key)) is not None:
-                raise IntakeError("id_already_registered", field="child_id_number")
+        users = [User(login=login, role=Role.PARENT, district=district, mobile=r.guardian_mobile,
+                      password_hash=NO_PASSWORD, status="active", failed_logins=0, created_at=now)
+                 for r, login in zip(records, logins, strict=True)]
+        db_session.add_all(users)
+        db_session.flush()  # one batched insert; the users' ids for the applicants
+        applicants = []
+        for r, number, key, user in zip(records, numbers, keys, users, strict=True):
             pseudonym = "A" + secrets.token_hex(16)
-            record = dict(r.routing)
-            user = User(login=_account_no(db_session, settings, now, taken), role=Role.PARENT,
-                        district=district, mobile=r.guardian_mobile, password_hash=NO_PASSWORD,
-                        status="active", failed_logins=0, created_at=now)
-            db_session.add(user)
-            db_session.flush()
-            applicant = Applicant(
+            applicants.append(Applicant(
                 pseudonym=pseudonym, user_id=user.id, district=district, status=Status.VERIFIED,
                 created_at=now, notice_shown_at=now, agreed_at=now, child_nationality="CHN",
                 hukou_province=r.hukou_province, hukou_district=r.hukou_district,
                 residence_district=r.residence_district, child_name=r.child_name, child_sex=r.child_sex,
                 child_birth_date=r.child_birth_date, child_id_type="resident_id", child_id_number=number,
-                child_id_key=id_key, guardian_name=r.guardian_name, guardian_mobile=r.guardian_mobile,
-                categories=[], verified_at=now)
-            db_session.add(applicant)
-            db_session.flush()
-            routing = RoutingRecord(applicant_id=applicant.id, year=year, stage=stage, record=record,
-                                    recorded_at=now)
-            db_session.add(routing)
-            made.append((applicant, routing))
-            audit.append(db_session=db_session, actor=actor, action="imported_verified", subject=pseudonym,
-                         now=now, to_state=Status.VERIFIED)
+                child_id_key=key, guardian_name=r.guardian_name, guardian_mobile=r.guardian_mobile,
+                categories=[], verified_at=now))
             pseudonyms.append(pseudonym)
+        db_session.add_all(applicants)
         db_session.flush()
+        made = [(applicant, RoutingRecord(applicant_id=applicant.id, year=year, stage=stage,
+                                          record=dict(r.routing), recorded_at=now))
+                for applicant, r in zip(applicants, records, strict=True)]
+        db_session.add_all([routing for _, routing in made])
+        audit.append_many(db_session=db_session, actor=actor, now=now, entries=[
+            audit.Entry("imported_verified", pseudonym, to_state=Status.VERIFIED) for pseudonym in pseudonyms])
         # Verified on import: routed now, in one pass (every record checked; a bad one
         # names its applicant and nothing is imported).
         choice_service.store_routes(db_session, made, now=now)
@@ -150,15 +159,29 @@ def import_choices(*, db_session: Session, actor: audit.Actor, year: int,
     ``not_routed``, ``unknown_kind``, ``window_not_found``, ``window_closed``,
     ``choices_exist``, and the list checks of ``rules.check_choices``.
     """
-    stored = 0
+    sources: dict[tuple[str, int, str], choice_service.Schools] = {}  # read once per stage
+    found: dict[str, Applicant] = {}
+    names = list(choices)
+    for start in range(0, len(names), _CHUNK):
+        found.update((a.pseudonym, a) for a in db_session.scalars(
+            select(Applicant).where(Applicant.pseudonym.in_(names[start:start + _CHUNK]))))
+    ids = [a.id for a in found.values()]
+    existing: set[tuple[int, str]] = set()
+    for start in range(0, len(ids), _CHUNK):
+        existing |= {(aid, kind) for aid, kind in db_session.execute(
+            select(ChoiceSet.applicant_id, ChoiceSet.kind).where(
+                ChoiceSet.applicant_id.in_(ids[start:start + _CHUNK]), ChoiceSet.year == year))}
+    opened: dict[tuple[str, str], ApplicationWindow] = {}
+    rows: list[ChoiceSet] = []
+    entries: list[audit.Entry] = []
     try:
         for pseudonym, lists in choices.items():
-            applicant = db_session.scalar(select(Applicant).where(Applicant.pseudonym == pseudonym))
+            applicant = found.get(pseudonym)
             if applicant is None:
                 raise IntakeError("applicant_not_found")
             if applicant.status != Status.VERIFIED:
                 raise ChoiceError("not_verified")
-            ctx = choice_service.context_of(db_session=db_session, applicant=applicant)
+            ctx = choice_service.context_of(db_session=db_session, applicant=applicant, sources=sources)
             if ctx.year != year:
                 raise ChoiceError("not_routed")
             allowed = ctx.allowed
@@ -166,24 +189,23 @@ def import_choices(*, db_session: Session, actor: audit.Actor, year: int,
             for kind, schools in lists.items():
                 if kind not in rules.LISTS or f"{routing.stage}.{kind}" not in windows.KINDS:
                     raise ChoiceError("unknown_kind", field="kind")
-                window = windows.get_or_raise(db_session=db_session, district=applicant.district,
-                                              year=year, kind=f"{routing.stage}.{kind}")
-                windows.require_open(window, now)
-                if db_session.scalar(select(ChoiceSet.id).where(
-                        ChoiceSet.applicant_id == applicant.id, ChoiceSet.year == year,
-                        ChoiceSet.kind == kind)) is not None:
+                window = opened.get((applicant.district, f"{routing.stage}.{kind}"))
+                if window is None:
+                    window = windows.get_or_raise(db_session=db_session, district=applicant.district,
+                                                  year=year, kind=f"{routing.stage}.{kind}")
+                    windows.require_open(window, now)
+                    opened[(applicant.district, f"{routing.stage}.{kind}")] = window
+                if (applicant.id, kind) in existing:
                     raise ChoiceError("choices_exist")
                 chosen = rules.check_choices(kind, schools, allowed)
-                row = ChoiceSet(applicant_id=applicant.id, window_id=window.id, district=applicant.district,
-                                year=year, stage=routing.stage, kind=kind,
-                                zone=allowed.zone if kind == "zone" else None, schools=chosen, version=1,
-                                submitted_at=now, updated_at=now)
-                db_session.add(row)
-                db_session.flush()
-                audit.append(db_session=db_session, actor=actor, action="choices_imported", subject=pseudonym,
-                             now=now, to_state=f"{kind}@1",
-                             reason=json.dumps(chosen, ensure_ascii=True, separators=(",", ":")))
-                stored += 1
+                rows.append(ChoiceSet(applicant_id=applicant.id, window_id=window.id, district=applicant.district,
+                                      year=year, stage=routing.stage, kind=kind,
+                                      zone=allowed.zone if kind == "zone" else None, schools=chosen, version=1,
+                                      submitted_at=now, updated_at=now))
+                entries.append(audit.Entry("choices_imported", pseudonym, to_state=f"{kind}@1",
+                                           reason=json.dumps(chosen, ensure_ascii=True, separators=(",", ":"))))
+        db_session.add_all(rows)
+        stored = audit.append_many(db_session=db_session, actor=actor, entries=entries, now=now)
         db_session.commit()
     except BaseException:
         db_session.rollback()

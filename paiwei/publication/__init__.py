@@ -7,6 +7,7 @@ and the hash scheme: docs/publication.md. No database: the DB-backed lifecycle
 builds the same :class:`RoundPublication` values and calls :func:`publish_round`.
 """
 
+from paiwei.publication._files import deferred_sync
 from paiwei.publication.model import (
     ATTEMPT_KEYS,
     ENTRY_KEYS,
@@ -65,6 +66,7 @@ __all__ = [
     "RoundPublication",
     "Season",
     "VerifyRef",
+    "deferred_sync",
     "dump",
     "publish_empty_round",
     "publish_proofs",

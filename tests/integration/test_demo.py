@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 import lottery
 from paiwei.accounts.models import User
 from paiwei.audit import service as audit
-from paiwei.choices.models import ChoiceSet, RoutingRecord
+from paiwei.choices.models import ChoiceSet, RoutingRecord, SchoolCatalogue
 from paiwei.cli import app
 from paiwei.db import make_engine, make_session_factory
 from paiwei.intake.models import Applicant, Status
@@ -50,10 +50,18 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "Traceback" not in result.stdout + result.stderr
     assert str(root / "publication") in result.stdout and "GET /api/results/me" in result.stdout
     assert f"database: {root / 'paiwei.sqlite3'}" in result.stdout
-    # The printed verify command is exact: run it.
-    command = next(line for line in result.stdout.splitlines() if "-m lottery.verify" in line)
-    verified = subprocess.run(shlex.split(command), capture_output=True, check=False)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    # The printed verify commands are exact (one per stage, every bundle of its folder): run them.
+    commands = [line for line in result.stdout.splitlines() if "-m lottery.verify" in line]
+    assert len(commands) == 2 and str(root / "publication-junior") in commands[1]
+    for command in commands:
+        verified = subprocess.run(shlex.split(command), capture_output=True, check=False)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert verified.stdout.count(b"VALID") >= 4, verified.stdout
+    # Which steps ran over HTTP and which in-process is said, phase by phase.
+    for phase in ("intake", "choices", "rounds", "results", "reports"):
+        heading = next(line for line in result.stdout.splitlines() if line.startswith(phase))
+        assert "HTTP" in heading or "in-process" in heading, heading
+    assert "rounds (June-July)  (in-process" in result.stdout and "results (10 July)  (HTTP" in result.stdout
     return root
 
 
@@ -97,8 +105,16 @@ def test_every_bundle_verifies_with_both_keys_and_a_real_ceremony(demo_root: Pat
         assert balls is not None and len(balls) == 10 and all(0 <= b < 10 for b in balls)
 
 
+def _api_users(db: Session, stage: str) -> list[int]:
+    """The parents of ``stage`` who came through the API (their accounts have a password)."""
+    return list(db.scalars(
+        select(User.id).join(Applicant, Applicant.user_id == User.id)
+        .join(RoutingRecord, RoutingRecord.applicant_id == Applicant.id)
+        .where(User.role == "parent", User.password_hash != NO_PASSWORD, RoutingRecord.stage == stage)).all())
+
+
 def test_api_parents_locked_choices_are_what_the_bundles_drew_with(demo_root: Path, db: Session) -> None:
-    api_users = db.scalars(select(User.id).where(User.role == "parent", User.password_hash != NO_PASSWORD)).all()
+    api_users = _api_users(db, "primary")
     assert len(api_users) == API
     locked: dict[tuple[str, str], list[str]] = {}
     for row, pseudonym in db.execute(
@@ -130,7 +146,8 @@ def test_api_parents_locked_choices_are_what_the_bundles_drew_with(demo_root: Pa
 def test_every_applicant_has_a_result_and_the_audit_chain_verifies(demo_root: Path, db: Session) -> None:
     folder = demo_root / "publication"
     pseudonyms = db.scalars(select(Applicant.pseudonym).join(
-        RoutingRecord, RoutingRecord.applicant_id == Applicant.id).where(Applicant.status == Status.VERIFIED)).all()
+        RoutingRecord, RoutingRecord.applicant_id == Applicant.id).where(
+        Applicant.status == Status.VERIFIED, RoutingRecord.stage == "primary")).all()
     assert len(pseudonyms) == 300
     assert len(list((folder / "results").rglob("*.json"))) == len(pseudonyms)
     for pseudonym in pseudonyms:
@@ -247,6 +264,84 @@ def test_every_applicant_of_every_round_has_an_inclusion_proof_that_verifies(dem
         changed["record"]["choices"] = [*reversed(changed["record"]["choices"]), "X"]
         assert check_proof(changed, input_root=statement["input_root"]) == ["input root"]
     assert checked > 0
+
+
+# --- the junior stage (issue 17, item 8) ------------------------------------------------------
+
+JUNIOR_ROUNDS = ["private-boarding", "first-batch", "nine-year", "single-school", "multi-school", "district"]
+
+
+def test_junior_every_applicant_placed_or_with_a_reason(demo_root: Path, db: Session) -> None:
+    folder = demo_root / "publication-junior"
+    index = read_index(folder)
+    assert index["season"]["stage"] == "junior" and index["final"]
+    assert [r["round"] for r in index["rounds"]] == JUNIOR_ROUNDS
+    # The first batch (two groups), the nine-year and the multi-school rounds were drawn.
+    assert {"first-batch", "nine-year", "multi-school"} <= {r["round"] for r in index["rounds"] if "bundle" in r}
+    pseudonyms = db.scalars(select(Applicant.pseudonym).join(
+        RoutingRecord, RoutingRecord.applicant_id == Applicant.id).where(
+        Applicant.status == Status.VERIFIED, RoutingRecord.stage == "junior")).all()
+    assert len(pseudonyms) == 300
+    assert len(list((folder / "results").rglob("*.json"))) == len(pseudonyms)
+    statuses: set[str] = set()
+    for pseudonym in pseudonyms:
+        doc = read_result(folder, pseudonym)
+        assert doc is not None and set(doc) == RESULT_KEYS and doc["final"] is True, pseudonym
+        statuses.add(doc["status"])
+        if doc["status"] == "placed":
+            assert doc["school"] and doc["decided_by"] in JUNIOR_ROUNDS, pseudonym
+        else:  # not placed: the rule that says why, with its section of the policy
+            assert doc["status"] in ("unplaced", "ineligible") and "§" in doc["explanation"], doc
+    assert "placed" in statuses
+    # The primary folder holds no junior applicant, and the other way round.
+    assert all(read_result(demo_root / "publication", p) is None for p in pseudonyms)
+
+
+def test_junior_bundles_verify_and_the_first_batch_takes_one_school_per_group(demo_root: Path,
+                                                                             db: Session) -> None:
+    folder = demo_root / "publication-junior"
+    keys = json.loads((folder / "keys.json").read_bytes())["keys"]
+    primary_keys = json.loads((demo_root / "publication" / "keys.json").read_bytes())["keys"]
+    assert keys == primary_keys and set(keys) == {"district", "notary"}
+    trusted = {n: bytes.fromhex(k) for n, k in keys.items()}
+    bundles = _bundles(folder)
+    assert set(bundles) == {e["round"] for e in read_index(folder)["rounds"] if "bundle" in e}
+    for round_id, bundle in bundles.items():
+        assert "/junior/" in bundle["draw_id"], bundle["draw_id"]
+        report = lottery.verify(bundle, trusted)
+        assert report.valid and not report.rehearsal, round_id
+        contributions = {c["contributor"] for c in bundle["ceremony"]["contributions"]}
+        assert {"district", "parent-representative", "notary-live-draw", "beacon-simulated"} <= contributions
+    catalogue = db.scalars(select(SchoolCatalogue).where(SchoolCatalogue.stage == "junior")).one()
+    group_of = {s["id"]: s["group"] for s in catalogue.schools if s.get("group") is not None}
+    assert set(group_of.values()) == {1, 2}
+    assert {s["id"] for s in bundles["first-batch"]["schools"]} <= set(group_of)
+    lists = [a["choices"] for a in bundles["first-batch"]["applicants"]]
+    assert lists and all(len({group_of[c] for c in choices}) == len(choices) for choices in lists)
+    assert any(len(choices) == 2 for choices in lists)
+    season = _season(folder)
+    assert season.returncode == 0 and "VALID" in season.stdout.splitlines(), season.stdout + season.stderr
+
+
+def test_junior_api_parents_locked_lists_are_what_the_bundles_drew_with(demo_root: Path, db: Session) -> None:
+    api_users = _api_users(db, "junior")
+    assert len(api_users) == API
+    locked = {(pseudonym, row.kind): list(row.schools) for row, pseudonym in db.execute(
+        select(ChoiceSet, Applicant.pseudonym).join(Applicant, Applicant.id == ChoiceSet.applicant_id)
+        .where(Applicant.user_id.in_(api_users)))}
+    assert locked and all(row.locked_at is not None for row in db.scalars(
+        select(ChoiceSet).where(ChoiceSet.stage == "junior")))
+    list_of_round = {"private-boarding": "private_boarding", "first-batch": "groups", "multi-school": "zone"}
+    compared = set()
+    for round_id, bundle in _bundles(demo_root / "publication-junior").items():
+        kind = list_of_round.get(round_id)
+        if kind is None:
+            continue
+        for record in bundle["applicants"]:
+            if (record["id"], kind) in locked:
+                assert record["choices"] == locked[(record["id"], kind)]
+                compared.add(kind)
+    assert "groups" in compared
 
 
 # --- season verification (issue 19, item 4) -------------------------------------------------
