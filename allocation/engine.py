@@ -814,11 +814,21 @@ class SeasonSteps:
                     {"id": self._sids[j], "capacity": int(c)}
                     for j, c in zip(inputs.schools.tolist(), caps.tolist(), strict=True)
                 ]
-                applicant_records = _applicant_records(
+                applicant_records, member_ids = _applicant_records(
                     self.scenario.applicants.ids, self._sids, inputs
                 )
-                frozen = lottery.freeze(
-                    draw_id, school_records, applicant_records, accelerate=self.accelerate
+                # The records and these columns come from the same arrays: the columnar
+                # freeze checks the columns in bulk instead of rebuilding them from records.
+                table = lottery.DrawTable(
+                    school_ids=tuple(r["id"] for r in school_records),
+                    capacities=tuple(caps.tolist()),
+                    applicant_ids=member_ids,
+                    offsets=inputs.offsets.tolist(),
+                    choice_school=inputs.choice.tolist(),
+                    choice_priority=inputs.priority.tolist(),
+                )
+                frozen = lottery.freeze_table(
+                    draw_id, school_records, applicant_records, table, accelerate=self.accelerate
                 )
                 self.reporter.round_frozen(spec, frozen)
         return RoundInputs(ri, spec, draw_id, frozen, caps, inputs.members, inputs)
@@ -1069,8 +1079,8 @@ def run_plan(
 
 def _applicant_records(
     ids: Sequence[str], sids: Sequence[str], inputs: _RoundInputs
-) -> list[dict[str, Any]]:
-    """The round's protocol records ``{"id", "choices", "priority"}``, in id order.
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The round's protocol records ``{"id", "choices", "priority"}`` and their ids, in id order.
 
     A child has one priority class in a round (the engine builds it so: the zone
     class or 0), so the priority map is ``dict.fromkeys(choices, class)``.
@@ -1081,6 +1091,7 @@ def _applicant_records(
         raise AllocationError("a child has two priority classes in one round")
     local_ids = np.asarray([sids[j] for j in inputs.schools.tolist()], dtype=object)
     member_ids = _object_column(ids)[inputs.members]
+    id_list: list[str] = member_ids.tolist()
     blocks = np.unique(lengths).tolist()
     out = np.empty(member_ids.size, dtype=object)
     # One block per list length: the school ids come out of NumPy as lists in one call,
@@ -1095,10 +1106,10 @@ def _applicant_records(
             for i, c, p in zip(member_ids[rows].tolist(), lists, prios, strict=True)
         ]
         if len(blocks) == 1:
-            return block
+            return block, id_list
         out[rows] = block
     records: list[dict[str, Any]] = out.tolist()
-    return records
+    return records, id_list
 
 
 def _object_column(values: Sequence[str]) -> npt.NDArray[np.object_]:
