@@ -40,6 +40,7 @@ from lottery._verifier import (
     parse_bundle,
     read_key_set,
     verify,
+    verify_data,
 )
 
 __all__ = [
@@ -85,4 +86,5 @@ __all__ = [
     "ticket_ranks",
     "tickets",
     "verify",
+    "verify_data",
 ]
