@@ -271,7 +271,7 @@ def _leaves(data: bytes, start: int, end: int, opening: bytes, count: int) -> li
     return out
 
 
-def _applicants(  # noqa: PLR0915  one pass over the columns, top to bottom
+def _applicants(
     data: bytes, start: int, end: int, school_ids: list[str], capacities: list[int]
 ) -> tuple[DrawTable, list[bytes], list[bytes]]:
     """The applicants' table, their leaves and their ids' bytes (for the assignments)."""
@@ -291,36 +291,21 @@ def _applicants(  # noqa: PLR0915  one pass over the columns, top to bottom
     if "," in joined_ids or ":" in joined_ids:
         raise _NotCanonical  # the flat splits below need ids without commas and colons
     quoted = {b'"' + sid.encode() + b'"': i for i, sid in enumerate(school_ids)}
-    commas = [b","] * n
-    lengths = list(map(operator.add, map(bytes.count, choice_text, commas), map(bool, choice_text)))
-    prio_lengths = list(
-        map(operator.add, map(bytes.count, prio_text, commas), map(bool, prio_text))
-    )
-    if lengths != prio_lengths:
-        raise _NotCanonical
-    total = sum(lengths)
-    flat = b",".join(filter(None, choice_text)).split(b",") if total else []
-    del choice_text
-    choice_school = np.array(list(map(quoted.__getitem__, flat)), dtype=np.int64)
-    del flat
-    # "key":value,"key":value,... split on both separators: keys and values alternate.
-    parts = b",".join(filter(None, prio_text)).replace(b":", b",").split(b",") if total else []
-    del prio_text
-    keys = parts[0::2]
-    key_school = np.array(list(map(quoted.__getitem__, keys)), dtype=np.int64)
-    values = np.array(list(map(int, islice(parts, 1, None, 2))), dtype=np.int64)
-    del parts
-    if len(keys) != total or values.size != total:
-        raise _NotCanonical
+    fixed = _fixed_width_tokens(choice_text, prio_text, school_ids)
+    if fixed is not None:
+        lengths_array, choice_school, key_school, values, ascending = fixed
+    else:
+        lengths_array, choice_school, key_school, values, ascending = _tokens(
+            choice_text, prio_text, quoted
+        )
+    del choice_text, prio_text
+    total = int(lengths_array.sum())
     bounds = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.asarray(lengths, dtype=np.int64), out=bounds[1:])
-    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(bounds))
+    np.cumsum(lengths_array, out=bounds[1:])
+    owner = np.repeat(np.arange(n, dtype=np.int64), lengths_array)
     # JCS: the priority keys of a record in strictly ascending order.
-    if total > 1:
-        ascending = np.array(list(map(operator.lt, keys, islice(keys, 1, None))), dtype=np.bool_)
-        if not ascending[owner[1:] == owner[:-1]].all():
-            raise _NotCanonical
-    del keys
+    if total > 1 and not ascending[owner[1:] == owner[:-1]].all():
+        raise _NotCanonical
     width = len(school_ids)
     listed = owner * width + choice_school
     given = owner * width + key_school
@@ -344,6 +329,129 @@ def _applicants(  # noqa: PLR0915  one pass over the columns, top to bottom
         choice_priority=cast(Sequence[int], priority),
     )
     return table, leaves, raw_ids
+
+
+def _tokens(choice_text: list[bytes], prio_text: list[bytes], quoted: dict[bytes, int]) -> Any:
+    """Choice and priority columns by splitting (any school ids without commas and colons).
+
+    Returns (list lengths, choice school indices, priority key indices, priority values,
+    whether each priority key is below the next one), all NumPy arrays.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    commas = [b","] * len(choice_text)
+    lengths = list(map(operator.add, map(bytes.count, choice_text, commas), map(bool, choice_text)))
+    prio_lengths = list(
+        map(operator.add, map(bytes.count, prio_text, commas), map(bool, prio_text))
+    )
+    if lengths != prio_lengths:
+        raise _NotCanonical
+    total = sum(lengths)
+    flat = b",".join(filter(None, choice_text)).split(b",") if total else []
+    choice_school = np.array(list(map(quoted.__getitem__, flat)), dtype=np.int64)
+    del flat
+    # "key":value,"key":value,... split on both separators: keys and values alternate.
+    parts = b",".join(filter(None, prio_text)).replace(b":", b",").split(b",") if total else []
+    keys = parts[0::2]
+    key_school = np.array(list(map(quoted.__getitem__, keys)), dtype=np.int64)
+    values = np.array(list(map(int, islice(parts, 1, None, 2))), dtype=np.int64)
+    del parts
+    if len(keys) != total or values.size != total:
+        raise _NotCanonical
+    ascending = np.array(list(map(operator.lt, keys, islice(keys, 1, None))), dtype=np.bool_)
+    return np.asarray(lengths, dtype=np.int64), choice_school, key_school, values, ascending
+
+
+def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
+    choice_text: list[bytes], prio_text: list[bytes], school_ids: list[str]
+) -> Any:
+    """:func:`_tokens` in NumPy over the bytes when every school id has the same width W.
+
+    A choice list is then ``"id","id",...``: a reshape to rows of W + 3 bytes. A priority
+    entry is ``"id":value``: it starts at the list's start or after a comma, its key is W
+    bytes at a fixed offset, its value runs to the next comma and is read digit by digit
+    (canonical form checked: no leading zero, no minus zero). Returns None when the ids
+    differ in width or there is nothing to read; raises _NotCanonical for any other shape.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    widths = set(map(len, school_ids))
+    if len(widths) != 1:
+        return None
+    w = widths.pop()
+    kind = f"S{w}"
+    sorted_ids = np.array(sorted(sid.encode() for sid in school_ids), dtype=kind)
+    index_of_sorted = np.array(
+        sorted(range(len(school_ids)), key=school_ids.__getitem__), dtype=np.int64
+    )
+
+    def lookup(names: Any) -> Any:
+        at = np.searchsorted(sorted_ids, names)
+        at[at >= sorted_ids.size] = 0
+        if not np.array_equal(sorted_ids[at], names):
+            raise _NotCanonical  # a school that is not in the list
+        return index_of_sorted[at]
+
+    plen = np.array(list(map(len, prio_text)), dtype=np.int64)
+    clen = np.array(list(map(len, choice_text)), dtype=np.int64)
+    step = w + 3
+    if ((clen + 1) % step)[clen > 0].any():
+        raise _NotCanonical
+    lengths = (clen + 1) // step
+    total = int(lengths.sum())
+    if total == 0 or not np.array_equal(plen > 0, lengths > 0):
+        return None
+    quote, colon, comma = ord('"'), ord(":"), ord(",")
+    rows = np.frombuffer(b",".join(filter(None, choice_text)) + b",", dtype=np.uint8)
+    rows = rows.reshape(total, step)
+    if (
+        (rows[:, 0] != quote).any()
+        or (rows[:, w + 1] != quote).any()
+        or (rows[:, w + 2] != comma).any()
+    ):
+        raise _NotCanonical
+    choice_school = lookup(np.ascontiguousarray(rows[:, 1 : w + 1]).view(kind).ravel())
+    del rows
+    text = np.frombuffer(b",".join(filter(None, prio_text)), dtype=np.uint8)
+    commas = np.flatnonzero(text == comma)
+    if commas.size != total - 1:
+        raise _NotCanonical
+    starts = np.concatenate(([0], commas + 1))
+    ends = np.concatenate((commas, [text.size]))
+    # each record's entries begin where its text does: as many entries as choices
+    record_starts = np.concatenate(([0], np.cumsum(plen[plen > 0] + 1)[:-1]))
+    first_entry = np.concatenate(([0], np.cumsum(lengths[lengths > 0])[:-1]))
+    if not np.array_equal(starts[first_entry], record_starts):
+        raise _NotCanonical
+    if (ends - starts < w + 4).any():
+        raise _NotCanonical
+    if (
+        (text[starts] != quote).any()
+        or (text[starts + w + 1] != quote).any()
+        or (text[starts + w + 2] != colon).any()
+    ):
+        raise _NotCanonical
+    keys = text[starts[:, None] + np.arange(1, w + 1)].view(kind).ravel()
+    key_school = lookup(keys)
+    ascending = keys[:-1] < keys[1:]
+    first = starts + w + 3
+    negative = text[first] == ord("-")
+    digits_from = first + negative
+    count = ends - digits_from
+    if (count < 1).any() or (count > 16).any():
+        raise _NotCanonical
+    lead = text[digits_from]
+    if ((lead == ord("0")) & ((count > 1) | negative)).any():
+        raise _NotCanonical  # a leading zero, or minus zero
+    values = np.zeros(total, dtype=np.int64)
+    for k in range(int(count.max())):
+        more = count > k
+        digit = text[np.where(more, digits_from + k, 0)].astype(np.int64) - ord("0")
+        if ((digit < 0) | (digit > 9))[more].any():
+            raise _NotCanonical
+        values = np.where(more, values * 10 + digit, values)
+    values = np.where(negative, -values, values)
+    return lengths, choice_school, key_school, values, ascending
 
 
 def _assignments(

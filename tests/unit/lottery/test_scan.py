@@ -135,3 +135,54 @@ def test_every_other_file_gets_the_parsing_path_s_answer(
         )
     fast, plain = both(data)
     assert fast == plain, name
+
+
+def _same_width(data: bytes) -> bytes:
+    """School ids of one width (east_, north, west_): the NumPy tokeniser's case."""
+    return data.replace(b'"east"', b'"east_"').replace(b'"west"', b'"west_"')
+
+
+def test_same_width_ids_take_the_numpy_tokeniser(bundle_factory: Any) -> None:
+    from lottery import _scan  # noqa: PLC0415
+
+    schools = [
+        {"id": "s-1", "capacity": 1},
+        {"id": "s-2", "capacity": 1},
+        {"id": "s-3", "capacity": 0},
+    ]
+    applicants = [
+        {"id": f"a{i:02d}", "choices": c, "priority": dict.fromkeys(c, p)}
+        for i, (c, p) in enumerate(
+            [(["s-2", "s-1"], 1), (["s-1"], -12), ([], 0), (["s-3", "s-1", "s-2"], 1234567)]
+        )
+    ]
+    data = canonical(bundle_factory(schools=schools, applicants=applicants))
+    found = _scan._fixed_width_tokens
+    used: list[bool] = []
+
+    def spy(*args: Any) -> Any:
+        out = found(*args)
+        used.append(out is not None)
+        return out
+
+    _scan._fixed_width_tokens = spy
+    try:
+        fast, plain = both(data)
+    finally:
+        _scan._fixed_width_tokens = found
+    assert used == [True]
+    assert fast == plain and fast[0] == "report"
+
+
+@pytest.mark.parametrize(("name", "edit"), EDITS, ids=[e[0] for e in EDITS])
+def test_same_width_edits_get_the_parsing_path_s_answer(
+    small_bundle: Any, name: str, edit: Any
+) -> None:
+    data = _same_width(edit(canonical(small_bundle), small_bundle))
+    try:
+        value = resign(lottery.parse_bundle(data))
+    except (lottery.InvalidBundle, AttributeError, KeyError, TypeError, ValueError):
+        value = None
+    for case in (data, _same_width(canonical(value)) if value is not None else data):
+        fast, plain = both(case)
+        assert fast == plain, name
