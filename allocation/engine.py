@@ -15,6 +15,7 @@ derives them from one seed for rehearsals and tests.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -739,6 +740,41 @@ class RoundAccount:
                 "others": [a.to_json() for a in self.others]}
 
 
+class FrozenInputsCache:
+    """Frozen inputs of rounds built before, for seasons run again over the same scenario.
+
+    A forecast runs the same season many times with other seeds; a round whose inputs
+    come out the same (always the first round, and any round the earlier draws did not
+    change) is frozen once: the records, their checks and the input root are reused.
+    Keyed by the round's draw id and SHA-256 of every array the round's records are
+    built from (members, schools, seats, lists, priorities), so different inputs never
+    share an entry.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, bytes], FrozenInputs] = {}
+        self.hits = 0
+
+    @staticmethod
+    def key(draw_id: str, inputs: _RoundInputs, caps: IntArray) -> tuple[str, bytes]:
+        h = hashlib.sha256()
+        for arr in (inputs.members, inputs.schools, caps, inputs.offsets, inputs.choice,
+                    inputs.priority):
+            data = np.ascontiguousarray(arr, dtype=np.int64)
+            h.update(data.size.to_bytes(8, "big"))
+            h.update(data.tobytes())
+        return draw_id, h.digest()
+
+    def get(self, key: tuple[str, bytes]) -> FrozenInputs | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self.hits += 1
+        return found
+
+    def put(self, key: tuple[str, bytes], frozen: FrozenInputs) -> None:
+        self._entries[key] = frozen
+
+
 class SeasonSteps:
     """A stage's plan as steps, one round at a time (resolvelib's rounds, not a replay).
 
@@ -760,6 +796,7 @@ class SeasonSteps:
         reporter: Reporter | None = None,
         rehearsal: bool = False,
         accelerate: bool = True,
+        frozen_cache: FrozenInputsCache | None = None,
     ) -> None:
         if scenario.district != policy.district or scenario.year != policy.year:
             raise ScenarioError(
@@ -775,6 +812,7 @@ class SeasonSteps:
         self.reporter = reporter or Reporter()
         self.rehearsal = rehearsal
         self.accelerate = accelerate
+        self.frozen_cache = frozen_cache
         self.routing = route(policy, scenario)
         self._builder = _Builder(policy, scenario, self.routing)
         n = scenario.applicants.size
@@ -809,18 +847,39 @@ class SeasonSteps:
             caps = self._seats_left[inputs.schools].copy()
             self.reporter.round_started(spec, draw_id, inputs.members.size, inputs.schools.size)
             frozen = None
-            if inputs.members.size:
+            key = (
+                None
+                if self.frozen_cache is None or not inputs.members.size
+                else self.frozen_cache.key(draw_id, inputs, caps)
+            )
+            if key is not None and self.frozen_cache is not None:
+                frozen = self.frozen_cache.get(key)
+            if frozen is not None:
+                self.reporter.round_frozen(spec, frozen)
+            elif inputs.members.size:
                 school_records = [
                     {"id": self._sids[j], "capacity": int(c)}
                     for j, c in zip(inputs.schools.tolist(), caps.tolist(), strict=True)
                 ]
-                applicant_records = _applicant_records(
+                applicant_records, member_ids = _applicant_records(
                     self.scenario.applicants.ids, self._sids, inputs
                 )
-                frozen = lottery.freeze(
-                    draw_id, school_records, applicant_records, accelerate=self.accelerate
+                # The records and these columns come from the same arrays: the columnar
+                # freeze checks the columns in bulk instead of rebuilding them from records.
+                table = lottery.DrawTable(
+                    school_ids=tuple(r["id"] for r in school_records),
+                    capacities=tuple(caps.tolist()),
+                    applicant_ids=member_ids,
+                    offsets=inputs.offsets.tolist(),
+                    choice_school=inputs.choice.tolist(),
+                    choice_priority=inputs.priority.tolist(),
+                )
+                frozen = lottery.freeze_table(
+                    draw_id, school_records, applicant_records, table, accelerate=self.accelerate
                 )
                 self.reporter.round_frozen(spec, frozen)
+                if key is not None and self.frozen_cache is not None:
+                    self.frozen_cache.put(key, frozen)
         return RoundInputs(ri, spec, draw_id, frozen, caps, inputs.members, inputs)
 
     def _check(self, inputs: RoundInputs) -> None:
@@ -1036,6 +1095,7 @@ def run_plan(
     reporter: Reporter | None = None,
     rehearsal: bool = False,
     accelerate: bool = True,
+    frozen_cache: FrozenInputsCache | None = None,
 ) -> AllocationResult:
     """Run the stage's rounds in order (:class:`SeasonSteps` in a loop); return every
     round's bundle and every applicant's outcome.
@@ -1046,7 +1106,12 @@ def run_plan(
     from the draw itself.
     """
     steps = SeasonSteps(
-        policy, scenario, reporter=reporter, rehearsal=rehearsal, accelerate=accelerate
+        policy,
+        scenario,
+        reporter=reporter,
+        rehearsal=rehearsal,
+        accelerate=accelerate,
+        frozen_cache=frozen_cache,
     )
     # Each round builds about one protocol record per member, then lottery turns them
     # into leaves, tickets and the bundle: millions of small dicts, lists and strings
@@ -1069,8 +1134,8 @@ def run_plan(
 
 def _applicant_records(
     ids: Sequence[str], sids: Sequence[str], inputs: _RoundInputs
-) -> list[dict[str, Any]]:
-    """The round's protocol records ``{"id", "choices", "priority"}``, in id order.
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The round's protocol records ``{"id", "choices", "priority"}`` and their ids, in id order.
 
     A child has one priority class in a round (the engine builds it so: the zone
     class or 0), so the priority map is ``dict.fromkeys(choices, class)``.
@@ -1081,6 +1146,7 @@ def _applicant_records(
         raise AllocationError("a child has two priority classes in one round")
     local_ids = np.asarray([sids[j] for j in inputs.schools.tolist()], dtype=object)
     member_ids = _object_column(ids)[inputs.members]
+    id_list: list[str] = member_ids.tolist()
     blocks = np.unique(lengths).tolist()
     out = np.empty(member_ids.size, dtype=object)
     # One block per list length: the school ids come out of NumPy as lists in one call,
@@ -1095,10 +1161,10 @@ def _applicant_records(
             for i, c, p in zip(member_ids[rows].tolist(), lists, prios, strict=True)
         ]
         if len(blocks) == 1:
-            return block
+            return block, id_list
         out[rows] = block
     records: list[dict[str, Any]] = out.tolist()
-    return records
+    return records, id_list
 
 
 def _object_column(values: Sequence[str]) -> npt.NDArray[np.object_]:
@@ -1128,6 +1194,7 @@ __all__ = [
     "AllocationResult",
     "ContributionSource",
     "Disposition",
+    "FrozenInputsCache",
     "Outcome",
     "R",
     "RoundAccount",

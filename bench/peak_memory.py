@@ -2,7 +2,8 @@
 
 Jobs:
   draw N            build the workload's columnar table, then tickets + placement (DA)
-  verify FILE       read a bundle file, parse it, verify it (the notary's whole job)
+  verify FILE       read a bundle file, parse it, verify it (the parsing path)
+  verify-data FILE  read a bundle file, verify its bytes (lottery.verify_data: the notary's job)
 Prints one JSON line: {"job", "seconds", "peak_rss_bytes"}: VmHWM of this process. Not
 ``resource.getrusage``'s ru_maxrss: on Linux that survives exec, so a child of a large
 pytest process would report its parent's size.
@@ -46,12 +47,28 @@ def main(argv: list[str]) -> int:
         # A benchmark measures work, not trust: the bundle's own keys are trusted here.
         own = {s["signer"]: bytes.fromhex(s["public_key"]) for s in bundle["signatures"]}
         assert lottery.verify(bundle, own).valid
+    elif job == "verify-data":
+        import lottery  # noqa: PLC0415
+
+        with open(arg, "rb") as fh:
+            data = fh.read()
+        own = _own_keys(data)
+        # What `python -m lottery.verify` does: canonical files are read into columns.
+        assert lottery.verify_data(data, own).valid
     else:
         raise SystemExit(f"unknown job {job!r}")
     seconds = time.perf_counter() - start
     peak = peak_rss_bytes()
     print(json.dumps({"job": job, "seconds": round(seconds, 3), "peak_rss_bytes": peak}))
     return 0
+
+
+def _own_keys(data: bytes) -> dict[str, bytes]:
+    """The signers' own keys, read from the signatures at the end of the file (no parse)."""
+    import json as _json  # noqa: PLC0415
+
+    tail = data[data.rindex(b',"signatures":[') + len(b',"signatures":') : -1]
+    return {s["signer"]: bytes.fromhex(s["public_key"]) for s in _json.loads(tail)}
 
 
 if __name__ == "__main__":

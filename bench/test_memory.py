@@ -33,7 +33,7 @@ def peak(*args: str) -> dict[str, Any]:
     return result
 
 
-@pytest.mark.parametrize("job", ["draw", "verify"])
+@pytest.mark.parametrize("job", ["draw", "verify", "verify-data"])
 def test_peak_memory(benchmark: Any, bundle_dir: Path, job: str) -> None:
     arg = str(BIG) if job == "draw" else str(bundle_file(bundle_dir, BIG))
     benchmark.group = f"memory {BIG}"

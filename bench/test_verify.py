@@ -64,6 +64,36 @@ def test_verify(benchmark: Any, bundle_dir: Path, n: int, mechanism: str, accele
     ]
 
 
+@pytest.mark.parametrize(
+    ("mechanism", "accelerate"),
+    [("deferred-acceptance", True), ("deferred-acceptance", False), ("preference-first", True)],
+    ids=["da-accel", "da-plain", "pf-accel"],
+)
+@pytest.mark.parametrize("n", SIZES)
+def test_verify_data(
+    benchmark: Any, bundle_dir: Path, n: int, mechanism: str, accelerate: bool
+) -> None:
+    """The notary's whole job from the file's bytes: ``lottery.verify_data`` (parse included).
+
+    Accelerated, a canonical file is read straight into columns; plain, it is parsed with
+    the standard library and verified by ``lottery.verify``.
+    """
+    data = bundle_file(bundle_dir, n, mechanism).read_bytes()
+    benchmark.group = f"verify {n}"
+    rounds = 1 if (n >= 1_000_000 and not accelerate) else rounds_for(n)
+    ids = workload(n).applicant_ids
+    report = paired(
+        benchmark,
+        lottery.verify_data,
+        lambda: floor_tickets(SEED, ids),
+        rounds=rounds,
+        args=(data, TRUSTED),
+        kwargs={"accelerate": accelerate},
+    )
+    assert report.valid and report.applicants == n
+    assert len(report.checks) == 7
+
+
 @pytest.mark.parametrize("n", SIZES)
 def test_parse(benchmark: Any, bundle_dir: Path, n: int) -> None:
     """Parsing uses the standard library on both paths (orjson's peak memory is higher)."""

@@ -5,7 +5,15 @@ orjson and NumPy are optional accelerators that never change an answer.
 """
 
 from lottery._canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_json, check_domain
-from lottery._draw import FORMAT, REHEARSAL_PREFIX, DrawOutcome, FrozenInputs, freeze, run_draw
+from lottery._draw import (
+    FORMAT,
+    REHEARSAL_PREFIX,
+    DrawOutcome,
+    FrozenInputs,
+    freeze,
+    freeze_table,
+    run_draw,
+)
 from lottery._engine import place, rank_tickets
 from lottery._errors import InvalidBundle
 from lottery._inputs import input_root
@@ -32,6 +40,7 @@ from lottery._verifier import (
     parse_bundle,
     read_key_set,
     verify,
+    verify_data,
 )
 
 __all__ = [
@@ -57,6 +66,7 @@ __all__ = [
     "canonical_json",
     "check_domain",
     "freeze",
+    "freeze_table",
     "generate_key",
     "input_root",
     "key_set_fingerprint",
@@ -76,4 +86,5 @@ __all__ = [
     "ticket_ranks",
     "tickets",
     "verify",
+    "verify_data",
 ]

@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lottery._canonical import CanonicalError, check_domain
+from lottery._canonical import CanonicalError, check_domain, encoder
 from lottery._engine import place
 from lottery._errors import InvalidBundle
-from lottery._inputs import input_root
+from lottery._inputs import bind_inputs, input_root, records_root
 from lottery._mechanisms import Mechanism, Placement
 from lottery._results import assignment_records, school_results
-from lottery._table import DrawTable, applicant_table, school_columns
+from lottery._table import DrawTable, applicant_table, check_table, school_columns
 from lottery._tickets import tickets as compute_tickets
 from seeding import Contribution, ProtocolValueError, derive_seed, ordered, text_bytes
 
@@ -50,12 +50,7 @@ def freeze(
 
     Raises InvalidBundle naming the first bad record.
     """
-    if type(draw_id) is not str or not draw_id:
-        raise InvalidBundle("draw id must be non-empty text", "/draw_id")
-    try:
-        text_bytes(draw_id)
-    except ProtocolValueError as exc:
-        raise InvalidBundle(str(exc), "/draw_id") from exc
+    _check_draw_id(draw_id)
     for records, where in ((schools, "/schools"), (applicants, "/applicants")):
         if not isinstance(records, list | tuple):
             raise InvalidBundle("must be a list", where)
@@ -68,6 +63,45 @@ def freeze(
     table = applicant_table(ids, caps, applicant_list)
     root = input_root(draw_id, school_list, applicant_list, accelerate=accelerate)
     return FrozenInputs(draw_id, school_list, applicant_list, table, root)
+
+
+def freeze_table(
+    draw_id: str,
+    schools: Sequence[Mapping[str, Any]],
+    applicants: Sequence[Mapping[str, Any]],
+    table: DrawTable,
+    *,
+    accelerate: bool = True,
+) -> FrozenInputs:
+    """:func:`freeze` for a builder that made the records and their columns together.
+
+    ``table`` must be exactly what :func:`freeze` builds from the records (applicants
+    in id order; ``tests/unit/lottery/test_freeze_table.py`` and the allocation tests
+    compare the two); the records are not walked to build it again. The columns are
+    checked in bulk (:func:`lottery._table.check_table`: ids ordered and distinct, text,
+    indices and integers in range, no repeated choice); the records are encoded once,
+    for the input root. Raises InvalidBundle.
+    """
+    _check_draw_id(draw_id)
+    if len(schools) != len(table.school_ids) or len(applicants) != table.size:
+        raise InvalidBundle("one record per row of the table")
+    check_table(table, accelerate=accelerate)
+    encode = encoder(accelerate=accelerate)
+    root = bind_inputs(
+        draw_id,
+        records_root(schools, table.school_ids, encode),
+        records_root(applicants, table.applicant_ids, encode),
+    )
+    return FrozenInputs(draw_id, list(schools), list(applicants), table, root)
+
+
+def _check_draw_id(draw_id: str) -> None:
+    if type(draw_id) is not str or not draw_id:
+        raise InvalidBundle("draw id must be non-empty text", "/draw_id")
+    try:
+        text_bytes(draw_id)
+    except ProtocolValueError as exc:
+        raise InvalidBundle(str(exc), "/draw_id") from exc
 
 
 def run_draw(

@@ -42,6 +42,7 @@ from lottery._parse import (
     text_field,
 )
 from lottery._results import school_results
+from lottery._scan import Scanned, scan
 from lottery._signing import BUNDLE_TAG, signature_valid
 from lottery._table import DrawTable, applicant_table, school_columns
 from lottery._tickets import tickets as compute_tickets
@@ -160,8 +161,12 @@ def parse_bundle(data: bytes, *, accelerate: bool = True) -> dict[str, Any]:
     return value
 
 
-def _shape(bundle: Mapping[str, Any]) -> _Parsed:
-    """Step 0: the bundle's shape and domain. Raises InvalidBundle."""
+def _shape(bundle: Mapping[str, Any], scanned: Scanned | None = None) -> _Parsed:
+    """Step 0: the bundle's shape and domain. Raises InvalidBundle.
+
+    With ``scanned`` (a canonical file read into columns, ``_scan``), the bulk lists of
+    ``bundle`` are empty placeholders and their columns come from ``scanned``.
+    """
     b = require_object(bundle, "", TOP_KEYS)
     if b["format"] != FORMAT:
         raise InvalidBundle(f"format must be {FORMAT!r}", "/format")
@@ -181,9 +186,13 @@ def _shape(bundle: Mapping[str, Any]) -> _Parsed:
     contributions = _contributions(
         require_list(ceremony["contributions"], "/ceremony/contributions")
     )
-    school_ids, caps = school_columns(b["schools"])
-    table = applicant_table(school_ids, caps, b["applicants"])
-    stated_schools, stated_tickets = _assignments(table, b["assignments"])
+    if scanned is None:
+        school_ids, caps = school_columns(b["schools"])
+        table = applicant_table(school_ids, caps, b["applicants"])
+        stated_schools, stated_tickets = _assignments(table, b["assignments"])
+    else:
+        table = scanned.table
+        stated_schools, stated_tickets = scanned.stated_schools, scanned.stated_tickets
     signatures = _signatures(require_list(b["signatures"], "/signatures"))
     return _Parsed(
         draw_id,
@@ -329,16 +338,81 @@ def verify(
             gc.enable()
 
 
+def verify_data(
+    data: bytes,
+    trusted_keys: Mapping[str, bytes] | None = None,
+    *,
+    accelerate: bool = True,
+) -> Report:
+    """:func:`verify` of a bundle file's bytes: the same report, the same exceptions.
+
+    With ``accelerate`` (and NumPy present), a canonical file is read straight into
+    columns (``lottery._scan``: no object per record, each record's bytes hashed once,
+    in place); any other file, and every file without ``accelerate``, is parsed whole
+    by :func:`parse_bundle` and verified by :func:`verify`, which also names what is
+    malformed.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if accelerate:
+            encode = encoder(accelerate=True)
+            scanned = scan(data, encode)
+            if scanned is not None:
+                p = _shape(scanned.skeleton, scanned)
+                roots = (
+                    root_of_leaves(scanned.schools_root_leaves, p.table.school_ids),
+                    root_of_leaves(scanned.applicants_root_leaves, p.table.applicant_ids),
+                )
+                return _checks(
+                    p,
+                    scanned.skeleton,
+                    scanned.digest,
+                    roots,
+                    trusted_keys=trusted_keys,
+                    encode=encode,
+                    accelerate=accelerate,
+                )
+        return _verify(parse_bundle(data), trusted_keys, accelerate=accelerate)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _verify(
     bundle: Mapping[str, Any], trusted_keys: Mapping[str, bytes] | None, *, accelerate: bool
 ) -> Report:
     p = _shape(bundle)  # step 0
     encode = encoder(accelerate=accelerate)
+    # the signature digest of step 7 is computed on the same pass as the input root's leaves
+    digest, schools_root, applicants_root = _digest_and_roots(bundle, p.table, encode)
+    return _checks(
+        p,
+        bundle,
+        digest,
+        (schools_root, applicants_root),
+        trusted_keys=trusted_keys,
+        encode=encode,
+        accelerate=accelerate,
+    )
+
+
+def _checks(
+    p: _Parsed,
+    bundle: Mapping[str, Any],
+    digest: bytes,
+    roots: tuple[bytes, bytes],
+    *,
+    trusted_keys: Mapping[str, bytes] | None,
+    encode: Callable[[Any], bytes],
+    accelerate: bool,
+) -> Report:
+    """Steps 1 to 7 on the shape-checked bundle (its bulk lists are not read here)."""
     table = p.table
     checks: list[Check] = []
 
-    # 1. input root (the signature digest of step 7 is computed on the same pass)
-    digest, schools_root, applicants_root = _digest_and_roots(bundle, table, encode)
+    # 1. input root
+    schools_root, applicants_root = roots
     root = bind_inputs(p.draw_id, schools_root, applicants_root)
     checks.append(
         Check(
@@ -696,8 +770,7 @@ def run(
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
-            bundle = parse_bundle(data, accelerate=accelerate)
-            report = verify(bundle, trusted, accelerate=accelerate)
+            report = verify_data(data, trusted, accelerate=accelerate)
         except OSError as exc:
             print(f"error: {path}: cannot read: {exc.strerror}", file=sys.stderr)
             status = 2

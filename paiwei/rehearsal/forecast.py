@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from allocation import AllocationResult
+from allocation import AllocationResult, FrozenInputsCache
 from paiwei.rehearsal.loading import LoadedScenario
 from paiwei.rehearsal.season import run_season
 from seeding import tagged_hash, u32
@@ -137,8 +137,9 @@ def forecast(
     sc = loaded.scenario
     tally = _Tally(len(sc.zones))
     result: AllocationResult | None = None
+    cache = FrozenInputsCache()  # a round built the same as in an earlier run is not frozen again
     for i in range(runs):
-        result = run_season(loaded, run_seed(seed, i), accelerate=accelerate)
+        result = run_season(loaded, run_seed(seed, i), accelerate=accelerate, frozen_cache=cache)
         tally.add(result)
         if on_run is not None:
             on_run(i)

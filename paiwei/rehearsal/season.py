@@ -26,6 +26,7 @@ from allocation import (
     AllocationResult,
     Explainer,
     Explanation,
+    FrozenInputsCache,
     Reporter,
     Target,
     rehearsal_contributions,
@@ -82,10 +83,12 @@ def run_season(
     *,
     reporter: Reporter | None = None,
     accelerate: bool = True,
+    frozen_cache: FrozenInputsCache | None = None,
 ) -> AllocationResult:
     """Eligibility, routing and every round of the stage under rehearsal draw ids.
 
-    Raises allocation's ScenarioError (e.g. a list longer than a round allows),
+    ``frozen_cache`` (a forecast's runs share one) reuses the frozen inputs of a round
+    whose inputs an earlier run built the same. Raises allocation's ScenarioError (e.g. a list longer than a round allows),
     lottery's InvalidBundle for records outside the protocol's domain.
     """
     return run_plan(
@@ -95,6 +98,7 @@ def run_season(
         reporter=reporter,
         rehearsal=True,
         accelerate=accelerate,
+        frozen_cache=frozen_cache,
     )
 
 

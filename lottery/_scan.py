@@ -1,0 +1,468 @@
+"""Reading a canonical bundle file straight into columns: no Python object per record.
+
+A bundle as ``sign_bundle`` and the publication write it is canonical JSON (JCS) of
+ASCII text. For such a file the verifier needs no parsed record at all: each record's
+canonical bytes, which its Merkle leaf hashes, are a slice of the file; the bundle
+digest is the file without its ``"signatures"`` entry; and the columns of the draw come
+from a few regular-expression passes over the three bulk lists (applicants, assignments,
+schools). Only the small parts (ceremony, signatures, school results, extra keys) are
+parsed with the standard library's ``json``.
+
+:func:`scan` accepts a file only when every byte of the bulk lists matches the canonical
+shape of its records exactly (no escapes, no whitespace, keys in order, integers in
+canonical form) and the small parts re-encode to their own bytes, so that every hash
+equals the one the dict-based path computes. Anything else, however harmless, returns
+None and the verifier falls back to parsing the whole file (``_verifier.verify``), which
+then also names what is malformed. This path needs NumPy (for the priority columns); the
+standard-library path is the fallback, unchanged.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, cast
+
+from lottery._canonical import MAX_SAFE_INTEGER, CanonicalError
+from lottery._errors import InvalidBundle
+from lottery._merkle import LEAF_TAG
+from lottery._parse import BULK_KEYS, load_json
+from lottery._signing import BUNDLE_TAG
+from lottery._table import DrawTable
+from seeding import tag_state
+
+_STR = rb'"[^"\\\x00-\x1f]*"'  # JCS text without escapes: no quote, backslash or control
+_ID = rb'"([^"\\\x00-\x1f]*)"'
+_INT = rb"(?:0|-?[1-9][0-9]{0,15})"  # canonical integers; the range is checked on the column
+_CHOICES = rb"(?:" + _STR + rb"(?:," + _STR + rb")*+)?"
+_PRIORITY = rb"(?:" + _STR + b":" + _INT + rb"(?:," + _STR + b":" + _INT + rb")*+)?"
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """One record's canonical shape: every byte outside the groups is fixed."""
+
+    pattern: re.Pattern[bytes]
+    opening: bytes  # how every record starts; found nowhere else in a record
+    fixed: int  # bytes of a record outside its groups
+
+
+_APPLICANT = _Shape(
+    re.compile(
+        rb'\{"choices":\[('
+        + _CHOICES
+        + rb')\],"id":'
+        + _ID
+        + rb',"priority":\{('
+        + _PRIORITY
+        + rb")\}\}"
+    ),
+    b'{"choices":[',
+    len(b'{"choices":[],"id":"","priority":{}}'),
+)
+_ASSIGNMENT = _Shape(
+    re.compile(
+        rb'\{"applicant":' + _ID + rb',"school":(' + _STR + rb'|null),"ticket":' + _ID + rb"\}"
+    ),
+    b'{"applicant":"',
+    len(b'{"applicant":"","school":,"ticket":""}'),
+)
+_SCHOOL = _Shape(
+    re.compile(rb'\{"capacity":(' + _INT + rb'),"id":"([^"\\\x00-\x1f]+)"\}'),
+    b'{"capacity":',
+    len(b'{"capacity":,"id":""}'),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """A canonical bundle file read into columns (see the module's docstring)."""
+
+    skeleton: dict[str, Any]  # the small parts, the bulk keys as empty lists
+    table: DrawTable
+    stated_schools: list[Any]  # school id or None per applicant, in table order
+    stated_tickets: list[Any]
+    digest: bytes  # TH("paiwei/v1/bundle", JCS(bundle without "signatures"))
+    schools_root_leaves: list[bytes]
+    applicants_root_leaves: list[bytes]
+
+
+class _NotCanonical(Exception):
+    """The fast path does not apply; the caller parses the whole file instead."""
+
+
+def scan(data: bytes, encode: Callable[[Any], bytes]) -> Scanned | None:
+    """Columns, leaves and digest of a canonical ASCII bundle file, or None (see module)."""
+    try:
+        import numpy  # noqa: F401, PLC0415  optional: without it the caller parses the file
+    except ImportError:
+        return None
+    if not data.isascii() or data[:1] != b"{" or data[-1:] != b"}":
+        return None
+    try:
+        return _scan(data, encode)
+    except (_NotCanonical, InvalidBundle, CanonicalError, KeyError, ValueError, TypeError):
+        return None
+
+
+def _records(shape: _Shape, data: bytes, begin: int, end: int) -> list[Any]:
+    """The groups of each record of the list ``data[begin:end]``, proven to be all of it.
+
+    ``findall`` finds disjoint records; the list is exactly ``[`` record ``,`` ... ``]``
+    when it starts with a record, the records and one byte between each two cover it,
+    and ``,`` + opening occurs once before each record but the first (the opening
+    occurs in a record only at its start): no byte is left unread.
+    """
+    if data[begin : begin + 1] != b"[" or data[end - 1 : end] != b"]":
+        raise _NotCanonical
+    if end - begin == 2:
+        return []
+    if not data.startswith(shape.opening, begin + 1):
+        raise _NotCanonical
+    rows = shape.pattern.findall(data, begin, end)
+    n = len(rows)
+    width = len(rows[0]) if n else 0
+    covered = shape.fixed * n + sum(
+        sum(map(len, map(operator.itemgetter(k), rows))) for k in range(width)
+    )
+    if (
+        covered + n + 1 != end - begin
+        or data.count(b"," + shape.opening, begin, end) != n - 1
+        or data.count(shape.opening, begin, end) != n
+    ):
+        raise _NotCanonical
+    return rows
+
+
+def _lines(values: Any) -> list[str]:
+    """ASCII bytes (no line breaks: the patterns refuse control characters) as text."""
+    return b"\n".join(values).decode("ascii").split("\n") if values else []
+
+
+def _scan(data: bytes, encode: Callable[[Any], bytes]) -> Scanned:  # noqa: PLR0912, PLR0915  top to bottom
+    # Top level, in JCS key order: [small keys < "applicants"], applicants, assignments,
+    # [small keys], schools, [small keys, "signatures" among them]. The bulk lists are
+    # matched whole; the small parts between them are parsed together below.
+    at = data.find(b'"applicants":[')
+    if at < 1:
+        raise _NotCanonical
+    head = data[1:at]  # "key":value, ... with a trailing comma, or empty
+    a0 = at + len(b'"applicants":')
+    a1 = data.find(b'],"assignments":[', a0) + 1
+    if a1 <= 0:
+        raise _NotCanonical
+    s0 = a1 + len(b',"assignments":')
+    s1 = data.find(b'],"', s0) + 1  # assignment records hold no "]," + quote
+    if s1 <= 0:
+        raise _NotCanonical
+    at = data.find(b',"schools":[', s1)
+    if at < 0:
+        raise _NotCanonical
+    middle = data[s1 + 1 : at]
+    c0 = at + len(b',"schools":')
+    c1 = data.find(b'],"', c0) + 1  # school records hold no "]," + quote
+    if c1 <= 0:
+        raise _NotCanonical
+    tail = data[c1:-1]  # ,"key":value ... up to the closing brace
+    if head and not head.endswith(b","):
+        raise _NotCanonical
+    if not middle or not tail.startswith(b","):
+        raise _NotCanonical
+    small_text = b"{" + head + middle + tail + b"}"
+    small = load_json(small_text)
+    if type(small) is not dict or BULK_KEYS & small.keys():
+        raise _NotCanonical
+    # The small parts must be canonical, and their keys must sit where JCS puts them
+    # among the bulk keys: then the file is JCS of the whole bundle, byte for byte.
+    if encode(small) != small_text:  # ASCII, no floats: within the domain
+        raise _NotCanonical
+    groups = (_top_keys(head), _top_keys(b"," + middle), _top_keys(tail))
+    order = [*groups[0], "applicants", "assignments", *groups[1], "schools", *groups[2]]
+    if (
+        order != sorted(order)
+        or len(set(order)) != len(order)
+        or set(order) - BULK_KEYS != small.keys()
+    ):
+        raise _NotCanonical
+    skeleton = {**small, "applicants": [], "assignments": [], "schools": []}
+
+    # The digest: JCS of the bundle without "signatures": the file up to the end of the
+    # schools list, then the later small keys but "signatures", re-encoded (canonical).
+    if "signatures" not in groups[2]:
+        raise _NotCanonical
+    h = tag_state(BUNDLE_TAG).copy()
+    h.update(memoryview(data)[:c1])
+    for key in groups[2]:
+        if key != "signatures":
+            h.update(b"," + encode(key) + b":" + encode(small[key]))
+    h.update(b"}")
+    digest = h.digest()
+
+    # Schools: capacity and id per record, leaves over the records' bytes.
+    school_rows = _records(_SCHOOL, data, c0, c1)
+    school_ids = _lines(list(map(operator.itemgetter(1), school_rows)))
+    capacities = list(map(int, map(operator.itemgetter(0), school_rows)))
+    if (capacities and max(capacities) > MAX_SAFE_INTEGER) or len(set(school_ids)) != len(
+        school_ids
+    ):
+        raise _NotCanonical
+    school_leaves = _leaves(data, c0, c1, b'{"capacity":', len(school_rows))
+
+    table, applicant_leaves, raw_ids = _applicants(data, a0, a1, school_ids, capacities)
+    stated_schools, stated_tickets = _assignments(data, s0, s1, table, raw_ids)
+    return Scanned(
+        skeleton, table, stated_schools, stated_tickets, digest, school_leaves, applicant_leaves
+    )
+
+
+def _top_keys(part: bytes) -> list[str]:
+    """The top-level keys of ``,"k":v,"k":v`` (or ``"k":v,...,``), found by parsing each value."""
+    import json  # noqa: PLC0415
+    from json.decoder import scanstring  # type: ignore[attr-defined]  # noqa: PLC0415
+
+    text = part.decode("ascii").strip(",")
+    if not text:
+        return []
+    decoder = json.JSONDecoder()
+    keys: list[str] = []
+    pos = 0
+    while True:
+        if text[pos] != '"':
+            raise _NotCanonical
+        key, pos = scanstring(text, pos + 1)
+        if text[pos] != ":":
+            raise _NotCanonical
+        _, pos = decoder.raw_decode(text, pos + 1)
+        keys.append(key)
+        if pos == len(text):
+            return keys
+        if text[pos] != ",":
+            raise _NotCanonical
+        pos += 1
+
+
+def _leaves(data: bytes, start: int, end: int, opening: bytes, count: int) -> list[bytes]:
+    """TH("paiwei/v1/leaf", record bytes) for each record of the list ``data[start:end]``.
+
+    Records of these shapes hold ``,{`` only between two records, so splitting the list on
+    ``,`` + ``opening`` cuts it into records, all but the first without ``opening``: they
+    are hashed from a midstate that has absorbed ``opening`` already.
+    """
+    if count == 0:
+        return []
+    pieces = data[start + 1 : end - 1].split(b"," + opening)
+    if len(pieces) != count:
+        raise _NotCanonical
+    base = tag_state(LEAF_TAG)
+    first = base.copy()
+    first.update(pieces[0])
+    out = [first.digest()]
+    append = out.append
+    state = base.copy()
+    state.update(opening)
+    copy = state.copy
+    for piece in islice(pieces, 1, None):
+        h = copy()
+        h.update(piece)
+        append(h.digest())
+    return out
+
+
+def _applicants(
+    data: bytes, start: int, end: int, school_ids: list[str], capacities: list[int]
+) -> tuple[DrawTable, list[bytes], list[bytes]]:
+    """The applicants' table, their leaves and their ids' bytes (for the assignments)."""
+    import numpy as np  # noqa: PLC0415
+
+    rows = _records(_APPLICANT, data, start, end)
+    n = len(rows)
+    leaves = _leaves(data, start, end, _APPLICANT.opening, n)
+    choice_text = list(map(operator.itemgetter(0), rows))
+    raw_ids = list(map(operator.itemgetter(1), rows))
+    prio_text = list(map(operator.itemgetter(2), rows))
+    del rows
+    ids = _lines(raw_ids)
+    if "" in ids or not all(map(operator.lt, ids, islice(ids, 1, None))):
+        raise _NotCanonical  # empty, unordered or repeated ids: the careful path names them
+    joined_ids = "".join(school_ids)
+    if "," in joined_ids or ":" in joined_ids:
+        raise _NotCanonical  # the flat splits below need ids without commas and colons
+    quoted = {b'"' + sid.encode() + b'"': i for i, sid in enumerate(school_ids)}
+    fixed = _fixed_width_tokens(choice_text, prio_text, school_ids)
+    if fixed is not None:
+        lengths_array, choice_school, key_school, values, ascending = fixed
+    else:
+        lengths_array, choice_school, key_school, values, ascending = _tokens(
+            choice_text, prio_text, quoted
+        )
+    del choice_text, prio_text
+    total = int(lengths_array.sum())
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths_array, out=bounds[1:])
+    owner = np.repeat(np.arange(n, dtype=np.int64), lengths_array)
+    # JCS: the priority keys of a record in strictly ascending order.
+    if total > 1 and not ascending[owner[1:] == owner[:-1]].all():
+        raise _NotCanonical
+    width = len(school_ids)
+    listed = owner * width + choice_school
+    given = owner * width + key_school
+    listed_order = np.argsort(listed, kind="stable")
+    given_order = np.argsort(given, kind="stable")
+    listed_sorted = listed[listed_order]
+    if not np.array_equal(listed_sorted, given[given_order]):
+        raise _NotCanonical  # priorities for other schools than the choices
+    if total > 1 and (listed_sorted[1:] == listed_sorted[:-1]).any():
+        raise _NotCanonical  # a school listed twice
+    if total and (values.min() < -MAX_SAFE_INTEGER or values.max() > MAX_SAFE_INTEGER):
+        raise _NotCanonical
+    priority = np.empty(total, dtype=np.int64)
+    priority[listed_order] = values[given_order]
+    table = DrawTable(
+        school_ids=tuple(school_ids),
+        capacities=tuple(capacities),
+        applicant_ids=ids,
+        offsets=cast(Sequence[int], bounds),
+        choice_school=cast(Sequence[int], choice_school),
+        choice_priority=cast(Sequence[int], priority),
+    )
+    return table, leaves, raw_ids
+
+
+def _tokens(choice_text: list[bytes], prio_text: list[bytes], quoted: dict[bytes, int]) -> Any:
+    """Choice and priority columns by splitting (any school ids without commas and colons).
+
+    Returns (list lengths, choice school indices, priority key indices, priority values,
+    whether each priority key is below the next one), all NumPy arrays.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    commas = [b","] * len(choice_text)
+    lengths = list(map(operator.add, map(bytes.count, choice_text, commas), map(bool, choice_text)))
+    prio_lengths = list(
+        map(operator.add, map(bytes.count, prio_text, commas), map(bool, prio_text))
+    )
+    if lengths != prio_lengths:
+        raise _NotCanonical
+    total = sum(lengths)
+    flat = b",".join(filter(None, choice_text)).split(b",") if total else []
+    choice_school = np.array(list(map(quoted.__getitem__, flat)), dtype=np.int64)
+    del flat
+    # "key":value,"key":value,... split on both separators: keys and values alternate.
+    parts = b",".join(filter(None, prio_text)).replace(b":", b",").split(b",") if total else []
+    keys = parts[0::2]
+    key_school = np.array(list(map(quoted.__getitem__, keys)), dtype=np.int64)
+    values = np.array(list(map(int, islice(parts, 1, None, 2))), dtype=np.int64)
+    del parts
+    if len(keys) != total or values.size != total:
+        raise _NotCanonical
+    ascending = np.array(list(map(operator.lt, keys, islice(keys, 1, None))), dtype=np.bool_)
+    return np.asarray(lengths, dtype=np.int64), choice_school, key_school, values, ascending
+
+
+def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
+    choice_text: list[bytes], prio_text: list[bytes], school_ids: list[str]
+) -> Any:
+    """:func:`_tokens` in NumPy over the bytes when every school id has the same width W.
+
+    A choice list is then ``"id","id",...``: a reshape to rows of W + 3 bytes. A priority
+    entry is ``"id":value``: it starts at the list's start or after a comma, its key is W
+    bytes at a fixed offset, its value runs to the next comma and is read digit by digit
+    (canonical form checked: no leading zero, no minus zero). Returns None when the ids
+    differ in width or there is nothing to read; raises _NotCanonical for any other shape.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    widths = set(map(len, school_ids))
+    if len(widths) != 1:
+        return None
+    w = widths.pop()
+    kind = f"S{w}"
+    sorted_ids = np.array(sorted(sid.encode() for sid in school_ids), dtype=kind)
+    index_of_sorted = np.array(
+        sorted(range(len(school_ids)), key=school_ids.__getitem__), dtype=np.int64
+    )
+
+    def lookup(names: Any) -> Any:
+        at = np.searchsorted(sorted_ids, names)
+        at[at >= sorted_ids.size] = 0
+        if not np.array_equal(sorted_ids[at], names):
+            raise _NotCanonical  # a school that is not in the list
+        return index_of_sorted[at]
+
+    plen = np.array(list(map(len, prio_text)), dtype=np.int64)
+    clen = np.array(list(map(len, choice_text)), dtype=np.int64)
+    step = w + 3
+    if ((clen + 1) % step)[clen > 0].any():
+        raise _NotCanonical
+    lengths = (clen + 1) // step
+    total = int(lengths.sum())
+    if total == 0 or not np.array_equal(plen > 0, lengths > 0):
+        return None
+    quote, colon, comma = ord('"'), ord(":"), ord(",")
+    rows = np.frombuffer(b",".join(filter(None, choice_text)) + b",", dtype=np.uint8)
+    rows = rows.reshape(total, step)
+    if (
+        (rows[:, 0] != quote).any()
+        or (rows[:, w + 1] != quote).any()
+        or (rows[:, w + 2] != comma).any()
+    ):
+        raise _NotCanonical
+    choice_school = lookup(np.ascontiguousarray(rows[:, 1 : w + 1]).view(kind).ravel())
+    del rows
+    text = np.frombuffer(b",".join(filter(None, prio_text)), dtype=np.uint8)
+    commas = np.flatnonzero(text == comma)
+    if commas.size != total - 1:
+        raise _NotCanonical
+    starts = np.concatenate(([0], commas + 1))
+    ends = np.concatenate((commas, [text.size]))
+    # each record's entries begin where its text does: as many entries as choices
+    record_starts = np.concatenate(([0], np.cumsum(plen[plen > 0] + 1)[:-1]))
+    first_entry = np.concatenate(([0], np.cumsum(lengths[lengths > 0])[:-1]))
+    if not np.array_equal(starts[first_entry], record_starts):
+        raise _NotCanonical
+    if (ends - starts < w + 4).any():
+        raise _NotCanonical
+    if (
+        (text[starts] != quote).any()
+        or (text[starts + w + 1] != quote).any()
+        or (text[starts + w + 2] != colon).any()
+    ):
+        raise _NotCanonical
+    keys = text[starts[:, None] + np.arange(1, w + 1)].view(kind).ravel()
+    key_school = lookup(keys)
+    ascending = keys[:-1] < keys[1:]
+    first = starts + w + 3
+    negative = text[first] == ord("-")
+    digits_from = first + negative
+    count = ends - digits_from
+    if (count < 1).any() or (count > 16).any():
+        raise _NotCanonical
+    lead = text[digits_from]
+    if ((lead == ord("0")) & ((count > 1) | negative)).any():
+        raise _NotCanonical  # a leading zero, or minus zero
+    values = np.zeros(total, dtype=np.int64)
+    for k in range(int(count.max())):
+        more = count > k
+        digit = text[np.where(more, digits_from + k, 0)].astype(np.int64) - ord("0")
+        if ((digit < 0) | (digit > 9))[more].any():
+            raise _NotCanonical
+        values = np.where(more, values * 10 + digit, values)
+    values = np.where(negative, -values, values)
+    return lengths, choice_school, key_school, values, ascending
+
+
+def _assignments(
+    data: bytes, start: int, end: int, table: DrawTable, raw_ids: list[bytes]
+) -> tuple[list[Any], list[Any]]:
+    """Stated school and ticket per applicant, when the rows name the applicants in order."""
+    rows = _records(_ASSIGNMENT, data, start, end)
+    if len(rows) != table.size or list(map(operator.itemgetter(0), rows)) != raw_ids:
+        raise _NotCanonical  # another order, or other applicants: the careful path decides
+    known: dict[bytes, str | None] = {b'"' + sid.encode() + b'"': sid for sid in table.school_ids}
+    known[b"null"] = None
+    schools = list(map(known.__getitem__, map(operator.itemgetter(1), rows)))
+    tickets = _lines(list(map(operator.itemgetter(2), rows)))
+    return schools, tickets
