@@ -216,7 +216,27 @@ def _register(world: World, child: Child) -> None:
                             child_id_number=resident_id(child.birth, sex, seq=child.n))
     child.account = ok(response, 201)["account_no"]
     ok(api.login(child.account, PARENT_PASSWORD))
-    ok(api.client.put("/api/intake/me/details", json=details()))
+    ok(api.client.put("/api/intake/me/details", json=_details(child)))
+
+
+def _details(child: Child) -> dict[str, Any]:
+    """Figure 9 as the child's record says: the routing joins the dwelling from the details
+    (issue 18), so a record that contradicts them is refused."""
+    body = details()
+    residence = child.record["residence"]
+    if residence["kind"] == "rented":
+        body["residence"]["rental"]["start_date"] = residence["rental_start"]
+        return body
+    del body["residence"]["rental"]
+    if residence["kind"] == "owned":
+        body["residence"]["dwelling_type"] = "owned"
+        body["residence"]["property"] = {
+            "certificate_no": f"京朝阳区不动产权第{child.n:07d}号", "certificate_date": residence["certificate_date"],
+            "address": body["residence"]["address"], "holder": "parent",
+            "certificate_type": "real_estate_certificate", "for_residence": True}
+    else:
+        body["residence"]["dwelling_type"] = "other"
+    return body
 
 
 def _review_and_route(world: World) -> None:
