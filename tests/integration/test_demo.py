@@ -159,6 +159,7 @@ def test_every_applicant_has_a_result_and_the_audit_chain_verifies(demo_root: Pa
     assert all(h == NO_PASSWORD or h.startswith("scrypt$15$8$1$") for h in hashes)
 
 
+@pytest.mark.slow  # a second and third whole demo / a flood: CI runs them (make test-slow)
 def test_demo_runs_again_from_a_clean_folder_and_refuses_foreign_ones(tmp_path: Path) -> None:
     root = tmp_path / "demo"
     root.mkdir()
@@ -181,6 +182,7 @@ def test_demo_runs_again_from_a_clean_folder_and_refuses_foreign_ones(tmp_path: 
     assert (foreign / "thesis.tex").read_text("utf-8") == "keep me"
 
 
+@pytest.mark.slow  # a second and third whole demo / a flood: CI runs them (make test-slow)
 def test_a_season_with_rounds_nobody_is_left_for_still_publishes_and_closes(tmp_path: Path) -> None:
     """One child: the private/boarding and single-school rounds have nobody to place, the
     district round nobody left. The rounds between must publish, and the season close."""

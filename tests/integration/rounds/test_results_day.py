@@ -207,6 +207,7 @@ def flooded_world(db_session: Session, settings: Settings,
     app.state.engine.dispose()
 
 
+@pytest.mark.slow  # a second and third whole demo / a flood: CI runs them (make test-slow)
 def test_the_server_answers_a_normal_request_at_once_after_a_flood(
         flooded_world: tuple[_Server, list[str]]) -> None:
     server, tokens = flooded_world
