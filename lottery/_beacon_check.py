@@ -65,14 +65,18 @@ def _published(base: str, data: bytes) -> list[str]:
     return []
 
 
-def _timing(chain: str, number: int, named: Mapping[str, Any], statement: Mapping[str, Any]) -> list[str]:
+def _timing(
+    chain: str, number: int, named: Mapping[str, Any], statement: Mapping[str, Any]
+) -> list[str]:
     """The named round comes out after the freeze, at the time the statement states."""
     problems = []
     at = round_time(chain, number)
     frozen = _time(statement.get("frozen_at"), ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"))
     if frozen is None or at <= frozen:
-        problems.append(f"time: drand round {number} is published at {at}, not after the freeze "
-                        f"({statement.get('frozen_at')})")
+        problems.append(
+            f"time: drand round {number} is published at {at}, not after the freeze "
+            f"({statement.get('frozen_at')})"
+        )
     if _time(named.get("time"), ("%Y-%m-%dT%H:%M:%SZ",)) != at:
         problems.append(f"time: the statement says {named.get('time')!r}, the chain's clock {at}")
     return problems
@@ -92,25 +96,39 @@ def check_beacon(
     if named is None and data is None:
         return None
     if statement is None or not isinstance(named, Mapping):
-        return False, "record: a beacon record is published but the freeze statement names no beacon round", False
+        return (
+            False,
+            "record: a beacon record is published but the freeze statement names no beacon round",
+            False,
+        )
     chain, number = str(named.get("chain", "")).lower(), named.get("round")
     if data is None:
-        return False, f"record: the freeze statement names drand round {number} of chain {chain}; " \
-                      f"its record ({BEACON_FILE}) is not published", False
+        return (
+            False,
+            f"record: the freeze statement names drand round {number} of chain {chain}; "
+            f"its record ({BEACON_FILE}) is not published",
+            False,
+        )
     problems = _published(base, data)
     try:
         record = parse_record(load_json(data))
         if chain not in CHAIN_CLOCKS or type(number) is not int or number < 1:
-            raise BeaconRecordError(f"the statement's beacon {dict(named)!r} is not a pinned chain and round")
+            raise BeaconRecordError(
+                f"the statement's beacon {dict(named)!r} is not a pinned chain and round"
+            )
     except (InvalidBundle, BeaconRecordError) as exc:
         return False, "; ".join([*problems, f"record: malformed: {exc}"]), False
     report = check_record(record, chain=chain, round_number=number, bls_if_installed=True)
     problems += [f"{c.name}: {c.detail}" for c in report.failures]
     problems += _timing(chain, number, named, statement)
     randomness = record.randomness.hex()
-    if not any(c.get("value") == randomness and "commitment" not in c
-               for c in bundle["ceremony"]["contributions"]):
-        problems.append("contribution: no after-freeze contribution of the bundle is the beacon's randomness")
+    if not any(
+        c.get("value") == randomness and "commitment" not in c
+        for c in bundle["ceremony"]["contributions"]
+    ):
+        problems.append(
+            "contribution: no after-freeze contribution of the bundle is the beacon's randomness"
+        )
     if problems:
         return False, "; ".join(problems), False
     skipped = [c.detail for c in report.checks if c.skipped]

@@ -93,7 +93,9 @@ def _contribution_lines(path: str) -> list[str]:
             continue
         name, value = str(c.get("contributor", "")), str(c.get("value", ""))
         if "commitment" in c:
-            lines.append(f"  随机数 contribution {name}：冻结前承诺、冻结后揭示 committed before the freeze, revealed")
+            lines.append(
+                f"  随机数 contribution {name}：冻结前承诺、冻结后揭示 committed before the freeze, revealed"
+            )
             continue
         try:
             balls = balls_of(bytes.fromhex(value))
@@ -101,9 +103,13 @@ def _contribution_lines(path: str) -> list[str]:
             balls = None
         if balls is not None:
             shown = " ".join(f"{b:02d}" for b in balls)
-            lines.append(f"  随机数 contribution {name}：冻结后现场摇号 live draw after the freeze，号码 balls {shown}")
+            lines.append(
+                f"  随机数 contribution {name}：冻结后现场摇号 live draw after the freeze，号码 balls {shown}"
+            )
         else:
-            lines.append(f"  随机数 contribution {name}：冻结后产生 made after the freeze，{value[:16]}…")
+            lines.append(
+                f"  随机数 contribution {name}：冻结后产生 made after the freeze，{value[:16]}…"
+            )
     return lines
 
 
@@ -115,8 +121,10 @@ def render_bundle(doc: Mapping[str, Any]) -> str:
     if doc.get("rehearsal"):
         lines.append("  演练，不是正式派位 / rehearsal, not a published draw")
     if doc.get("after_freeze_contributions") == 0:
-        lines.append("  注意：没有冻结后产生的随机数（无信标、无现场摇号），掌握揭示值者可能事先知道种子 / "
-                     "note: no contribution was made after the freeze")
+        lines.append(
+            "  注意：没有冻结后产生的随机数（无信标、无现场摇号），掌握揭示值者可能事先知道种子 / "
+            "note: no contribution was made after the freeze"
+        )
     lines.extend(_contribution_lines(str(doc.get("path", ""))))
     lines.extend(_check_line(c) for c in doc.get("checks", []))
     lines.extend(
@@ -132,11 +140,16 @@ def render_bundle(doc: Mapping[str, Any]) -> str:
 
 def render_season(doc: Mapping[str, Any]) -> str:
     rounds = doc.get("rounds", [])
-    lines = [f"招生季 season {doc.get('season')}：已抽签轮次 {len(rounds)} 轮 drawn rounds（{', '.join(rounds)}）"]
+    lines = [
+        f"招生季 season {doc.get('season')}：已抽签轮次 {len(rounds)} 轮 drawn rounds（{', '.join(rounds)}）"
+    ]
     lines.extend(_check_line(c) for c in doc.get("checks", []))
     fingerprint = doc.get("trusted_keys_fingerprint")
-    lines.extend(_trust_lines([], fingerprint) if fingerprint is None else
-                 [f"  可信公钥集指纹 trusted keys fingerprint {fingerprint}"])
+    lines.extend(
+        _trust_lines([], fingerprint)
+        if fingerprint is None
+        else [f"  可信公钥集指纹 trusted keys fingerprint {fingerprint}"]
+    )
     failed = [str(c.get("name")) for c in doc.get("checks", []) if not c.get("ok")]
     lines.append(_verdict(bool(doc.get("valid")), failed))
     return "\n".join(lines)
@@ -144,8 +157,10 @@ def render_season(doc: Mapping[str, Any]) -> str:
 
 def render_proof(doc: Mapping[str, Any]) -> str:
     failed = [str(n) for n in doc.get("failed", [])]
-    lines = [f"报名编号 applicant {doc.get('applicant')}，抽签 draw {doc.get('draw_id')}，"
-             f"输入根 input root {str(doc.get('input_root'))[:16]}…"]
+    lines = [
+        f"报名编号 applicant {doc.get('applicant')}，抽签 draw {doc.get('draw_id')}，"
+        f"输入根 input root {str(doc.get('input_root'))[:16]}…"
+    ]
     if doc.get("valid"):
         lines.append("  该报名记录在冻结的输入之中 / the record is among the frozen inputs")
     lines.extend(f"  [{FAIL}] {label(n)}" for n in failed)

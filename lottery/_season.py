@@ -68,7 +68,12 @@ class SeasonReport:
             "season": self.season,
             "rounds": self.rounds,
             "checks": [
-                {"name": c.name, "ok": c.ok, "detail": c.detail, **({"skipped": True} if c.skipped else {})}
+                {
+                    "name": c.name,
+                    "ok": c.ok,
+                    "detail": c.detail,
+                    **({"skipped": True} if c.skipped else {}),
+                }
                 for c in self.checks
             ],
         }

@@ -22,9 +22,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from api.deps import DbSession, Now
-from api.locate import round_place
 from api.params import RoundPk
-from api.scope import DistrictStaff, Scope, access
+from api.scope import DistrictStaff, Scope
 from paiwei import data
 from paiwei.accounts.models import Role
 from paiwei.accounts.service import AuthUser
@@ -34,6 +33,9 @@ from paiwei.plans import FORMATS, HEADERS, PlanInvalid, parse_plan
 from paiwei.problems import ProblemError
 from paiwei.rounds import service as rounds
 from paiwei.rounds.errors import RoundError
+
+# The same access as the round API: one declaration per kind of caller.
+from paiwei.rounds.views import CeremonyUser, Notary, RoundLister, RoundStaff, Verifier
 from paiwei.web.views import MECHANISMS, ROUND_STATES, page
 from paiwei.windows import service as windows
 from reports.public import Bar, Chart, bar_chart_svg
@@ -41,15 +43,6 @@ from reports.public import Bar, Chart, bar_chart_svg
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 _OWN = Scope.OWN_DISTRICT
-# The same access as the round API (paiwei/rounds/views.py).
-RoundStaff = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN}, locate=round_place)]
-CeremonyUser = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN, Role.NOTARY: Scope.ALL},
-                                          locate=round_place)]
-Notary = Annotated[AuthUser, access({Role.NOTARY: Scope.ALL}, locate=round_place)]
-Verifier = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN, Role.NOTARY: Scope.ALL,
-                                       Role.AUDITOR: Scope.ALL}, locate=round_place)]
-RoundLister = Annotated[AuthUser, access({Role.DISTRICT_STAFF: _OWN, Role.NOTARY: Scope.ALL,
-                                          Role.AUDITOR: Scope.ALL})]
 
 STAGES = {"primary": "小学", "junior": "初中"}
 KINDS = {"public": "公办", "private": "民办", "boarding": "公办寄宿", "special-education": "特殊教育"}
