@@ -222,6 +222,9 @@ def test_parent_registers_logs_in_enters_details_and_staff_review(intake: Intake
     pseudonym = re.search(r'href="/staff/review/(A[0-9a-f]+)"', queue.text).group(1)  # type: ignore[union-attr]
     detail = intake.client.get(f"/staff/review/{pseudonym}")
     assert "材料审核通过" in detail.text
+    # The reviewer sees the conditions the decision rests on (figure 9, policy §三（一）1（3）), in words.
+    for words in ("自 2020-01-01 起，连续承租，单独承租", "已签劳动合同", "缴纳地：朝阳区"):
+        assert words in detail.text, words
     csrf = hidden(detail.text, "csrf_token")
     empty = intake.client.post(f"/staff/review/{pseudonym}/return", data={"csrf_token": csrf, "reason": ""})
     assert empty.status_code == 422 and "退回时请填写退回原因" in empty.text
