@@ -275,7 +275,7 @@ def _applicants(
     data: bytes, start: int, end: int, school_ids: list[str], capacities: list[int]
 ) -> tuple[DrawTable, list[bytes], list[bytes]]:
     """The applicants' table, their leaves and their ids' bytes (for the assignments)."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
 
     rows = _records(_APPLICANT, data, start, end)
     n = len(rows)
@@ -337,7 +337,7 @@ def _tokens(choice_text: list[bytes], prio_text: list[bytes], quoted: dict[bytes
     Returns (list lengths, choice school indices, priority key indices, priority values,
     whether each priority key is below the next one), all NumPy arrays.
     """
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
 
     commas = [b","] * len(choice_text)
     lengths = list(map(operator.add, map(bytes.count, choice_text, commas), map(bool, choice_text)))
@@ -373,7 +373,7 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
     (canonical form checked: no leading zero, no minus zero). Returns None when the ids
     differ in width or there is nothing to read; raises _NotCanonical for any other shape.
     """
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
 
     widths = set(map(len, school_ids))
     if len(widths) != 1:
