@@ -42,6 +42,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         # many connections, so a thread never waits on the pool for a connection that
         # another waiting thread holds (the results-day wedge).
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        # Results day is mostly first lookups: read every published result once, now.
+        await to_thread.run_sync(_app.state.published_results.warm_up)
         yield
 
     app = FastAPI(
@@ -61,7 +63,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.state.session_factory = make_session_factory(engine)
     app.state.published_results = PublishedResults(
         app.state.session_factory, recheck_seconds=settings.results_cache_seconds,
-        max_entries=settings.results_cache_entries)
+        max_entries=settings.results_cache_entries, warm=settings.results_cache_warm)
     app.state.clock = clock
     app.state.sms_sender = sms_sender or sender_from_settings(settings)
     problems.install(app)

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # answers are kept per process (beyond that they are served without being kept).
     results_cache_seconds: float = 1.0
     results_cache_entries: int = 200_000
+    # Fill the results cache in one read at start-up and at each publication (results day).
+    results_cache_warm: bool = True
 
     # Request bodies larger than this are refused with 413 before they are read whole.
     max_body_bytes: int = 64 * 1024

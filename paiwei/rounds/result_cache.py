@@ -19,6 +19,12 @@ a round is published. The cache is emptied
 So an answer can lag a publication made by another process by ``recheck_seconds`` at
 most, never more. Sizes are bounded (``max_entries``): beyond them answers are served
 without being kept.
+
+Results day is mostly *first* lookups, so with ``warm`` the cache is filled in one read
+(``service.published_results``: every published result and every parent's pseudonym,
+three queries) when the server starts and whenever the set of published rounds changes:
+the thread that sees the change fills the new generation before it answers, and requests
+arriving meanwhile wait for it on the lock instead of each reading the database.
 """
 
 from __future__ import annotations
@@ -82,8 +88,10 @@ class PublishedResults:
     """The per-process cache of published results (see the module's docstring)."""
 
     def __init__(self, session_factory: sessionmaker[Session], *, recheck_seconds: float = 1.0,
-                 max_entries: int = 200_000, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 max_entries: int = 200_000, monotonic: Callable[[], float] = time.monotonic,
+                 warm: bool = False) -> None:
         self._sessions = session_factory
+        self._warm = warm
         self._recheck = recheck_seconds
         self._max = max_entries
         self._monotonic = monotonic
@@ -158,5 +166,25 @@ class PublishedResults:
                 generation.checked = now
             else:
                 generation = _Generation(local=local, published=published, checked=now)
+                if self._warm and published != self._generation.published:
+                    self._fill(generation)
                 self._generation = generation
             return generation
+
+    def warm_up(self) -> int:
+        """Fill the cache with every published result now (at start-up); the number kept."""
+        with self._lock:
+            self._generation = _Generation(local=-1, published=None, checked=float("-inf"))
+        generation = self._current() if self._warm else None
+        return 0 if generation is None else len(generation.answers)
+
+    def _fill(self, generation: _Generation) -> None:
+        """Every parent's pseudonym and every published result into ``generation`` (one read;
+        the same bytes as ``_render`` gives one by one)."""
+        with self._sessions() as db_session:
+            for user_id, pseudonym in db_session.execute(
+                    select(Applicant.user_id, Applicant.pseudonym).where(Applicant.user_id.is_not(None))
+                    .limit(max(0, self._max - len(self._pseudonyms)))):
+                self._pseudonyms[user_id] = pseudonym
+            for pseudonym, document in service.published_results(db_session=db_session, limit=self._max):
+                generation.answers[pseudonym] = dump(document)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,35 @@ def accounting_of(*, db_session: Session, round_pk: int) -> AccountingRead:
     return AccountingRead(round=doc["round"], counts=doc["counts"], others=others)
 
 
+_RESULT_COLUMNS = (Round.round, Round.district, Round.year, Round.stage, Round.keys, Round.plan_rounds,
+                   Round.published_sha256, Round.bundle_sha256, RoundResult.entry, RoundResult.outcome)
+
+
+def _settled(db_session: Session, *, district: str | None = None, year: int | None = None,
+             stage: str | None = None) -> dict[tuple[str, int, str], int]:
+    """Published or empty rounds per season (district, year, stage): all seasons, or one."""
+    query = (select(Round.district, Round.year, Round.stage, func.count(Round.id))
+             .where(Round.state.in_([State.PUBLISHED, State.EMPTY]))
+             .group_by(Round.district, Round.year, Round.stage))
+    if district is not None:
+        query = query.where(Round.district == district, Round.year == year, Round.stage == stage)
+    return {(d, y, s): n for d, y, s, n in db_session.execute(query)}
+
+
+def _document(applicant: str, rows: Sequence[Any], settled: Mapping[tuple[str, int, str], int]
+              ) -> ResultDocument:
+    """The result document from the applicant's rows (``_RESULT_COLUMNS``, in season order)."""
+    last = rows[-1]
+    rows = [r for r in rows if (r.year, r.stage) == (last.year, last.stage)]  # the latest season
+    entries = [round_entry(json.loads(r.entry), verify_ref(r.round, r.published_sha256 or r.bundle_sha256 or "",
+                                                           r.keys or {}))
+               for r in rows if r.entry is not None]
+    final = (last.plan_rounds is not None
+             and settled.get((last.district, last.year, last.stage), 0) == last.plan_rounds)
+    return result_document(season=f"{district_slug(last.district)}/{last.year}/{last.stage}", applicant=applicant,
+                           outcome=json.loads(last.outcome), rounds=entries, final=final)
+
+
 def result_for(*, db_session: Session, applicant: str, published_only: bool = True) -> ResultDocument:
     """An applicant's result document (``paiwei-result/1``), built by the publication's one
     builder from the published rounds: the same document (and, through
@@ -183,8 +213,7 @@ def result_for(*, db_session: Session, applicant: str, published_only: bool = Tr
     ``RoundError('result_not_published')``.
 
     Reads only the small columns of the rounds (never their inputs or bundles)."""
-    query = (select(Round.round, Round.district, Round.year, Round.stage, Round.keys, Round.plan_rounds,
-                    Round.published_sha256, Round.bundle_sha256, RoundResult.entry, RoundResult.outcome)
+    query = (select(*_RESULT_COLUMNS)
              .join(RoundResult, RoundResult.round_pk == Round.id)
              .where(RoundResult.applicant == applicant).order_by(Round.year, Round.stage, Round.position))
     if published_only:
@@ -193,16 +222,24 @@ def result_for(*, db_session: Session, applicant: str, published_only: bool = Tr
     if not rows:
         raise RoundError("result_not_published")
     last = rows[-1]
-    rows = [r for r in rows if (r.year, r.stage) == (last.year, last.stage)]  # the latest season
-    entries = [round_entry(json.loads(r.entry), verify_ref(r.round, r.published_sha256 or r.bundle_sha256 or "",
-                                                           r.keys or {}))
-               for r in rows if r.entry is not None]
-    settled = db_session.scalar(select(func.count(Round.id)).where(
-        Round.district == last.district, Round.year == last.year, Round.stage == last.stage,
-        Round.state.in_([State.PUBLISHED, State.EMPTY])))
-    final = last.plan_rounds is not None and settled == last.plan_rounds
-    return result_document(season=f"{district_slug(last.district)}/{last.year}/{last.stage}", applicant=applicant,
-                           outcome=json.loads(last.outcome), rounds=entries, final=final)
+    settled = _settled(db_session, district=last.district, year=last.year, stage=last.stage)
+    return _document(applicant, rows, settled)
+
+
+def published_results(*, db_session: Session, limit: int | None = None) -> Iterator[tuple[str, ResultDocument]]:
+    """Every applicant's published result document, as ``result_for`` builds it, in two
+    queries (results day warms the lookup cache with it). At most ``limit`` applicants,
+    in pseudonym order."""
+    settled = _settled(db_session)
+    query = (select(RoundResult.applicant, *_RESULT_COLUMNS)
+             .join(RoundResult, RoundResult.round_pk == Round.id)
+             .where(Round.state == State.PUBLISHED)
+             .order_by(RoundResult.applicant, Round.year, Round.stage, Round.position))
+    grouped = groupby(db_session.execute(query.execution_options(yield_per=10_000)), key=lambda r: r.applicant)
+    for count, (applicant, rows) in enumerate(grouped):
+        if limit is not None and count >= limit:
+            return
+        yield applicant, _document(applicant, list(rows), settled)
 
 
 def my_result(*, db_session: Session, user_id: int) -> ResultDocument:

@@ -133,6 +133,60 @@ def test_lookup_answers_from_memory_and_follows_each_publication(
 # --- a real server, flooded ----------------------------------------------------------------
 
 
+def test_a_warm_cache_answers_every_first_lookup_from_memory_with_the_use_cases_bytes(
+        db_session: Session, sessions: sessionmaker[Session], settings: Settings, clock: FakeClock) -> None:
+    """Results day is mostly first lookups: a publication fills the cache in one read, so a
+    parent's first lookup costs the session check only, and answers what ``result_for``
+    gives, byte for byte, for every applicant (and refuses the unpublished alike)."""
+    season = Season(db_session)
+    first = season.ready(scenario(60, 4))
+    applicants = [a["id"] for a in scenario(60, 4)["applicants"]]
+    tokens = _parents(db_session, applicants, clock())
+    app = create_app(settings, clock=clock, sms_sender=OutboxSender())
+    monotonic = FakeMonotonic()
+    app.state.published_results = PublishedResults(app.state.session_factory, recheck_seconds=1.0,
+                                                   monotonic=monotonic, warm=True)
+    statements = Statements(app.state.engine)
+    with TestClient(app) as client:
+        client.cookies.set(COOKIE, tokens[0])
+        assert client.get("/api/results/me").json()["code"] == "result_not_published"
+        season.publish(first)
+        client.cookies.set(COOKIE, tokens[1])
+        assert client.get("/api/results/me").status_code == 200  # sees the publication, fills the cache
+        with sessions() as other:
+            expected = {p: dump(service.result_for(db_session=other, applicant=p)) for p in applicants}
+            bulk = {p: dump(d) for p, d in service.published_results(db_session=other)}
+        assert bulk == expected  # the bulk builder is the one-by-one builder
+        before = statements.count
+        for token, pseudonym in zip(tokens, applicants, strict=True):
+            client.cookies.set(COOKIE, token)
+            answer = client.get("/api/results/me")
+            assert answer.status_code == 200 and answer.content == expected[pseudonym]
+        assert statements.count - before == len(applicants)  # one statement each: the session check
+    app.state.engine.dispose()
+
+
+def test_warm_up_at_start_fills_the_cache_and_a_cold_cache_reads_per_parent(
+        db_session: Session, sessions: sessionmaker[Session], settings: Settings, clock: FakeClock) -> None:
+    season = Season(db_session)
+    season.publish(season.ready(scenario(40, 4)))
+    applicants = [a["id"] for a in scenario(40, 4)["applicants"]]
+    tokens = _parents(db_session, applicants[:5], clock())
+    for warm in (True, False):
+        app = create_app(settings, clock=clock, sms_sender=OutboxSender())
+        app.state.published_results = PublishedResults(app.state.session_factory, warm=warm,
+                                                       monotonic=FakeMonotonic())
+        statements = Statements(app.state.engine)
+        with TestClient(app) as client:  # start-up: the lifespan warms the cache
+            before = statements.count
+            client.cookies.set(COOKIE, tokens[2])
+            assert client.get("/api/results/me").json()["applicant"] == applicants[2]
+            # warm: the session check only; cold: the session check, the published rounds'
+            # recheck, the parent's pseudonym and the result's two queries
+            assert statements.count - before == (1 if warm else 5)
+        app.state.engine.dispose()
+
+
 class _Server:
     """uvicorn serving ``app`` on a loopback socket from a thread."""
 
