@@ -139,6 +139,22 @@ def write_publication(url: str, folder: Path) -> None:
 # --- servers -------------------------------------------------------------------------------
 
 
+def warm_up(url: str) -> dict[str, Any]:
+    """Time what each ``paiwei serve`` worker does at start-up and at each publication: fill
+    its results cache in one read (``PublishedResults.warm_up``), here in this process."""
+    from paiwei.rounds.result_cache import PublishedResults  # noqa: PLC0415
+
+    engine = make_engine(url)
+    try:
+        cache = PublishedResults(make_session_factory(engine), warm=True)
+        t, c = time.perf_counter(), time.process_time()
+        answers = cache.warm_up()
+        return {"answers": answers, "wall_s": round(time.perf_counter() - t, 2),
+                "cpu_s": round(time.process_time() - c, 2), "load": loadavg()}
+    finally:
+        engine.dispose()
+
+
 @contextlib.contextmanager
 def server(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[None]:
     with log.open("wb") as out:
@@ -266,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
             folder = work / "publication"
             write_publication(url, folder)
             setup["seconds"] = round(time.perf_counter() - t, 1)
+            setup["warm_up"] = warm_up(url)
             season = read_index(folder)["season"]
             salt = bytes.fromhex(season["result_key"]["salt"])
             static_requests = [("/" + result_path(season["id"], salt, ps), {}, ps) for ps in pseudonyms]
@@ -298,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nset-up {setup['seconds']} s; {args.applicants} parents; {args.workers} workers each; "
-          f"{args.seconds:g} s per phase")
+          f"{args.seconds:g} s per phase; a worker's cache warm-up: {setup['warm_up']}")
     print("| clients | served | requests | errors | rps | p50 ms | p99 ms | max ms | API/static rps "
           "| client CPU s | load (start → end) | probe |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
