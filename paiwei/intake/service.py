@@ -384,6 +384,15 @@ def _checked_placement(d: DetailsCreate) -> str | None:
     return placement
 
 
+def _checked_conditions(d: DetailsCreate, district: str) -> tuple[str, str | None]:
+    """无房, the requested placement and the care categories the parent states."""
+    for position, category in enumerate(d.categories):
+        _choice("care_categories", category, field=f"categories.{position}")
+    if len(set(d.categories)) != len(d.categories):
+        raise IntakeError("invalid_choice", field="categories")
+    return _checked_family_property(d, district), _checked_placement(d)
+
+
 def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCreate,
                    now: datetime) -> Applicant:
     """Record the detailed information (figure 9) and send it to review.
@@ -405,12 +414,7 @@ def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCrea
     dwelling = _checked_dwelling(res, now)
     record_province, record_district = _checked_school_record(d)
     guardians = _checked_guardians(d, now)
-    family_property = _checked_family_property(d, applicant.district)
-    placement = _checked_placement(d)
-    for position, category in enumerate(d.categories):
-        _choice("care_categories", category, field=f"categories.{position}")
-    if len(set(d.categories)) != len(d.categories):
-        raise IntakeError("invalid_choice", field="categories")
+    family_property, placement = _checked_conditions(d, applicant.district)
 
     before = applicant.status
     applicant.hukou_address = d.child.hukou_address

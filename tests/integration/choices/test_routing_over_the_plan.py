@@ -12,7 +12,13 @@ from paiwei.intake.models import Applicant, Status
 from paiwei.plans import read_plan
 from paiwei.rounds import service as rounds
 from paiwei.windows import service as windows
-from tests.integration.choices.helpers import SYSTEM, YEAR, beijing, hukou_registration, primary_record
+from tests.integration.choices.helpers import (
+    SYSTEM,
+    YEAR,
+    beijing,
+    hukou_registration,
+    primary_record,
+)
 from tests.integration.intake.helpers import CHAOYANG, STAFF_PASSWORD, Intake, make_staff
 
 SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "paiwei" / "plans" / "sample-chaoyang-2024.csv"
