@@ -2,9 +2,10 @@
 and the policy's conditions, issue 18) and the reviewers' findings, as
 :class:`~paiwei.choices.rules.IntakeFacts` for ``rules.routing_input``.
 
-Reads the applicant's columns only (no session, no clock). A field recorded before the
-details held it (``None``, migration 0008) is not stated: the routing record's value, or
-the scenario format's default, stands for it.
+Reads the applicant's columns only (no session, no clock). The hukou kind comes from the
+registration (figure 6: 户籍所在省、区), for every applicant. A field recorded before the
+details held it (``None``, migrations 0009 and 0011) is not stated: the routing record's
+value, or the scenario format's default, stands for it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ CERT_HOLDER = {"parent": "parent", "other_guardian": "other-guardian", "relative
                "other": "other"}
 CERT_TYPE = {"ownership_certificate": "ownership-certificate",
              "real_estate_certificate": "real-estate-certificate", "other": "other"}
+# 家庭产权住房 (data/family_property.json) -> the scenario's property (无房, §三（一）1（3）)
+FAMILY_PROPERTY = {"none": {"beijing": False, "chaoyang": False},
+                   "beijing": {"beijing": True, "chaoyang": False},
+                   "district": {"beijing": True, "chaoyang": True}}
+# 申请的就读方式 (data/disability_placements.json) -> the scenario's disability_placement
+PLACEMENT = {"regular_class": "regular-class", "special_class": "special-class",
+             "special_school": "special-school"}
 
 
 def _iso(value: date | None) -> str | None:
@@ -39,6 +47,15 @@ def place_of(code: str | None, district: str) -> str | None:
     if code == district:
         return "in-district"
     return "other-beijing" if code in data.codes("districts") else "outside-beijing"
+
+
+def hukou_kind_of(province: str, district: str | None, applicant_district: str) -> str:
+    """户籍 (registration, figure 6) -> the scenario's ``hukou.kind``: the applicant's
+    district ``chaoyang`` (the policy's district), another Beijing district ``beijing``,
+    outside Beijing ``other``."""
+    if province != data.BEIJING_PROVINCE_CODE:
+        return "other"
+    return "chaoyang" if district == applicant_district else "beijing"
 
 
 def record_place_of(province: str | None, district: str | None, applicant_district: str) -> str | None:
@@ -64,8 +81,9 @@ def _guardian(g: Guardian, district: str) -> dict[str, Any]:
 def facts_of(applicant: Applicant, *, stage: str) -> IntakeFacts:
     """The applicant's intake in scenario-format terms, for a routing of ``stage``."""
     a = applicant
+    hukou = hukou_kind_of(a.hukou_province, a.hukou_district, a.district)
     if a.details_submitted_at is None:  # an imported reviewed record: its routing record is all
-        return IntakeFacts(findings=tuple(a.review_findings or ()))
+        return IntakeFacts(findings=tuple(a.review_findings or ()), hukou_kind=hukou)
     kind = RESIDENCE_KIND.get(a.dwelling_type or "")
     tenancy = certificate = None
     if kind == "rented" and a.rental_start_date is not None:
@@ -88,4 +106,9 @@ def facts_of(applicant: Applicant, *, stage: str) -> IntakeFacts:
         guardians=tuple(_guardian(g, a.district) for g in a.guardians) if stated else None,
         school_record_place=(record_place_of(a.school_record_province, a.school_record_district, a.district)
                              if stage == "junior" else None),
+        hukou_kind=hukou,
+        property=FAMILY_PROPERTY[a.family_property] if a.family_property is not None else None,
+        disability_placement=(PLACEMENT[a.disability_placement]
+                              if a.disability_placement is not None else None),
+        stage=stage,
     )

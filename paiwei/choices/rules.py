@@ -87,6 +87,15 @@ class IntakeFacts:
     certificate_for_residence: bool = True  # False: the certificate is for another address
     guardians: tuple[Mapping[str, Any], ...] | None = None
     school_record_place: str | None = None  # junior 学籍
+    hukou_kind: str | None = None  # chaoyang | beijing | other, from the registration's hukou
+    property: Mapping[str, bool] | None = None  # 无房: {"beijing": bool, "chaoyang": bool}
+    disability_placement: str | None = None  # regular-class | special-class | special-school
+    stage: str | None = None  # the stage routed (a junior child has no special class)
+
+
+# What a placement request says, in words (§四（二）1（4）、2（4）)
+PLACEMENT_TEXT = {"regular-class": "在普通学校随班就读", "special-class": "在小学附设特教班就读",
+                  "special-school": "在特殊教育学校就读"}
 
 
 # The address a certificate for another address than the residence is given: the
@@ -145,13 +154,38 @@ def _join_guardians(out: dict[str, Any], record: Mapping[str, Any], facts: Intak
     out["guardians"] = guardians
 
 
+def _join_placement(out: dict[str, Any], record: Mapping[str, Any], facts: IntakeFacts,
+                    conflicts: list[str], problems: list[str]) -> None:
+    """A disabled child's requested placement (§四（二）1（4）、2（4）). The category
+    ``disabled`` stays staff's (§三（三）: verified by 相关职能部门): a request without it
+    in the record is refused, never dropped (the district records the verified disability,
+    or returns the details for the parent to withdraw the request)."""
+    placement = facts.disability_placement
+    if placement is None:
+        return
+    _put(out, "disability_placement", placement, "disability_placement", conflicts)
+    cats = record.get("categories")
+    if not (isinstance(cats, list) and "disabled" in cats):
+        problems.append(
+            f"disability_placement：家长申请{PLACEMENT_TEXT[placement]}（§四（二）1（4）、2（4）），"
+            "须经相关职能部门认定为残疾儿童（§三（三））并在入学资格记录的照顾类别中登记 disabled（残疾儿童）；"
+            "未认定的，请退回详细信息由家长修改，该申请不会被忽略")
+    if placement == "special-class" and facts.stage == "junior":
+        problems.append("disability_placement：小学附设特教班仅适用于小学入学，初中入学可申请特殊教育学校"
+                        "或在普通学校随班就读（§四（二）2（4））")
+
+
 def routing_input(record: Mapping[str, Any], facts: IntakeFacts | Sequence[str] = ()) -> dict[str, Any]:
-    """The routing record with what intake collected joined in: the parent's verified details
-    (住所类型, the certificate, the tenancy, each guardian's employment and social insurance,
-    a junior applicant's 学籍) and the reviewers' findings (§四（一）4).
+    """The routing record with what intake collected joined in: the registration's hukou
+    (``hukou.kind``), the parent's verified details (住所类型, the certificate, the tenancy,
+    无房 as ``property``, each guardian's employment and social insurance, a junior
+    applicant's 学籍, a disabled child's requested placement) and the reviewers' findings
+    (§四（一）4).
 
     The one place they meet, so nothing is typed twice: staff record what only they know
-    (zones, the pseudonymous address, earlier uses, the non-local review), intake the rest.
+    (zones, the pseudonymous address, earlier uses, the non-local review, the verified
+    categories), intake the rest. A requested placement needs the category ``disabled`` in
+    the record (verified by 相关职能部门, §三（三）), else it is refused, never dropped.
     A value the record states too must agree with the details, else
     ``ChoiceError('routing_record_invalid')`` names the field (neither is silently
     preferred). Findings are joined, each once, in the format's order. ``facts`` may be
@@ -161,6 +195,18 @@ def routing_input(record: Mapping[str, Any], facts: IntakeFacts | Sequence[str] 
         facts = IntakeFacts(findings=tuple(facts))
     out = dict(record)
     conflicts: list[str] = []
+    problems: list[str] = []
+    if facts.hukou_kind is not None:
+        given = record.get("hukou")
+        hukou = dict(given) if isinstance(given, dict) else {}
+        _put(hukou, "kind", facts.hukou_kind, "hukou.kind", conflicts)
+        out["hukou"] = hukou
+    if facts.property is not None:
+        given = record.get("property")
+        owned = dict(given) if isinstance(given, dict) else {}
+        for key in ("beijing", "chaoyang"):
+            _put(owned, key, facts.property[key], f"property.{key}", conflicts)
+        out["property"] = owned
     if facts.residence_kind is not None:
         given = record.get("residence")
         res = dict(given) if isinstance(given, dict) else {}
@@ -172,14 +218,16 @@ def routing_input(record: Mapping[str, Any], facts: IntakeFacts | Sequence[str] 
     _join_guardians(out, record, facts, conflicts)
     if facts.school_record_place is not None:
         _put(out, "school_record_place", facts.school_record_place, "school_record_place", conflicts)
+    _join_placement(out, record, facts, conflicts, problems)
     if facts.findings:
         listed = record.get("review_findings")
         have = set(listed) if isinstance(listed, list) else set()
         out["review_findings"] = [f for f in REVIEW_FINDINGS if f in have or f in facts.findings]
     if conflicts:
-        raise ChoiceError("routing_record_invalid", detail=(
-            f"{'、'.join(conflicts)}：与家长填报并经审核的详细信息不一致"
-            "（这些信息取自详细信息，入学资格记录中不必再填写）"))
+        problems.insert(0, f"{'、'.join(conflicts)}：与家长注册或填报并经审核的信息不一致"
+                           "（这些信息取自注册信息和详细信息，入学资格记录中不必再填写）")
+    if problems:
+        raise ChoiceError("routing_record_invalid", detail="；".join(problems))
     return out
 
 

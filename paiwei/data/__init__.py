@@ -26,6 +26,8 @@ ENUMERATIONS = (
     "certificate_holders",
     "certificate_types",
     "work_places",
+    "family_property",
+    "disability_placements",
 )
 
 BEIJING_PROVINCE_CODE = "11"

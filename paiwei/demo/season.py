@@ -260,7 +260,9 @@ def _registration(f: Family) -> dict[str, Any]:
 
 def _details(f: Family) -> dict[str, Any]:
     """Figure 9 as the family's record says (the routing joins these, issue 18): the dwelling
-    and its certificate or tenancy, the guardian's employment and social insurance."""
+    and its certificate or tenancy, the guardian's employment and social insurance, 无房 and a
+    disabled child's requested placement. The registration's hukou (``_hukou``) says the
+    record's ``hukou.kind``."""
     province, _ = _hukou(f)
     guardian_id = resident_id(date(1988, 6, 1), "M", f.n % 499, "130602")
     res = f.record.get("residence", {})
@@ -277,6 +279,12 @@ def _details(f: Family) -> dict[str, Any]:
         if res.get("registered"):
             residence["rental"].update(registration_no=f"ZL2021-{f.n:05d}", registration_date="2021-04-01")
     start = f.record.get("employment_start")
+    # 无房 as the record's property says (the scenario's defaults where it says nothing)
+    owned = f.record.get("property", {})
+    in_district = owned.get("chaoyang", res.get("kind") == "owned")
+    in_beijing = owned.get("beijing", in_district)
+    family_property = "district" if in_district else ("beijing" if in_beijing else "none")
+    placement = f.record.get("disability_placement")
     return {
         "child": {"hukou_address": "示例户籍地址1号", "hukou_type": "family_rural", "ethnicity": "01",
                   "address": "北京市朝阳区建外街道示例小区"},
@@ -290,6 +298,8 @@ def _details(f: Family) -> dict[str, Any]:
                        "social_insurance_months": 36 if start else 0, "employment_start": start,
                        "labour_contract": start is not None,
                        "social_insurance_district": CHAOYANG if start else "none"}],
+        "family_property": family_property,
+        "disability_placement": placement.replace("-", "_") if placement else None,
         "categories": [],
     }
 

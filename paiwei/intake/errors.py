@@ -68,6 +68,10 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "date_in_future": (422, "日期不能晚于填报当天"),
     "registration_incomplete": (422, "住房租赁登记备案编号和登记备案日期须同时填写（未登记备案的均不填）"),
     "school_record_district_missing": (422, "学籍在北京市的，请选择学籍所在区"),
+    "family_property_contradicts_residence": (
+        422, "住所为父母或其他监护人的自有住房，家庭在该房屋所在区有产权住房，请重新选择家庭产权住房情况"),
+    "special_class_primary_only": (
+        422, "小学附设特教班仅适用于小学入学；初中入学请选择特殊教育学校或在普通学校随班就读"),
     "applicant_not_found": (404, "未找到该适龄儿童信息"),
     "not_found": (404, "您访问的页面或资源不存在"),
     "invalid_transition": (409, "当前审核状态下不能进行此操作"),

@@ -96,6 +96,12 @@ class Applicant(Base):
     # A junior applicant's 学籍 (§三（二）2（2）、§四（二）2（5）): province, and district in Beijing.
     school_record_province: Mapped[str | None] = mapped_column(String(2))
     school_record_district: Mapped[str | None] = mapped_column(String(6))
+    # 无房 (§三（一）1（3）): whether the parents or other guardians own a home in Beijing, in
+    # the district (data/family_property.json: none, beijing, district); the placement the
+    # guardians of a disabled child request (§四（二）1（4）、2（4）, data/disability_placements.json).
+    # None: not stated (before 0011, or no request): the routing record's value stands.
+    family_property: Mapped[str | None] = mapped_column(String(16))
+    disability_placement: Mapped[str | None] = mapped_column(String(16))
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     # §四（一）4 joint review findings recorded by the street or district reviewers
     # (allocation.scenario.REVIEW_FINDINGS codes); they join the routing record wherever

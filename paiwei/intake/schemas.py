@@ -36,6 +36,8 @@ Sex = Annotated[str, _text(column_length(Applicant.child_sex))]
 CertificateNo = Annotated[str, _text(column_length(Applicant.property_certificate_no))]
 Holder = Annotated[str, _text(column_length(Applicant.property_holder))]
 CertificateType = Annotated[str, _text(column_length(Applicant.property_certificate_type))]
+FamilyProperty = Annotated[str, _text(column_length(Applicant.family_property))]
+Placement = Annotated[str, _text(column_length(Applicant.disability_placement))]
 Category = Annotated[str, _text(32)]
 MAX_CATEGORIES = 8
 
@@ -165,6 +167,14 @@ class DetailsCreate(_In):
     residence: ResidenceIn
     guardians: list[GuardianIn] = Field(description="一至两位法定监护人")
     school_record: SchoolRecordIn | None = Field(default=None, description="学籍（初中入学时填写）")
+    family_property: FamilyProperty = Field(description=(
+        "家庭（父母或其他监护人）在本市、本区是否有产权住房（§三（一）1（3）无房家庭）："
+        "none 在本市无产权住房，beijing 在本市其他区有、在本区无，district 在本区有"
+        "（代码见 /api/enumerations/family_property）"))
+    disability_placement: Placement | None = Field(default=None, description=(
+        "残疾儿童的监护人申请的就读方式（§四（二）1（4）、2（4））：regular_class 普通学校随班就读，"
+        "special_class 小学附设特教班（仅小学），special_school 特殊教育学校；非残疾儿童不填。"
+        "残疾须经相关职能部门认定（代码见 /api/enumerations/disability_placements）"))
     categories: list[Category] = Field(default_factory=list, max_length=MAX_CATEGORIES,
                                        description="照顾类别（代码见 /api/enumerations/care_categories），如 taiwan 台籍学生")
 
@@ -226,6 +236,8 @@ class ApplicantRead(BaseModel):
     rental_sole: bool | None = None
     school_record_province: str | None = None
     school_record_district: str | None = None
+    family_property: str | None = None
+    disability_placement: str | None = None
     categories: list[str]
     guardians: list[GuardianRead]
 

@@ -357,6 +357,42 @@ def _checked_school_record(d: DetailsCreate) -> tuple[str | None, str | None]:
     return record.province, _choice("districts", record.district, field="school_record.district")
 
 
+_GUARDIAN_HOLDERS = frozenset({"parent", "other_guardian"})
+
+
+def _checked_family_property(d: DetailsCreate, district: str) -> str:
+    """无房 (§三（一）1（3）): none, beijing (another district only) or district. A home the
+    parents or other guardians own and live in already says which: it must agree."""
+    stated = _choice("family_property", d.family_property, field="family_property")
+    res, prop = d.residence, d.residence.property
+    if res.dwelling_type == "owned" and prop is not None and prop.for_residence \
+            and prop.holder in _GUARDIAN_HOLDERS:
+        least = "district" if res.district == district else "beijing"
+        if stated == "none" or (least == "district" and stated != "district"):
+            raise IntakeError("family_property_contradicts_residence", field="family_property")
+    return stated
+
+
+def _checked_placement(d: DetailsCreate) -> str | None:
+    """A disabled child's requested placement (§四（二）1（4）、2（4））; 小学附设特教班 is for
+    primary school only, so not with a 学籍 (a junior applicant's)."""
+    if d.disability_placement is None:
+        return None
+    placement = _choice("disability_placements", d.disability_placement, field="disability_placement")
+    if placement == "special_class" and d.school_record is not None:
+        raise IntakeError("special_class_primary_only", field="disability_placement")
+    return placement
+
+
+def _checked_conditions(d: DetailsCreate, district: str) -> tuple[str, str | None]:
+    """无房, the requested placement and the care categories the parent states."""
+    for position, category in enumerate(d.categories):
+        _choice("care_categories", category, field=f"categories.{position}")
+    if len(set(d.categories)) != len(d.categories):
+        raise IntakeError("invalid_choice", field="categories")
+    return _checked_family_property(d, district), _checked_placement(d)
+
+
 def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCreate,
                    now: datetime) -> Applicant:
     """Record the detailed information (figure 9) and send it to review.
@@ -364,7 +400,8 @@ def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCrea
     Raises ``IntakeError``: ``basic_info_immutable``, ``details_locked``,
     ``guardian_count``, ``invalid_choice``, ``dwelling_details_missing``, ``id_*``,
     ``mobile_format``, ``birth_date_format``, ``date_format``, ``date_in_future``,
-    ``registration_incomplete``, ``school_record_district_missing``.
+    ``registration_incomplete``, ``school_record_district_missing``,
+    ``family_property_contradicts_residence``, ``special_class_primary_only``.
     """
     applicant = applicant_of_user(db_session=db_session, user_id=user_id)
     _check_unchanged(applicant, details_in)
@@ -377,10 +414,7 @@ def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCrea
     dwelling = _checked_dwelling(res, now)
     record_province, record_district = _checked_school_record(d)
     guardians = _checked_guardians(d, now)
-    for position, category in enumerate(d.categories):
-        _choice("care_categories", category, field=f"categories.{position}")
-    if len(set(d.categories)) != len(d.categories):
-        raise IntakeError("invalid_choice", field="categories")
+    family_property, placement = _checked_conditions(d, applicant.district)
 
     before = applicant.status
     applicant.hukou_address = d.child.hukou_address
@@ -406,6 +440,8 @@ def submit_details(*, db_session: Session, user_id: int, details_in: DetailsCrea
     applicant.rental_sole = rental.sole_tenancy if rental else None
     applicant.school_record_province = record_province
     applicant.school_record_district = record_district
+    applicant.family_property = family_property
+    applicant.disability_placement = placement
     applicant.categories = sorted(d.categories)
     applicant.guardians.clear()
     db_session.flush()
@@ -449,6 +485,8 @@ def to_read(applicant: Applicant, *, account_no: str) -> ApplicantRead:
         rental_continuous=applicant.rental_continuous, rental_sole=applicant.rental_sole,
         school_record_province=applicant.school_record_province,
         school_record_district=applicant.school_record_district,
+        family_property=applicant.family_property,
+        disability_placement=applicant.disability_placement,
         categories=list(applicant.categories or []),
         guardians=[GuardianRead(
             position=g.position, name=g.name, relation=g.relation, nationality=g.nationality,

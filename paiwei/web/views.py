@@ -352,6 +352,8 @@ def _details_values(a: Any) -> dict[str, str]:
         "residence.rental.sole_tenancy": _yes_no(a.rental_sole),
         "school_record.province": a.school_record_province or "",
         "school_record.district": a.school_record_district or "",
+        "family_property": a.family_property or "",
+        "disability_placement": a.disability_placement or "",
     }
     for i, g in enumerate(a.guardians):
         for attr in ("name", "relation", "nationality", "hukou_province", "id_type", "id_number",

@@ -119,7 +119,9 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
 
     # Figure 6: the registration form.
     phone.get_by_label("适龄儿童国籍").select_option("CHN")
-    phone.get_by_label("适龄儿童户籍所在省").select_option("13")
+    # a Chaoyang hukou: the routing record's hukou kind is derived from it (issue 18)
+    phone.get_by_label("适龄儿童户籍所在省").select_option("11")
+    phone.get_by_label("户籍在北京市时：户籍所在区").select_option("110105")
     phone.get_by_label("适龄儿童居住地").select_option("110105")
     phone.get_by_label("适龄儿童姓名").fill("张小明")
     phone.get_by_label("适龄儿童性别").select_option("M")
@@ -174,7 +176,7 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
     assert "已注册，请录入详细信息" in phone.text_content("#status-text")
     check_page(phone, shots, "06-me")
     phone.get_by_role("link", name="录入相关审核材料详细信息").click()
-    phone.get_by_label("户籍所在地详细地址").fill("河北省保定市某路1号")
+    phone.get_by_label("户籍所在地详细地址").fill("北京市朝阳区某路1号")
     phone.get_by_label("户籍类型").select_option("family_rural")
     phone.get_by_label("民族").select_option("01")
     phone.get_by_label("居住地址").first.fill("北京市朝阳区建外街道某小区2号楼")
@@ -187,6 +189,7 @@ def test_a_parents_whole_journey_on_a_phone(live: Live, phone: Any, desktop: Any
     phone.get_by_label("在本区承租并实际居住的起始日期").fill("2020-01-01")
     phone.get_by_label("自起始日期起是否连续承租并实际居住").select_option("yes")
     phone.get_by_label("是否单独承租").select_option("yes")
+    phone.get_by_label("家庭（父母或其他监护人）在本市、本区是否有产权住房").select_option("none")
     g = phone.locator("fieldset", has_text="法定监护人（一）信息")
     g.get_by_label("姓名").fill("张大山")
     g.get_by_label("关系").select_option("father")

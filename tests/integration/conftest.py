@@ -73,6 +73,26 @@ def pg_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema yet (the migrations are run by the test): the migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+        return
+    admin = _pg_admin_url()
+    if admin is None:
+        pytest.skip("PostgreSQL unavailable")
+    name = f"paiwei_mig_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = admin.rpartition("/")
+    try:
+        yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def all_tables(engine: Engine) -> tuple[str, ...]:
     """Every table the migrations made (so a new domain's rows are truncated too)."""
     return tuple(sorted(set(inspect(engine).get_table_names()) - {"alembic_version"}))

@@ -39,6 +39,7 @@ from api.app import create_app
 from paiwei.cli import app as cli
 from paiwei.settings import Settings
 from paiwei.sms.sender import OutboxSender
+from tests.integration.choices.helpers import hukou_registration
 from tests.integration.intake.helpers import FakeClock, Intake, details, resident_id
 
 YEAR = 2024
@@ -213,17 +214,21 @@ def _register(world: World, child: Child) -> None:
     api.logout()
     sex = "M" if child.n % 2 else "F"
     response = api.register(child.n, child_birth_date=child.birth.isoformat(), child_sex=sex,
-                            child_id_number=resident_id(child.birth, sex, seq=child.n))
+                            child_id_number=resident_id(child.birth, sex, seq=child.n),
+                            **hukou_registration(child.record))
     child.account = ok(response, 201)["account_no"]
     ok(api.login(child.account, PARENT_PASSWORD))
     ok(api.client.put("/api/intake/me/details", json=_details(child)))
 
 
 def _details(child: Child) -> dict[str, Any]:
-    """Figure 9 as the child's record says: the routing joins the dwelling from the details
-    (issue 18), so a record that contradicts them is refused."""
+    """Figure 9 as the child's record says: the routing joins the dwelling and 无房 from the
+    details (issue 18), so a record that contradicts them is refused."""
     body = details()
+    owned = child.record.get("property", {})
     residence = child.record["residence"]
+    in_district = owned.get("chaoyang", residence["kind"] == "owned")
+    body["family_property"] = "district" if in_district else ("beijing" if owned.get("beijing") else "none")
     if residence["kind"] == "rented":
         body["residence"]["rental"]["start_date"] = residence["rental_start"]
         return body

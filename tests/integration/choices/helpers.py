@@ -14,7 +14,7 @@ from paiwei.audit.service import Actor
 from paiwei.choices import service as choices
 from paiwei.intake.models import Applicant, Status
 from paiwei.windows import service as windows
-from tests.integration.intake.helpers import CHAOYANG, Intake
+from tests.integration.intake.helpers import CHAOYANG, HAIDIAN, Intake
 
 SYSTEM = Actor(None, "system")
 YEAR = 2024
@@ -56,6 +56,17 @@ def junior_record() -> dict[str, Any]:
             "returned": True, "school_zone": "JZ"}
 
 
+def hukou_registration(record: dict[str, Any]) -> dict[str, Any]:
+    """The registration's 户籍 (figure 6) that the record's ``hukou.kind`` says: routing
+    derives the kind from it (issue 18), so the two must agree."""
+    kind = record.get("hukou", {}).get("kind", "other")
+    if kind == "chaoyang":
+        return {"hukou_province": "11", "hukou_district": CHAOYANG}
+    if kind == "beijing":
+        return {"hukou_province": "11", "hukou_district": HAIDIAN}
+    return {}
+
+
 def beijing(month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
     """A Beijing wall-clock time in 2024 as an aware UTC datetime."""
     return datetime(YEAR, month, day, hour, minute, second, tzinfo=windows.BEIJING).astimezone(UTC)
@@ -80,7 +91,8 @@ def verified_family(intake: Intake, n: int, *, stage: str = "primary",
     """Register through the API, mark verified (the review flow is intake's own test),
     and record the routing record. Leaves nobody logged in."""
     intake.logout()
-    response = intake.register(n)
+    record = record if record is not None else primary_record()
+    response = intake.register(n, **hukou_registration(record))
     assert response.status_code == 201, response.text
     account = response.json()["account_no"]
     with intake.sessions() as s:
@@ -90,8 +102,7 @@ def verified_family(intake: Intake, n: int, *, stage: str = "primary",
         pseudonym = applicant.pseudonym
         s.commit()
         choices.record_routing(db_session=s, actor=SYSTEM, pseudonym=pseudonym, year=YEAR, stage=stage,
-                               record=record if record is not None else primary_record(),
-                               now=intake.clock())
+                               record=record, now=intake.clock())
     return Family(n=n, account=account, pseudonym=pseudonym)
 
 

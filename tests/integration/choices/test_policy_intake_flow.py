@@ -20,7 +20,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from allocation import RULES
+from allocation import (
+    RULES,
+    Explainer,
+    rehearsal_contributions,
+    run_plan,
+    scenario_from_mapping,
+    shipped_policy,
+)
 from paiwei.accounts.models import User
 from paiwei.choices import service as choices
 from paiwei.choices.models import ApplicantRoute
@@ -144,9 +151,9 @@ def _route_rules(routes: dict[str, Any]) -> dict[str, int]:
 def test_figure_9_and_the_review_decide_in_the_routing_and_the_round(intake: Intake) -> None:
     season = Season(intake)
     beijing_hukou = {"hukou_province": "11", "hukou_district": HAIDIAN}
-    renter = {"birth_date": "2018-03-01", "hukou": {"kind": "beijing"},
-              "residence": {"kind": "rented", "address": "a-rent", "zone": "Z1"},
-              "property": {"beijing": False, "chaoyang": False}}
+    # staff type neither the hukou kind (the registration's 户籍) nor 无房 (the details')
+    renter = {"birth_date": "2018-03-01", "hukou": {},
+              "residence": {"kind": "rented", "address": "a-rent", "zone": "Z1"}}
 
     # A renter from another Beijing district whose tenancy was not continuous (连续).
     broken = season.apply(1, _renting(continuous=False), record=renter, **beijing_hukou)
@@ -165,9 +172,12 @@ def test_figure_9_and_the_review_decide_in_the_routing_and_the_round(intake: Int
                           findings=["empty-hukou"], hukou_province="11", hukou_district=CHAOYANG)
     # The same renter's conditions all met: eligible on the tenancy.
     fine = season.apply(5, _renting(), record=renter, **beijing_hukou)
+    # A renter whose family owns a flat elsewhere in Beijing: no 无房家庭 (§三（一）1（3）).
+    owner = season.apply(6, _renting() | {"family_property": "beijing"}, record=renter, **beijing_hukou)
 
     expected = {broken: "renting-not-continuous", elsewhere: "social-insurance-not-in-district",
-                grandparent: "certificate-holder-not-guardian", hollow: "review-empty-hukou"}
+                grandparent: "certificate-holder-not-guardian", hollow: "review-empty-hukou",
+                owner: "renting-owns-property"}
     for code in expected.values():
         assert code in {r.code for r in RULES}
     # The routing decision stored on verification (or on recording) names the rule...
@@ -203,6 +213,9 @@ def test_figure_9_and_the_review_decide_in_the_routing_and_the_round(intake: Int
     assert inputs[hollow]["residence"] == {"kind": "none"}
     assert inputs[hollow]["review_findings"] == ["empty-hukou"]
     assert "school_record_place" not in inputs[fine]  # primary: no 学籍 joined
+    assert inputs[fine]["hukou"] == {"kind": "beijing"} and inputs[hollow]["hukou"]["kind"] == "chaoyang"
+    assert inputs[fine]["property"] == {"beijing": False, "chaoyang": False}
+    assert inputs[owner]["property"] == {"beijing": True, "chaoyang": False}
     # ...and the round's accounting names each rule why the applicant is not in it.
     for pseudonym, code in expected.items():
         assert (others[pseudonym]["disposition"], others[pseudonym]["rule"]) == ("ineligible", code)
@@ -258,3 +271,76 @@ def test_a_routing_record_contradicting_the_details_is_refused_naming_the_field(
     # Stating what the details say is no conflict; leaving it out is what staff do.
     same = {**record, "residence": {"kind": "rented", "address": "a-x", "zone": "Z1", "sole_tenancy": False}}
     _ok(intake.client.put(f"/api/routes/{pseudonym}/record", json={"year": YEAR, "stage": "primary", "record": same}))
+
+
+def test_a_disabled_child_requesting_a_special_school_is_arranged_not_drawn(intake: Intake) -> None:
+    """§四（二）1（4）: "残疾儿童……可由家长申请进入特殊教育学校、小学附设特教班或在普通小学随班就读"; the
+    parent asks in the details, the disability is verified by 相关职能部门 (§三（三）) and
+    recorded by staff as the category; the child takes part in no draw."""
+    season = Season(intake)
+    chaoyang_hukou = {"hukou_province": "11", "hukou_district": CHAOYANG}
+    record = {"birth_date": "2018-03-01", "hukou": {"zone": "Z1"}, "categories": ["disabled"],
+              "residence": {"kind": "rented", "address": "a-d", "zone": "Z1"}}
+    child = season.apply(31, _renting() | {"disability_placement": "special_school"}, record=record,
+                         **chaoyang_hukou)
+    routes = season.routes()
+    assert routes["undecided"] == [] and _route_rules(routes) == {}
+    with intake.sessions() as s:
+        stored = s.scalars(select(ApplicantRoute).join(Applicant, Applicant.id == ApplicantRoute.applicant_id)
+                           .where(Applicant.pseudonym == child)).one()
+    assert (stored.eligible, stored.route_rule) == (True, "disability-special-school")
+    # the reviewers read the request in words
+    _as(intake, DISTRICT_STAFF)
+    page = intake.client.get(f"/staff/review/{child}")
+    assert page.status_code == 200 and "残疾儿童申请的就读方式</dt><dd>在特殊教育学校就读" in page.text
+    assert "户籍类别</dt><dd>本区户籍" in page.text
+
+    inputs, others = season.freeze_first_round()
+    assert inputs[child]["disability_placement"] == "special-school"
+    assert inputs[child]["hukou"] == {"kind": "chaoyang", "zone": "Z1"}
+    assert others[child]["disposition"] == "no-list"
+    # the whole season on what intake gave: unplaced, arranged by the district, said in Chinese
+    result = run_plan(shipped_policy(), scenario_from_mapping(_frozen_scenario(intake)),
+                      rehearsal_contributions(bytes(16)), rehearsal=True)
+    i = result.row_of(child)
+    assert result.outcome(child).status == "unplaced"
+    assert RULES[int(result.routing.route_rule[i])].code == "disability-special-school"
+    text = Explainer(result).explain(child).text
+    assert "特殊教育学校" in text and "不参加随机派位" in text and "§四（二）1（4）" in text
+
+
+def _frozen_scenario(intake: Intake) -> dict[str, Any]:
+    with intake.sessions() as s:
+        stored = s.scalars(select(Round.inputs).order_by(Round.id.desc())).first()
+    return dict(json.loads(stored or "{}")["scenario"])
+
+
+def test_a_request_without_the_verified_disability_or_a_hukou_conflict_is_refused_by_name(
+        intake: Intake) -> None:
+    Season(intake)
+    intake.logout()
+    account = _ok(intake.register(41, hukou_province="11", hukou_district=CHAOYANG), 201)["account_no"]
+    assert intake.login(account, PARENT_PASSWORD).status_code == 200
+    _ok(intake.client.put("/api/intake/me/details", json=_renting() | {"disability_placement": "special_school"}))
+    with intake.sessions() as s:
+        pseudonym = s.scalars(select(Applicant.pseudonym)).one()
+    _as(intake, DISTRICT_STAFF)
+    record = {"birth_date": "2018-03-01", "hukou": {"zone": "Z1"},
+              "residence": {"kind": "rented", "address": "a-q", "zone": "Z1"}}
+
+    def put(rec: dict[str, Any]) -> Any:
+        return intake.client.put(f"/api/routes/{pseudonym}/record",
+                                 json={"year": YEAR, "stage": "primary", "record": rec})
+
+    # the parent asked for a special school; the record has no verified disability: refused, not dropped
+    refused = put(record)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "routing_record_invalid"
+    assert "disability_placement" in refused.json()["detail"] and "相关职能部门认定" in refused.json()["detail"]
+    assert "在特殊教育学校就读" in refused.json()["detail"]
+    # the registration says a Chaoyang hukou: a record saying another is refused naming the field
+    conflict = put({**record, "categories": ["disabled"], "hukou": {"kind": "other", "zone": "Z1"}})
+    assert conflict.status_code == 422, conflict.text
+    assert conflict.json()["code"] == "routing_record_invalid" and "hukou.kind" in conflict.json()["detail"]
+    # the verified disability recorded, the kind left to the registration: accepted
+    _ok(put({**record, "categories": ["disabled"]}))

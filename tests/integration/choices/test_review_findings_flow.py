@@ -12,6 +12,7 @@ from paiwei.rounds import service as rounds
 from tests.integration.choices.helpers import (
     SYSTEM,
     YEAR,
+    hukou_registration,
     primary_record,
     set_up_district,
     verified_family,
@@ -30,7 +31,7 @@ def test_findings_are_recorded_in_scope_and_decide_in_the_round(intake: Intake) 
     set_up_district(intake.sessions, intake.clock())
     make_staff(intake.sessions, intake.clock, "jw-reviewer", "street_reviewer", street=STREET)
     make_staff(intake.sessions, intake.clock, "far-reviewer", "street_reviewer", street=OTHER_STREET)
-    account = intake.register(7).json()["account_no"]
+    account = intake.register(7, **hukou_registration(primary_record())).json()["account_no"]
     assert intake.login(account).status_code == 200
     assert intake.client.put("/api/intake/me/details", json=details()).status_code == 200
     with intake.sessions() as s:

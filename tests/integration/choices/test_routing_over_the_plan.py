@@ -12,7 +12,13 @@ from paiwei.intake.models import Applicant, Status
 from paiwei.plans import read_plan
 from paiwei.rounds import service as rounds
 from paiwei.windows import service as windows
-from tests.integration.choices.helpers import SYSTEM, YEAR, beijing, primary_record
+from tests.integration.choices.helpers import (
+    SYSTEM,
+    YEAR,
+    beijing,
+    hukou_registration,
+    primary_record,
+)
 from tests.integration.intake.helpers import CHAOYANG, STAFF_PASSWORD, Intake, make_staff
 
 SAMPLE_PLAN = Path(__file__).resolve().parents[3] / "paiwei" / "plans" / "sample-chaoyang-2024.csv"
@@ -27,7 +33,7 @@ def test_a_routing_record_is_routed_over_the_imported_plan(intake: Intake) -> No
                            plan=read_plan(SAMPLE_PLAN), now=intake.clock())
         assert s.scalar(select(SchoolCatalogue.id)) is None  # the plan only
     make_staff(intake.sessions, intake.clock, "staff1", "district_staff")
-    assert intake.register(1).status_code == 201
+    assert intake.register(1, **hukou_registration(primary_record())).status_code == 201
     with intake.sessions() as s:  # the review itself is intake's own test
         applicant = s.scalars(select(Applicant)).one()
         applicant.status = Status.VERIFIED

@@ -149,6 +149,7 @@ def details(**overrides: Any) -> dict[str, Any]:
             "social_insurance_months": 36, "employment_start": "2019-03-01", "labour_contract": True,
             "social_insurance_district": CHAOYANG,
         }],
+        "family_property": "none",
         "categories": [],
     }
     body.update(overrides)

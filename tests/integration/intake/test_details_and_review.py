@@ -119,9 +119,14 @@ def test_details_dwelling_type_needs_its_record(intake: Intake, parent: str) -> 
                                      "certificate_date": "2019-07-01", "address": "朝阳区某路3号",
                                      "holder": "parent", "certificate_type": "real_estate_certificate",
                                      "for_residence": True}
-    response = intake.client.put("/api/intake/me/details", json=body)
+    # the parents' own flat in the district, lived in: 无房 cannot be said (§三（一）1（3）)
+    refused = intake.client.put("/api/intake/me/details", json=body)
+    assert _code(refused, 422) == "family_property_contradicts_residence"
+    assert refused.json()["field"] == "family_property"
+    response = intake.client.put("/api/intake/me/details", json={**body, "family_property": "district"})
     assert response.status_code == 200, response.text
     assert response.json()["property_certificate_date"] == "2019-07-01"
+    assert response.json()["family_property"] == "district"
 
 
 def test_details_guardian_id_is_checked(intake: Intake, parent: str) -> None:

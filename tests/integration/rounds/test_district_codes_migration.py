@@ -4,41 +4,15 @@ downgrade gives the slugs back."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import psycopg
-import pytest
 from sqlalchemy import text
 
 from alembic import command
 from paiwei.db import make_engine
 from paiwei.db.migrate import alembic_config
-from tests.integration.conftest import _pg_admin_url
 
 AT = datetime(2024, 6, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no schema yet (the migrations are run by the test)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-        return
-    admin = _pg_admin_url()
-    if admin is None:
-        pytest.skip("PostgreSQL unavailable")
-    name = f"paiwei_mig_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = admin.rpartition("/")
-    try:
-        yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _districts(url: str) -> dict[str, list[str]]:

@@ -19,6 +19,7 @@ from tests.integration.choices.helpers import (
     YEAR,
     act_as,
     beijing,
+    hukou_registration,
     primary_record,
     set_up_district,
     verified_family,
@@ -80,7 +81,7 @@ def test_a_freeze_refuses_a_verified_applicant_without_a_route_and_names_them(in
 
     # A verified applicant whose routing record was never entered.
     intake.logout()
-    assert intake.register(4).status_code == 201
+    assert intake.register(4, **hukou_registration(primary_record("Z2"))).status_code == 201
     with intake.sessions() as s:
         lost = s.scalars(select(Applicant).order_by(Applicant.id.desc())).first()
         assert lost is not None

@@ -31,6 +31,7 @@ def _form(intake: Intake) -> tuple[str, dict[str, str]]:
     body = details()
     body["residence"]["rental"].update(continuous="no", sole_tenancy="yes")
     body["guardians"][0].update(labour_contract="yes", social_insurance_district=HAIDIAN)
+    body.update(family_property="beijing", disability_placement="special_school")
     fields: dict[str, Any] = flatten("", body, {})
     fields.update({"school_record.province": "", "school_record.district": "",
                    "residence.property.holder": "", "guardians.1.name": ""})
@@ -44,7 +45,9 @@ def test_the_policy_fields_have_chinese_labels_and_are_saved_and_shown_again(int
     for text in ("证书持有人", "证书类型", "证书所载房屋是否为实际居住房屋", "在本区承租并实际居住的起始日期",
                  "自起始日期起是否连续承租并实际居住", "是否单独承租（非与他人合租）", "就业起始日期",
                  "是否与用人单位签订劳动合同", "社会保险个人权益记录所在区", "学籍所在省（自治区、直辖市）",
-                 "其他亲属（如祖父母、外祖父母）", "北京市以外"):
+                 "其他亲属（如祖父母、外祖父母）", "北京市以外",
+                 "家庭（父母或其他监护人）在本市、本区是否有产权住房", "在本市其他区有产权住房，在本区无产权住房",
+                 "申请的就读方式", "在特殊教育学校就读", "在小学附设特教班就读（仅小学）"):
         assert text in page, text
     saved = intake.client.post("/me/details", data={**fields, "csrf_token": csrf}, follow_redirects=False)
     assert saved.status_code == 303, saved.text
@@ -53,11 +56,20 @@ def test_the_policy_fields_have_chinese_labels_and_are_saved_and_shown_again(int
         assert (a.rental_continuous, a.rental_sole, a.rental_start_date.isoformat()) == (False, True, "2020-01-01")
         assert (a.guardians[0].labour_contract, a.guardians[0].social_insurance_district) == (True, HAIDIAN)
         assert a.school_record_province is None and len(a.guardians) == 1  # blank groups left out
+        assert (a.family_property, a.disability_placement) == ("beijing", "special_school")
     again = intake.client.get("/me/details").text
     assert _selected(again, "residence.rental.continuous") == "no"
     assert _selected(again, "residence.rental.sole_tenancy") == "yes"
     assert _selected(again, "guardians.0.social_insurance_district") == HAIDIAN
     assert 'name="residence.rental.start_date" type="text" value="2020-01-01"' in again
+    assert _selected(again, "family_property") == "beijing"
+    assert _selected(again, "disability_placement") == "special_school"
+    # no request: the blank choice stores nothing (not stated)
+    cleared = intake.client.post("/me/details", data={**fields, "disability_placement": "", "csrf_token": csrf},
+                                 follow_redirects=False)
+    assert cleared.status_code == 303, cleared.text
+    with intake.sessions() as s:
+        assert s.scalars(select(Applicant.disability_placement)).one() is None
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -72,6 +84,11 @@ def test_each_policy_field_s_error_is_in_chinese_next_to_it(intake: Intake) -> N
         ({"guardians.0.social_insurance_district": "moon"}, "guardians-0-social_insurance_district",
          "不在可选范围内"),
         ({"school_record.province": "11"}, "school_record-district", "请选择学籍所在区"),
+        ({"family_property": ""}, "family_property", "此项为必填项"),
+        ({"family_property": "moon"}, "family_property", "不在可选范围内"),
+        # a junior applicant (a 学籍 is given) cannot ask for a primary school's special class
+        ({"disability_placement": "special_class", "school_record.province": "13"}, "disability_placement",
+         "小学附设特教班仅适用于小学入学"),
     ]
     for change, field_id, message in cases:
         response = intake.client.post("/me/details", data={**fields, **change, "csrf_token": csrf})

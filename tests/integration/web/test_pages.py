@@ -223,8 +223,10 @@ def test_parent_registers_logs_in_enters_details_and_staff_review(intake: Intake
     detail = intake.client.get(f"/staff/review/{pseudonym}")
     assert "材料审核通过" in detail.text
     # The reviewer sees the conditions the decision rests on (figure 9, policy §三（一）1（3）), in words.
-    for words in ("自 2020-01-01 起，连续承租，单独承租", "已签劳动合同", "缴纳地：朝阳区"):
+    for words in ("自 2020-01-01 起，连续承租，单独承租", "已签劳动合同", "缴纳地：朝阳区",
+                  "户籍类别</dt><dd>非本市户籍（河北省）", "家庭产权住房</dt><dd>在本市无产权住房"):
         assert words in detail.text, words
+    assert "残疾儿童申请的就读方式" not in detail.text  # no request, nothing shown
     csrf = hidden(detail.text, "csrf_token")
     empty = intake.client.post(f"/staff/review/{pseudonym}/return", data={"csrf_token": csrf, "reason": ""})
     assert empty.status_code == 422 and "退回时请填写退回原因" in empty.text

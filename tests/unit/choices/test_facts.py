@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from paiwei.choices.facts import facts_of, place_of, record_place_of
+import pytest
+
+from paiwei.choices.facts import facts_of, hukou_kind_of, place_of, record_place_of
 from paiwei.intake.models import Applicant, Guardian
 
 CY, HD = "110105", "110108"
@@ -56,3 +58,36 @@ def test_a_record_without_details_or_before_0008_states_nothing_more() -> None:
     old.guardians.append(_guardian(1, labour_contract=None))
     facts = facts_of(old, stage="primary")
     assert (facts.residence_kind, facts.tenancy, facts.guardians) == ("rented", None, None)
+
+
+def test_the_hukou_kind_comes_from_the_registration() -> None:
+    assert hukou_kind_of("11", CY, CY) == "chaoyang"  # the applicant's district (the policy's)
+    assert hukou_kind_of("11", HD, CY) == "beijing"
+    assert hukou_kind_of("11", None, CY) == "beijing"
+    assert hukou_kind_of("13", None, CY) == "other"
+    # an imported reviewed record (no details) still states it: the registration is verified
+    imported = Applicant(district=CY, hukou_province="11", hukou_district=HD, review_findings=[],
+                         details_submitted_at=None)
+    assert facts_of(imported, stage="primary").hukou_kind == "beijing"
+
+
+@pytest.mark.parametrize(("stated", "owned"), [
+    ("none", {"beijing": False, "chaoyang": False}),
+    ("beijing", {"beijing": True, "chaoyang": False}),
+    ("district", {"beijing": True, "chaoyang": True}),
+    (None, None),  # before 0011: not stated, the routing record's value stands
+])
+def test_family_property_as_the_scenario_s_property(stated: str | None, owned: object) -> None:
+    a = Applicant(district=CY, hukou_province="13", dwelling_type="other", family_property=stated,
+                  review_findings=[], details_submitted_at=datetime(2024, 5, 6, tzinfo=UTC))
+    assert facts_of(a, stage="primary").property == owned
+
+
+@pytest.mark.parametrize(("stated", "placement"), [
+    ("regular_class", "regular-class"), ("special_class", "special-class"),
+    ("special_school", "special-school"), (None, None)])
+def test_the_requested_placement_as_the_scenario_s(stated: str | None, placement: str | None) -> None:
+    a = Applicant(district=CY, hukou_province="13", dwelling_type="other", disability_placement=stated,
+                  review_findings=[], details_submitted_at=datetime(2024, 5, 6, tzinfo=UTC))
+    facts = facts_of(a, stage="junior")
+    assert (facts.disability_placement, facts.stage) == (placement, "junior")

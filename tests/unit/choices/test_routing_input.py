@@ -10,6 +10,7 @@ import pytest
 from paiwei.choices.errors import ChoiceError
 from paiwei.choices.rules import (
     OTHER_ADDRESS_SUFFIX,
+    PLACEMENT_TEXT,
     IntakeFacts,
     decide,
     policy_named,
@@ -114,3 +115,87 @@ def test_the_dwelling_kind_fills_a_record_without_a_residence() -> None:
     joined = routing_input(rec, IntakeFacts(residence_kind="none", findings=("empty-hukou",)))
     assert joined["residence"] == {"kind": "none"}
     assert rule_of(joined) == "review-empty-hukou"
+
+
+def test_the_hukou_kind_of_the_registration_agrees_or_is_refused_by_name() -> None:
+    rec = staff(hukou={"kind": "beijing", "zone": "Z1"})
+    joined = routing_input(rec, IntakeFacts(hukou_kind="beijing"))
+    assert joined["hukou"] == {"kind": "beijing", "zone": "Z1"}  # the zone stays staff's
+    # a record without the kind takes it from the registration
+    no_kind = {**rec, "hukou": {"zone": "Z1"}}
+    assert routing_input(no_kind, IntakeFacts(hukou_kind="chaoyang"))["hukou"] == {"kind": "chaoyang", "zone": "Z1"}
+    with pytest.raises(ChoiceError) as caught:
+        routing_input(rec, IntakeFacts(hukou_kind="other"))
+    assert caught.value.code == "routing_record_invalid"
+    assert "hukou.kind" in (caught.value.detail or "") and "不一致" in (caught.value.detail or "")
+    assert routing_input(rec, IntakeFacts()) == rec  # not stated: the record's kind stands
+
+
+def test_no_property_of_the_details_decides_the_renter_s_condition() -> None:
+    """§三（一）1（3）无房 (reading no_property_means = none-in-beijing): a family owning a
+    flat anywhere in Beijing is no 无房家庭."""
+    record = {k: v for k, v in staff().items() if k != "property"}
+    owns = IntakeFacts(residence_kind="rented", tenancy=TENANCY, guardians=(MOTHER,),
+                       property={"beijing": True, "chaoyang": False})
+    joined = routing_input(record, owns)
+    assert joined["property"] == {"beijing": True, "chaoyang": False}
+    assert rule_of(joined) == "renting-owns-property"
+    none = IntakeFacts(residence_kind="rented", tenancy=TENANCY, guardians=(MOTHER,),
+                       property={"beijing": False, "chaoyang": False})
+    assert rule_of(routing_input(record, none)) == "beijing-renting"
+    # stated by staff too: it must agree, else each key is named
+    assert routing_input(staff(), none)["property"] == {"beijing": False, "chaoyang": False}
+    with pytest.raises(ChoiceError) as caught:
+        routing_input(staff(), owns)
+    assert "property.beijing" in (caught.value.detail or "")
+    assert "property.chaoyang" not in (caught.value.detail or "")
+    # not stated (before 0011): staff's value stands
+    assert routing_input(staff(), renting())["property"] == {"beijing": False, "chaoyang": False}
+
+
+def _placement(rec: dict[str, Any], stage: str = "primary") -> Any:
+    return decide(policy=policy_named("chaoyang-2024"), year=2024, stage=stage, schools=SCHOOLS,
+                  zones=ZONES, records={"A1": rec})["A1"]
+
+
+def _requesting(placement: str | None, stage: str = "primary") -> IntakeFacts:
+    """A renter meeting every condition whose guardians request ``placement``."""
+    return IntakeFacts(residence_kind="rented", tenancy=TENANCY, guardians=(MOTHER,),
+                       disability_placement=placement, stage=stage)
+
+
+def test_a_requested_placement_joins_a_verified_disabled_child() -> None:
+    rec = staff(categories=["disabled"])
+    joined = routing_input(rec, _requesting("special-school"))
+    assert joined["disability_placement"] == "special-school"
+    assert _placement(joined).route_rule.code == "disability-special-school"
+    joined = routing_input(rec, _requesting("special-class"))
+    assert _placement(joined).route_rule.code == "disability-special-class"
+    regular = _placement(routing_input(rec, _requesting("regular-class")))
+    assert (regular.eligible, regular.route, regular.priority_rule.code) == (True, "zone", "disabled")
+    assert "disability_placement" not in routing_input(rec, _requesting(None))  # not stated
+    # stated by staff too: must agree
+    with pytest.raises(ChoiceError) as caught:
+        routing_input({**rec, "disability_placement": "regular-class"},
+                      IntakeFacts(disability_placement="special-school", stage="primary"))
+    assert "disability_placement" in (caught.value.detail or "")
+
+
+@pytest.mark.parametrize("placement", ["special-school", "special-class", "regular-class"])
+def test_a_request_without_the_verified_disability_is_refused_not_dropped(placement: str) -> None:
+    with pytest.raises(ChoiceError) as caught:
+        routing_input(staff(), IntakeFacts(disability_placement=placement, stage="primary"))
+    detail = caught.value.detail or ""
+    assert caught.value.code == "routing_record_invalid"
+    assert detail.startswith("disability_placement：") and "相关职能部门认定" in detail
+    assert PLACEMENT_TEXT[placement] in detail
+
+
+def test_a_junior_child_cannot_be_given_a_special_class() -> None:
+    with pytest.raises(ChoiceError) as caught:
+        routing_input(staff(categories=["disabled"]),
+                      IntakeFacts(disability_placement="special-class", stage="junior"))
+    assert "小学附设特教班仅适用于小学" in (caught.value.detail or "")
+    joined = routing_input(staff(categories=["disabled"]),
+                           IntakeFacts(disability_placement="special-school", stage="junior"))
+    assert joined["disability_placement"] == "special-school"

@@ -12,6 +12,7 @@ from paiwei.db.limits import column_length
 from paiwei.intake.models import Applicant, Guardian
 from paiwei.intake.schemas import (
     ChildDetailsIn,
+    DetailsCreate,
     GuardianIn,
     PropertyIn,
     RegistrationCreate,
@@ -48,6 +49,8 @@ STORED: dict[tuple[type[BaseModel], str], Any] = {
     (SchoolRecordIn, "province"): Applicant.school_record_province,
     (SchoolRecordIn, "district"): Applicant.school_record_district,
     (RentalIn, "registration_no"): Applicant.rental_registration_no,
+    (DetailsCreate, "family_property"): Applicant.family_property,
+    (DetailsCreate, "disability_placement"): Applicant.disability_placement,
     (GuardianIn, "name"): Guardian.name,
     (GuardianIn, "relation"): Guardian.relation,
     (GuardianIn, "nationality"): Guardian.nationality,
