@@ -379,18 +379,7 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
     if len(widths) != 1:
         return None
     w = widths.pop()
-    kind = f"S{w}"
-    sorted_ids = np.array(sorted(sid.encode() for sid in school_ids), dtype=kind)
-    index_of_sorted = np.array(
-        sorted(range(len(school_ids)), key=school_ids.__getitem__), dtype=np.int64
-    )
-
-    def lookup(names: Any) -> Any:
-        at = np.searchsorted(sorted_ids, names)
-        at[at >= sorted_ids.size] = 0
-        if not np.array_equal(sorted_ids[at], names):
-            raise _NotCanonical  # a school that is not in the list
-        return index_of_sorted[at]
+    lookup = _school_lookup(school_ids, w)
 
     plen = np.array(list(map(len, prio_text)), dtype=np.int64)
     clen = np.array(list(map(len, choice_text)), dtype=np.int64)
@@ -410,7 +399,7 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
         or (rows[:, w + 2] != comma).any()
     ):
         raise _NotCanonical
-    choice_school = lookup(np.ascontiguousarray(rows[:, 1 : w + 1]).view(kind).ravel())
+    choice_school, _ = lookup(rows[:, 1 : w + 1])
     del rows
     text = np.frombuffer(b",".join(filter(None, prio_text)), dtype=np.uint8)
     commas = np.flatnonzero(text == comma)
@@ -431,9 +420,8 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
         or (text[starts + w + 2] != colon).any()
     ):
         raise _NotCanonical
-    keys = text[starts[:, None] + np.arange(1, w + 1)].view(kind).ravel()
-    key_school = lookup(keys)
-    ascending = keys[:-1] < keys[1:]
+    key_school, order = lookup(text[starts[:, None] + np.arange(1, w + 1)])
+    ascending = order[:-1] < order[1:]
     first = starts + w + 3
     negative = text[first] == ord("-")
     digits_from = first + negative
@@ -452,6 +440,72 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
         values = np.where(more, values * 10 + digit, values)
     values = np.where(negative, -values, values)
     return lengths, choice_school, key_school, values, ascending
+
+
+_DENSE_CODES = 1 << 22  # most entries of the table of dense codes (32 MiB)
+
+
+def _school_lookup(school_ids: list[str], w: int) -> Callable[[Any], tuple[Any, Any]]:
+    """Tokens of W bytes (rows of a uint8 array) to school indices, and a key that orders
+    the tokens as their bytes do. Raises _NotCanonical for a token that names no school.
+
+    Each byte position has few distinct values among the school ids (``S0000``..``S4999``:
+    1, 5, 10, 10, 10): each byte becomes its rank among its position's values, and the
+    ranks, read as one mixed-radix number, index a table of the schools. The code is
+    injective and ordered like the bytes, and a byte no id has at its position is caught.
+    When the table would be large, a binary search over the sorted ids does the same.
+    """
+    import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
+
+    ids = np.frombuffer("".join(school_ids).encode(), dtype=np.uint8).reshape(-1, w)
+    ranks: list[Any] = []
+    radix: list[int] = []
+    size = 1
+    for j in range(w):
+        values = np.unique(ids[:, j])
+        rank = np.full(256, -1, dtype=np.int64)
+        rank[values] = np.arange(values.size)
+        ranks.append(rank)
+        radix.append(int(values.size))
+        size *= int(values.size)
+    if size <= _DENSE_CODES:
+
+        def codes(tokens: Any) -> Any:
+            code = np.zeros(tokens.shape[0], dtype=np.int64)
+            for j in range(w):
+                digit = ranks[j][tokens[:, j]]
+                if digit.size and digit.min() < 0:
+                    raise _NotCanonical  # a byte no school id has here: no such school
+                code *= radix[j]
+                code += digit
+            return code
+
+        table = np.full(size, -1, dtype=np.int64)
+        table[codes(ids)] = np.arange(len(school_ids))
+
+        def dense(tokens: Any) -> tuple[Any, Any]:
+            code = codes(tokens)
+            index = table[code]
+            if index.size and index.min() < 0:
+                raise _NotCanonical  # a school that is not in the list
+            return index, code
+
+        return dense
+    kind = f"S{w}"
+    sorted_ids = np.array(sorted(sid.encode() for sid in school_ids), dtype=kind)
+    index_of_sorted = np.array(
+        sorted(range(len(school_ids)), key=school_ids.__getitem__), dtype=np.int64
+    )
+
+    def search(tokens: Any) -> tuple[Any, Any]:
+        names = np.ascontiguousarray(tokens).view(kind).ravel()
+        at = np.searchsorted(sorted_ids, names)
+        at[at >= sorted_ids.size] = 0
+        if not np.array_equal(sorted_ids[at], names):
+            raise _NotCanonical  # a school that is not in the list
+        return index_of_sorted[at], names
+
+    return search
 
 
 def _assignments(

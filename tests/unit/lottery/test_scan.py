@@ -186,3 +186,37 @@ def test_same_width_edits_get_the_parsing_path_s_answer(
     for case in (data, _same_width(canonical(value)) if value is not None else data):
         fast, plain = both(case)
         assert fast == plain, name
+
+
+@pytest.mark.parametrize("dense", [True, False], ids=["dense-codes", "binary-search"])
+@pytest.mark.parametrize(("name", "edit"), EDITS, ids=[e[0] for e in EDITS])
+def test_school_lookups_agree(
+    small_bundle: Any, name: str, edit: Any, dense: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of naming the schools of fixed-width tokens (a table of dense codes, or a
+    binary search when the table would be large) give the parsing path's answer."""
+    from lottery import _scan  # noqa: PLC0415
+
+    if not dense:
+        monkeypatch.setattr(_scan, "_DENSE_CODES", 0)
+    data = _same_width(edit(canonical(small_bundle), small_bundle))
+    fast, plain = both(data)
+    assert fast == plain, name
+
+
+def test_dense_school_codes_name_only_listed_schools() -> None:
+    import numpy as np  # noqa: PLC0415
+
+    from lottery import _scan  # noqa: PLC0415
+
+    lookup = _scan._school_lookup(["cd", "ab", "ax"], 2)
+
+    def tokens(*names: str) -> Any:
+        return np.frombuffer("".join(names).encode(), dtype=np.uint8).reshape(-1, 2)
+
+    index, order = lookup(tokens("ab", "cd", "ax", "ab"))
+    assert index.tolist() == [1, 0, 2, 1]
+    assert (order[:-1] < order[1:]).tolist() == [True, False, False]  # ab < cd, cd > ax, ax > ab
+    for name in ("ad", "cb", "zz"):  # bytes each seen at their place, or not: no such school
+        with pytest.raises(_scan._NotCanonical):
+            lookup(tokens("ab", name))
