@@ -28,7 +28,7 @@ from typing import Any, cast
 
 from lottery._canonical import MAX_SAFE_INTEGER, CanonicalError
 from lottery._errors import InvalidBundle
-from lottery._merkle import LEAF_TAG
+from lottery._merkle import LEAF_TAG, merkle_root
 from lottery._parse import BULK_KEYS, load_json
 from lottery._signing import BUNDLE_TAG
 from lottery._table import DrawTable
@@ -87,11 +87,16 @@ class Scanned:
     stated_tickets: list[Any]
     digest: bytes  # TH("paiwei/v1/bundle", JCS(bundle without "signatures"))
     schools_root_leaves: list[bytes]
-    applicants_root_leaves: list[bytes]
+    applicants_root: bytes  # MTH of the applicants' leaves (their ids ascend: file order)
 
 
 class _NotCanonical(Exception):
     """The fast path does not apply; the caller parses the whole file instead."""
+
+
+# Hash in a forked worker from an applicants list of this many bytes (about 75k records
+# of three choices); read at each call, so that tests can force either path.
+_PARALLEL_BYTES = 8 << 20
 
 
 def scan(data: bytes, encode: Callable[[Any], bytes]) -> Scanned | None:
@@ -142,7 +147,7 @@ def _lines(values: Any) -> list[str]:
     return b"\n".join(values).decode("ascii").split("\n") if values else []
 
 
-def _scan(data: bytes, encode: Callable[[Any], bytes]) -> Scanned:  # noqa: PLR0912, PLR0915  top to bottom
+def _scan(data: bytes, encode: Callable[[Any], bytes]) -> Scanned:  # noqa: PLR0912  top to bottom
     # Top level, in JCS key order: [small keys < "applicants"], applicants, assignments,
     # [small keys], schools, [small keys, "signatures" among them]. The bulk lists are
     # matched whole; the small parts between them are parsed together below.
@@ -193,13 +198,32 @@ def _scan(data: bytes, encode: Callable[[Any], bytes]) -> Scanned:  # noqa: PLR0
     # schools list, then the later small keys but "signatures", re-encoded (canonical).
     if "signatures" not in groups[2]:
         raise _NotCanonical
-    h = tag_state(BUNDLE_TAG).copy()
-    h.update(memoryview(data)[:c1])
-    for key in groups[2]:
-        if key != "signatures":
-            h.update(b"," + encode(key) + b":" + encode(small[key]))
-    h.update(b"}")
-    digest = h.digest()
+    suffix = b"".join(
+        b"," + encode(key) + b":" + encode(small[key]) for key in groups[2] if key != "signatures"
+    )
+    # The bundle digest and the applicants' leaves and root are pure hashing over the
+    # file's bytes: on a large file a forked worker computes them while this process
+    # reads the columns (the same functions; any failure of the worker: done here).
+    worker = _Worker.start(data, c1, suffix, a0, a1) if a1 - a0 >= _PARALLEL_BYTES else None
+    try:
+        return _columns(
+            data, encode, skeleton, (a0, a1, s0, s1, c0, c1), suffix=suffix, worker=worker
+        )
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _columns(
+    data: bytes,
+    encode: Callable[[Any], bytes],
+    skeleton: dict[str, Any],
+    bounds: tuple[int, int, int, int, int, int],
+    *,
+    suffix: bytes,
+    worker: _Worker | None,
+) -> Scanned:
+    a0, a1, s0, s1, c0, c1 = bounds
 
     # Schools: capacity and id per record, leaves over the records' bytes.
     school_rows = _records(_SCHOOL, data, c0, c1)
@@ -209,13 +233,104 @@ def _scan(data: bytes, encode: Callable[[Any], bytes]) -> Scanned:  # noqa: PLR0
         school_ids
     ):
         raise _NotCanonical
-    school_leaves = _leaves(data, c0, c1, b'{"capacity":', len(school_rows))
+    school_leaves = _leaves(data, c0, c1, b'{"capacity":')
+    if len(school_leaves) != len(school_rows):
+        raise _NotCanonical
 
-    table, applicant_leaves, raw_ids = _applicants(data, a0, a1, school_ids, capacities)
+    table, raw_ids = _applicants(data, a0, a1, school_ids, capacities)
     stated_schools, stated_tickets = _assignments(data, s0, s1, table, raw_ids)
+    hashes = worker.result() if worker is not None else None
+    if hashes is None:
+        hashes = _bulk_hashes(data, c1, suffix, a0, a1)
+    digest, count, applicants_root = hashes
+    if count != table.size:
+        raise _NotCanonical
     return Scanned(
-        skeleton, table, stated_schools, stated_tickets, digest, school_leaves, applicant_leaves
+        skeleton, table, stated_schools, stated_tickets, digest, school_leaves, applicants_root
     )
+
+
+def _bulk_hashes(data: bytes, c1: int, suffix: bytes, a0: int, a1: int) -> tuple[bytes, int, bytes]:
+    """The bundle digest, and the number of applicant records with their Merkle root.
+
+    The digest is TH("paiwei/v1/bundle", ...) over the file up to the end of the schools
+    list, then ``suffix`` (the later small keys but "signatures") and ``}``. The root is
+    taken in file order: the caller has proven the ids ascend.
+    """
+    h = tag_state(BUNDLE_TAG).copy()
+    h.update(memoryview(data)[:c1])
+    h.update(suffix)
+    h.update(b"}")
+    leaves = _leaves(data, a0, a1, _APPLICANT.opening)
+    return h.digest(), len(leaves), merkle_root(leaves)
+
+
+class _Worker:
+    """:func:`_bulk_hashes` in a forked process (the file is shared, not copied)."""
+
+    def __init__(self, process: Any, receive: Any) -> None:
+        self._process = process
+        self._receive = receive
+
+    @classmethod
+    def start(cls, data: bytes, c1: int, suffix: bytes, a0: int, a1: int) -> _Worker | None:
+        """A running worker, or None where there is no fork or a single core."""
+        import multiprocessing  # noqa: PLC0415
+        import os  # noqa: PLC0415
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
+        if len(cores) < 2:
+            return None
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_work, args=(send, data, c1, suffix, (a0, a1)), daemon=True
+        )
+        try:
+            process.start()
+        except OSError:
+            receive.close()
+            send.close()
+            return None
+        send.close()
+        return cls(process, receive)
+
+    def result(self) -> tuple[bytes, int, bytes] | None:
+        """The worker's hashes, or None when it failed (the caller computes them)."""
+        try:
+            value = self._receive.recv()
+        except (EOFError, OSError):
+            value = None
+        self._receive.close()
+        self._process.join()
+        if (
+            type(value) is tuple
+            and len(value) == 3
+            and type(value[0]) is bytes
+            and type(value[1]) is int
+            and type(value[2]) is bytes
+        ):
+            return value
+        return None
+
+    def stop(self) -> None:
+        """End the worker (at once, if its result is no longer wanted) and reap it."""
+        if not self._receive.closed:
+            self._receive.close()
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+
+
+def _work(send: Any, data: bytes, c1: int, suffix: bytes, span: tuple[int, int]) -> None:
+    try:
+        send.send(_bulk_hashes(data, c1, suffix, *span))
+    except BaseException:
+        send.send(None)
+    finally:
+        send.close()
 
 
 def _top_keys(part: bytes) -> list[str]:
@@ -244,42 +359,55 @@ def _top_keys(part: bytes) -> list[str]:
         pos += 1
 
 
-def _leaves(data: bytes, start: int, end: int, opening: bytes, count: int) -> list[bytes]:
+def _leaves(data: bytes, start: int, end: int, opening: bytes) -> list[bytes]:
     """TH("paiwei/v1/leaf", record bytes) for each record of the list ``data[start:end]``.
 
     Records of these shapes hold ``,{`` only between two records, so splitting the list on
     ``,`` + ``opening`` cuts it into records, all but the first without ``opening``: they
-    are hashed from a midstate that has absorbed ``opening`` already.
+    are hashed from a midstate that has absorbed ``opening`` already. The list is split a
+    slice of about 8 MiB at a time, each cut at a separator (which cannot overlap itself),
+    so the pieces are those of one split of the whole list. The caller checks the count.
     """
-    if count == 0:
+    if end - start == 2:
         return []
-    pieces = data[start + 1 : end - 1].split(b"," + opening)
-    if len(pieces) != count:
-        raise _NotCanonical
     base = tag_state(LEAF_TAG)
     first = base.copy()
-    first.update(pieces[0])
-    out = [first.digest()]
-    append = out.append
     state = base.copy()
     state.update(opening)
     copy = state.copy
-    for piece in islice(pieces, 1, None):
-        h = copy()
-        h.update(piece)
-        append(h.digest())
-    return out
+    out: list[bytes] = []
+    append = out.append
+    separator = b"," + opening
+    at, stop = start + 1, end - 1
+    while True:
+        cut = data.find(separator, at + _SLICE_BYTES, stop) if at + _SLICE_BYTES < stop else -1
+        pieces = data[at : stop if cut < 0 else cut].split(separator)
+        if not out:
+            first.update(pieces[0])
+            append(first.digest())
+            rest: Any = islice(pieces, 1, None)
+        else:
+            rest = pieces
+        for piece in rest:
+            h = copy()
+            h.update(piece)
+            append(h.digest())
+        if cut < 0:
+            return out
+        at = cut + len(separator)
+
+
+_SLICE_BYTES = 8 << 20
 
 
 def _applicants(
     data: bytes, start: int, end: int, school_ids: list[str], capacities: list[int]
-) -> tuple[DrawTable, list[bytes], list[bytes]]:
-    """The applicants' table, their leaves and their ids' bytes (for the assignments)."""
+) -> tuple[DrawTable, list[bytes]]:
+    """The applicants' table and their ids' bytes (for the assignments)."""
     import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
 
     rows = _records(_APPLICANT, data, start, end)
     n = len(rows)
-    leaves = _leaves(data, start, end, _APPLICANT.opening, n)
     choice_text = list(map(operator.itemgetter(0), rows))
     raw_ids = list(map(operator.itemgetter(1), rows))
     prio_text = list(map(operator.itemgetter(2), rows))
@@ -328,7 +456,7 @@ def _applicants(
         choice_school=cast(Sequence[int], choice_school),
         choice_priority=cast(Sequence[int], priority),
     )
-    return table, leaves, raw_ids
+    return table, raw_ids
 
 
 def _tokens(choice_text: list[bytes], prio_text: list[bytes], quoted: dict[bytes, int]) -> Any:

@@ -362,7 +362,7 @@ def verify_data(
                 p = _shape(scanned.skeleton, scanned)
                 roots = (
                     root_of_leaves(scanned.schools_root_leaves, p.table.school_ids),
-                    root_of_leaves(scanned.applicants_root_leaves, p.table.applicant_ids),
+                    scanned.applicants_root,
                 )
                 return _checks(
                     p,

@@ -8,6 +8,7 @@ every other file, however close to canonical, to the parsing path.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -220,3 +221,75 @@ def test_dense_school_codes_name_only_listed_schools() -> None:
     for name in ("ad", "cb", "zz"):  # bytes each seen at their place, or not: no such school
         with pytest.raises(_scan._NotCanonical):
             lookup(tokens("ab", name))
+
+
+def _spy_worker(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Force the forked hashing worker on every file; record what each one returned."""
+    from lottery import _scan  # noqa: PLC0415
+
+    monkeypatch.setattr(_scan, "_PARALLEL_BYTES", 0)
+    results: list[Any] = []
+    real = _scan._Worker.result
+
+    def result(self: Any) -> Any:
+        out = real(self)
+        results.append(out)
+        return out
+
+    monkeypatch.setattr(_scan._Worker, "result", result)
+    return results
+
+
+@settings(max_examples=25, deadline=None)
+@given(bundles(max_applicants=12))
+def test_forked_hashing_gives_the_same_report(bundle: Any) -> None:
+    data = canonical(bundle)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        results = _spy_worker(monkeypatch)
+        fast, plain = both(data)
+    assert fast == plain
+    assert fast[0] == "report"
+    assert all(r is not None for r in results)
+
+
+@pytest.mark.parametrize(("name", "edit"), EDITS, ids=[e[0] for e in EDITS])
+def test_forked_hashing_on_edited_files(
+    small_bundle: Any, name: str, edit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = _spy_worker(monkeypatch)
+    for data in (edit(canonical(small_bundle), small_bundle), _same_width(canonical(small_bundle))):
+        fast, plain = both(data)
+        assert fast == plain, name
+    assert results and all(r is not None for r in results)  # the unedited file forked
+
+
+def test_a_failed_worker_is_made_good_in_process(
+    small_bundle: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that fails (here: its hashing raises in the child) returns None, and the
+    parent computes the same hashes itself; a wrong count from a worker is refused."""
+    from lottery import _scan  # noqa: PLC0415
+
+    results = _spy_worker(monkeypatch)
+    real = _scan._bulk_hashes
+    calls: list[int] = []
+
+    def failing(*args: Any) -> Any:
+        calls.append(os.getpid())
+        if os.getpid() != parent:
+            raise RuntimeError("the worker fails")
+        return real(*args)
+
+    parent = os.getpid()
+    monkeypatch.setattr(_scan, "_bulk_hashes", failing)
+    data = canonical(small_bundle)
+    fast, plain = both(data)
+    assert fast == plain and fast[0] == "report"
+    assert results == [None] and calls == [parent]  # the child's call is not seen here
+
+    def miscounted(*args: Any) -> Any:
+        digest, count, root = real(*args)
+        return digest, count + 1, root
+
+    monkeypatch.setattr(_scan, "_bulk_hashes", miscounted)
+    assert scan(data, encoder(accelerate=True)) is None
