@@ -238,7 +238,10 @@ def _columns(
         raise _NotCanonical
 
     table, raw_ids = _applicants(data, a0, a1, school_ids, capacities)
-    stated_schools, stated_tickets = _assignments(data, s0, s1, table, raw_ids)
+    fixed = _fixed_width_assignments(data, s0, s1, table, raw_ids)
+    stated_schools, stated_tickets = (
+        fixed if fixed is not None else _assignments(data, s0, s1, table, raw_ids)
+    )
     hashes = worker.result() if worker is not None else None
     if hashes is None:
         hashes = _bulk_hashes(data, c1, suffix, a0, a1)
@@ -648,3 +651,98 @@ def _assignments(
     schools = list(map(known.__getitem__, map(operator.itemgetter(1), rows)))
     tickets = _lines(list(map(operator.itemgetter(2), rows)))
     return schools, tickets
+
+
+_TICKET = 64  # bytes of a ticket in hex: the only width the NumPy reader takes
+
+
+def _fixed_width_assignments(  # noqa: PLR0911, PLR0912, PLR0915  the shape checks, top to bottom
+    data: bytes, start: int, end: int, table: DrawTable, raw_ids: list[bytes]
+) -> tuple[list[Any], list[Any]] | None:
+    """:func:`_assignments` in NumPy over the bytes, or None when it does not apply.
+
+    It applies when the applicant ids have one width A, the school ids one width W and the
+    list is, byte for byte, ``[`` record ``,`` ... ``]`` with record i
+    ``{"applicant":"<id i>","school":<"school id" or null>,"ticket":"<64 bytes>"}``:
+    the records are cut at each ``{`` (there must be one per applicant, the first at the
+    list's start) and every byte of each is checked against that layout, so a ``{`` inside
+    a string only makes the cut fail. Anything else returns None and :func:`_assignments`
+    reads the list (and decides); the answer is the same.
+    """
+    import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
+    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415
+
+    n = table.size
+    school_ids = list(table.school_ids)
+    widths = set(map(len, raw_ids))
+    school_widths = set(map(len, school_ids))
+    if n == 0 or len(widths) != 1 or len(school_widths) != 1:
+        return None
+    a, w = widths.pop(), school_widths.pop()
+    text = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    if text[0] != ord("[") or text[-1] != ord("]"):
+        return None
+    if (text < 0x20).any() or (text == ord("\\")).any():
+        return None  # escapes and control characters: the regular expressions decide
+    starts = np.flatnonzero(text == ord("{"))
+    if starts.size != n or starts[0] != 1:
+        return None
+    head = b'{"applicant":"'
+    middle = b'","school":'
+    after = b',"ticket":"'
+    close = b'"}'
+    tail = len(after) + _TICKET + len(close)
+    at_school = starts + (len(head) + a + len(middle))
+    first = text[at_school]
+    is_null = first == ord("n")
+    if not (is_null | (first == ord('"'))).all():
+        return None
+    ends = at_school + np.where(is_null, 4, w + 2) + tail
+    if ends[-1] != text.size - 1 or not np.array_equal(ends[:-1] + 1, starts[1:]):
+        return None
+    if (text[ends[:-1]] != ord(",")).any():
+        return None
+
+    def rows(at: Any, width: int) -> Any:
+        return sliding_window_view(text, width)[at]
+
+    def same(block: Any, fixed: bytes) -> bool:
+        return bool((block == np.frombuffer(fixed, dtype=np.uint8)).all())
+
+    opening = rows(starts, len(head) + a + len(middle))
+    ids = np.frombuffer(b"".join(raw_ids), dtype=np.uint8).reshape(n, a)
+    if not (
+        same(opening[:, : len(head)], head)
+        and same(opening[:, len(head) + a :], middle)
+        and np.array_equal(opening[:, len(head) : len(head) + a], ids)
+    ):
+        return None
+    del opening, ids
+    closing = rows(ends - tail, tail)
+    tickets = closing[:, len(after) : len(after) + _TICKET]
+    if not (
+        same(closing[:, : len(after)], after)
+        and same(closing[:, len(after) + _TICKET :], close)
+        and not (tickets == ord('"')).any()
+    ):
+        return None
+    index = np.full(n, -1, dtype=np.int64)
+    named = np.flatnonzero(~is_null)
+    if named.size:
+        quoted = rows(at_school[named], w + 2)
+        if (quoted[:, 0] != ord('"')).any() or (quoted[:, w + 1] != ord('"')).any():
+            return None
+        try:
+            index[named] = _school_lookup(school_ids, w)(quoted[:, 1 : w + 1])[0]
+        except _NotCanonical:
+            return None
+    if is_null.any() and not same(rows(at_school[is_null], 4), b"null"):
+        return None
+    names: list[str | None] = [*school_ids, None]
+    schools = list(map(names.__getitem__, index.tolist()))
+    lines = np.empty((n, _TICKET + 1), dtype=np.uint8)
+    lines[:, :_TICKET] = tickets
+    lines[:, _TICKET] = ord("\n")
+    stated = lines.tobytes().decode("ascii").split("\n")
+    stated.pop()
+    return schools, stated

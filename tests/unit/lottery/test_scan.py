@@ -293,3 +293,71 @@ def test_a_failed_worker_is_made_good_in_process(
 
     monkeypatch.setattr(_scan, "_bulk_hashes", miscounted)
     assert scan(data, encoder(accelerate=True)) is None
+
+
+def _ticket_of(data: bytes, applicant: bytes) -> bytes:
+    at = data.index(b'{"applicant":"' + applicant + b'"')
+    at = data.index(b'"ticket":"', at) + len(b'"ticket":"')
+    return data[at : at + 64]
+
+
+ASSIGNMENT_EDITS: list[tuple[str, Any]] = [
+    ("unedited", lambda d: d),
+    (
+        "ticket in upper case",
+        lambda d: d.replace(_ticket_of(d, b"p02"), _ticket_of(d, b"p02").upper()),
+    ),
+    ("ticket of another", lambda d: d.replace(_ticket_of(d, b"p02"), _ticket_of(d, b"p03"), 1)),
+    ("ticket of 63", lambda d: d.replace(_ticket_of(d, b"p02"), _ticket_of(d, b"p02")[1:])),
+    ("ticket of 65", lambda d: d.replace(_ticket_of(d, b"p02"), _ticket_of(d, b"p02") + b"0")),
+    (
+        "brace in a ticket",
+        lambda d: d.replace(_ticket_of(d, b"p02"), b"{" + _ticket_of(d, b"p02")[1:]),
+    ),
+    ("placed, stated unplaced", lambda d: _edit(d, b'"school":"east_"', b'"school":null')),
+    ("unplaced, stated placed", lambda d: _edit(d, b'"school":null', b'"school":"west_"')),
+    ("school of another width", lambda d: _edit(d, b'"school":null', b'"school":"west"')),
+    (
+        "school of the same width, unknown",
+        lambda d: _edit(d, b'"school":null', b'"school":"south"'),
+    ),
+    ("school in capitals", lambda d: _edit(d, b'"school":null', b'"school":NULL')),
+    ("key renamed", lambda d: _edit(d, b'{"applicant":"p03"', b'{"applicanx":"p03"')),
+    ("applicant renamed", lambda d: _edit(d, b'{"applicant":"p03"', b'{"applicant":"p3x"')),
+    ("space before a record", lambda d: _edit(d, b',{"applicant":"p03"', b', {"applicant":"p03"')),
+    (
+        "closing brace dropped",
+        lambda d: _edit(d, b'"},{"applicant":"p03"', b'",{"applicant":"p03"'),
+    ),
+    ("two commas", lambda d: _edit(d, b',{"applicant":"p03"', b',,{"applicant":"p03"')),
+]
+
+
+@pytest.mark.parametrize(("name", "edit"), ASSIGNMENT_EDITS, ids=[e[0] for e in ASSIGNMENT_EDITS])
+@pytest.mark.parametrize("resigned", [False, True], ids=["as-is", "re-signed"])
+def test_numpy_assignments_reader_gives_the_parsing_path_s_answer(
+    small_bundle: Any, name: str, edit: Any, resigned: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lottery import _scan  # noqa: PLC0415
+
+    data = edit(_same_width(canonical(small_bundle)))
+    if resigned:
+        try:
+            data = _same_width(canonical(resign(lottery.parse_bundle(data))))
+        except (lottery.InvalidBundle, AttributeError, KeyError, TypeError, ValueError):
+            pytest.skip("nothing to re-sign")
+    found = _scan._fixed_width_assignments
+    used: list[bool] = []
+
+    def spy(*args: Any) -> Any:
+        out = found(*args)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_scan, "_fixed_width_assignments", spy)
+    fast, plain = both(data)
+    assert fast == plain, name
+    if name in {"unedited", "ticket in upper case", "ticket of another"} or (
+        resigned and name.startswith(("placed", "unplaced"))
+    ):
+        assert used == [True], name  # well-shaped lists are read in NumPy
