@@ -237,10 +237,10 @@ def _columns(
     if len(school_leaves) != len(school_rows):
         raise _NotCanonical
 
-    table, raw_ids = _applicants(data, a0, a1, school_ids, capacities)
-    fixed = _fixed_width_assignments(data, s0, s1, table, raw_ids)
+    table = _applicants(data, a0, a1, school_ids, capacities)
+    fixed = _fixed_width_assignments(data, s0, s1, table)
     stated_schools, stated_tickets = (
-        fixed if fixed is not None else _assignments(data, s0, s1, table, raw_ids)
+        fixed if fixed is not None else _assignments(data, s0, s1, table)
     )
     hashes = worker.result() if worker is not None else None
     if hashes is None:
@@ -405,31 +405,20 @@ _SLICE_BYTES = 8 << 20
 
 def _applicants(
     data: bytes, start: int, end: int, school_ids: list[str], capacities: list[int]
-) -> tuple[DrawTable, list[bytes]]:
-    """The applicants' table and their ids' bytes (for the assignments)."""
+) -> DrawTable:
+    """The applicants' table."""
     import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
 
-    rows = _records(_APPLICANT, data, start, end)
-    n = len(rows)
-    choice_text = list(map(operator.itemgetter(0), rows))
-    raw_ids = list(map(operator.itemgetter(1), rows))
-    prio_text = list(map(operator.itemgetter(2), rows))
-    del rows
-    ids = _lines(raw_ids)
+    read = _fixed_width_applicants(data, start, end, school_ids)
+    if read is not None:
+        ids, lengths_array, choice_school, key_school, values, ascending = read
+    else:
+        ids, lengths_array, choice_school, key_school, values, ascending = _applicant_records(
+            data, start, end, school_ids
+        )
     if "" in ids or not all(map(operator.lt, ids, islice(ids, 1, None))):
         raise _NotCanonical  # empty, unordered or repeated ids: the careful path names them
-    joined_ids = "".join(school_ids)
-    if "," in joined_ids or ":" in joined_ids:
-        raise _NotCanonical  # the flat splits below need ids without commas and colons
-    quoted = {b'"' + sid.encode() + b'"': i for i, sid in enumerate(school_ids)}
-    fixed = _fixed_width_tokens(choice_text, prio_text, school_ids)
-    if fixed is not None:
-        lengths_array, choice_school, key_school, values, ascending = fixed
-    else:
-        lengths_array, choice_school, key_school, values, ascending = _tokens(
-            choice_text, prio_text, quoted
-        )
-    del choice_text, prio_text
+    n = len(ids)
     total = int(lengths_array.sum())
     bounds = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths_array, out=bounds[1:])
@@ -459,7 +448,25 @@ def _applicants(
         choice_school=cast(Sequence[int], choice_school),
         choice_priority=cast(Sequence[int], priority),
     )
-    return table, raw_ids
+    return table
+
+
+def _applicant_records(data: bytes, start: int, end: int, school_ids: list[str]) -> Any:
+    """Ids and :func:`_tokens`' columns, read by the regular expressions."""
+    rows = _records(_APPLICANT, data, start, end)
+    choice_text = list(map(operator.itemgetter(0), rows))
+    raw_ids = list(map(operator.itemgetter(1), rows))
+    prio_text = list(map(operator.itemgetter(2), rows))
+    del rows
+    ids = _lines(raw_ids)
+    joined_ids = "".join(school_ids)
+    if "," in joined_ids or ":" in joined_ids:
+        raise _NotCanonical  # the flat splits below need ids without commas and colons
+    quoted = {b'"' + sid.encode() + b'"': i for i, sid in enumerate(school_ids)}
+    fixed = _fixed_width_tokens(choice_text, prio_text, school_ids)
+    if fixed is None:
+        fixed = _tokens(choice_text, prio_text, quoted)
+    return (ids, *fixed)
 
 
 def _tokens(choice_text: list[bytes], prio_text: list[bytes], quoted: dict[bytes, int]) -> Any:
@@ -493,7 +500,7 @@ def _tokens(choice_text: list[bytes], prio_text: list[bytes], quoted: dict[bytes
     return np.asarray(lengths, dtype=np.int64), choice_school, key_school, values, ascending
 
 
-def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
+def _fixed_width_tokens(
     choice_text: list[bytes], prio_text: list[bytes], school_ids: list[str]
 ) -> Any:
     """:func:`_tokens` in NumPy over the bytes when every school id has the same width W.
@@ -521,7 +528,7 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
     total = int(lengths.sum())
     if total == 0 or not np.array_equal(plen > 0, lengths > 0):
         return None
-    quote, colon, comma = ord('"'), ord(":"), ord(",")
+    quote, comma = ord('"'), ord(",")
     rows = np.frombuffer(b",".join(filter(None, choice_text)) + b",", dtype=np.uint8)
     rows = rows.reshape(total, step)
     if (
@@ -543,6 +550,21 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
     first_entry = np.concatenate(([0], np.cumsum(lengths[lengths > 0])[:-1]))
     if not np.array_equal(starts[first_entry], record_starts):
         raise _NotCanonical
+    key_school, values, ascending = _entries(text, starts, ends, lookup, w)
+    return lengths, choice_school, key_school, values, ascending
+
+
+def _entries(text: Any, starts: Any, ends: Any, lookup: Any, w: int) -> tuple[Any, Any, Any]:
+    """Priority entries ``"id":value``, each ``text[starts[i]:ends[i]]``, read in NumPy.
+
+    The key is W bytes between quotes and a colon; the value is a canonical integer
+    (no leading zero, no minus zero, at most 16 digits). Returns the keys' school indices,
+    the values and whether each key is below the next one. Raises _NotCanonical.
+    """
+    import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
+    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415
+
+    quote, colon = ord('"'), ord(":")
     if (ends - starts < w + 4).any():
         raise _NotCanonical
     if (
@@ -551,7 +573,7 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
         or (text[starts + w + 2] != colon).any()
     ):
         raise _NotCanonical
-    key_school, order = lookup(text[starts[:, None] + np.arange(1, w + 1)])
+    key_school, order = lookup(sliding_window_view(text, w)[starts + 1])
     ascending = order[:-1] < order[1:]
     first = starts + w + 3
     negative = text[first] == ord("-")
@@ -562,7 +584,7 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
     lead = text[digits_from]
     if ((lead == ord("0")) & ((count > 1) | negative)).any():
         raise _NotCanonical  # a leading zero, or minus zero
-    values = np.zeros(total, dtype=np.int64)
+    values = np.zeros(starts.size, dtype=np.int64)
     for k in range(int(count.max())):
         more = count > k
         digit = text[np.where(more, digits_from + k, 0)].astype(np.int64) - ord("0")
@@ -570,7 +592,123 @@ def _fixed_width_tokens(  # noqa: PLR0915  the shape checks, top to bottom
             raise _NotCanonical
         values = np.where(more, values * 10 + digit, values)
     values = np.where(negative, -values, values)
-    return lengths, choice_school, key_school, values, ascending
+    return key_school, values, ascending
+
+
+def _fixed_width_applicants(  # noqa: PLR0911, PLR0912, PLR0915  the shape checks, top to bottom
+    data: bytes, start: int, end: int, school_ids: list[str]
+) -> tuple[list[str], Any, Any, Any, Any, Any] | None:
+    """Ids and :func:`_tokens`' columns of the applicants list in NumPy over the bytes.
+
+    It applies when the applicant ids have one width A and the school ids one width W
+    (without commas or colons), and the list is, byte for byte, ``[`` record ``,`` ...
+    ``]`` with each record ``{"choices":[<k quoted school ids>],"id":"<A bytes>",
+    "priority":{<k entries "school id":integer>}}`` and at least one choice in all. The
+    records are cut at the ``{`` and ``}`` (two of each per record, in that order) and
+    every byte is checked against the layout; any other list returns None and the regular
+    expressions read it (and decide): the answer is the same.
+    """
+    import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
+    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415
+
+    school_widths = set(map(len, school_ids))
+    joined_ids = "".join(school_ids)
+    if len(school_widths) != 1 or "," in joined_ids or ":" in joined_ids:
+        return None
+    w = school_widths.pop()
+    text = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    if text.size < 3 or text[0] != ord("[") or text[-1] != ord("]"):
+        return None
+    if (text < 0x20).any() or (text == ord("\\")).any():
+        return None  # escapes and control characters: the regular expressions decide
+    opens = np.flatnonzero(text == ord("{"))
+    closes = np.flatnonzero(text == ord("}"))
+    if opens.size % 2 or opens.size != closes.size:
+        return None
+    begin, prio_open = opens[0::2], opens[1::2]
+    prio_close, finish = closes[0::2], closes[1::2]
+    n = begin.size
+    if (
+        begin[0] != 1
+        or finish[-1] != text.size - 2
+        or not np.array_equal(finish, prio_close + 1)
+        or not np.array_equal(finish[:-1] + 2, begin[1:])
+        or (text[finish[:-1] + 1] != ord(",")).any()
+    ):
+        return None
+
+    def rows(at: Any, width: int) -> Any:
+        return sliding_window_view(text, width)[at]
+
+    def same(block: Any, fixed: bytes) -> bool:
+        return bool((block == np.frombuffer(fixed, dtype=np.uint8)).all())
+
+    opening = b'{"choices":['
+    before, after = b'],"id":"', b'","priority":{'
+    if not same(rows(begin, len(opening)), opening):
+        return None
+    after_at = prio_open - (len(after) - 1)
+    if (after_at < begin).any() or not same(rows(after_at, len(after)), after):
+        return None
+    # the ids' width, from the first record (its id holds no quote); checked on all below
+    a = (
+        int(after_at[0])
+        - data.rfind(b'"', start + int(begin[0]), start + int(after_at[0]))
+        + start
+        - 1
+    )
+    before_at = after_at - a - len(before)
+    choice_bytes = before_at - (begin + len(opening))
+    if a < 1 or (choice_bytes < 0).any() or not same(rows(before_at, len(before)), before):
+        return None
+    id_rows = rows(before_at + len(before), a)
+    if (id_rows == ord('"')).any():
+        return None
+    step = w + 3
+    if ((choice_bytes + 1) % step)[choice_bytes > 0].any():
+        return None
+    lengths = (choice_bytes + 1) // step
+    total = int(lengths.sum())
+    if total == 0 or not np.array_equal(prio_close - prio_open > 1, lengths > 0):
+        return None
+    lookup = _school_lookup(school_ids, w)
+    first_token = np.cumsum(lengths) - lengths
+    at = np.repeat(begin + len(opening) - first_token * step, lengths)
+    at += np.arange(total, dtype=np.int64) * step
+    tokens = rows(at, step)
+    del at
+    closing = np.full(total, ord(","), dtype=np.uint8)
+    closing[(first_token + lengths - 1)[lengths > 0]] = ord("]")
+    if (
+        (tokens[:, 0] != ord('"')).any()
+        or (tokens[:, w + 1] != ord('"')).any()
+        or not np.array_equal(tokens[:, w + 2], closing)
+    ):
+        return None
+    choice_school, _ = lookup(tokens[:, 1 : w + 1])
+    del tokens, closing
+    # Priority entries end at a comma after a digit (the value's last), or at the "}".
+    commas = np.flatnonzero(text == ord(","))
+    before_comma = text[commas - 1]
+    commas = commas[(before_comma >= ord("0")) & (before_comma <= ord("9"))]
+    del before_comma
+    owner = np.searchsorted(prio_open, commas, side="right") - 1
+    if (owner < 0).any() or (commas >= prio_close[owner]).any():
+        return None  # a comma after a digit outside the priorities: the expressions decide
+    if not np.array_equal(np.bincount(owner, minlength=n) + (lengths > 0), lengths):
+        return None
+    del owner
+    listed = lengths > 0
+    starts = np.sort(np.concatenate((prio_open[listed] + 1, commas + 1)))
+    ends = np.sort(np.concatenate((commas, prio_close[listed])))
+    del commas
+    key_school, values, ascending = _entries(text, starts, ends, lookup, w)
+    lines = np.empty((n, a + 1), dtype=np.uint8)
+    lines[:, :a] = id_rows
+    lines[:, a] = ord("\n")
+    ids = lines.tobytes().decode("ascii").split("\n")
+    ids.pop()
+    return ids, lengths, choice_school, key_school, values, ascending
 
 
 _DENSE_CODES = 1 << 22  # most entries of the table of dense codes (32 MiB)
@@ -640,11 +778,13 @@ def _school_lookup(school_ids: list[str], w: int) -> Callable[[Any], tuple[Any, 
 
 
 def _assignments(
-    data: bytes, start: int, end: int, table: DrawTable, raw_ids: list[bytes]
+    data: bytes, start: int, end: int, table: DrawTable
 ) -> tuple[list[Any], list[Any]]:
     """Stated school and ticket per applicant, when the rows name the applicants in order."""
     rows = _records(_ASSIGNMENT, data, start, end)
-    if len(rows) != table.size or list(map(operator.itemgetter(0), rows)) != raw_ids:
+    if len(rows) != table.size or list(map(operator.itemgetter(0), rows)) != list(
+        map(str.encode, table.applicant_ids)
+    ):
         raise _NotCanonical  # another order, or other applicants: the careful path decides
     known: dict[bytes, str | None] = {b'"' + sid.encode() + b'"': sid for sid in table.school_ids}
     known[b"null"] = None
@@ -657,7 +797,7 @@ _TICKET = 64  # bytes of a ticket in hex: the only width the NumPy reader takes
 
 
 def _fixed_width_assignments(  # noqa: PLR0911, PLR0912, PLR0915  the shape checks, top to bottom
-    data: bytes, start: int, end: int, table: DrawTable, raw_ids: list[bytes]
+    data: bytes, start: int, end: int, table: DrawTable
 ) -> tuple[list[Any], list[Any]] | None:
     """:func:`_assignments` in NumPy over the bytes, or None when it does not apply.
 
@@ -674,7 +814,8 @@ def _fixed_width_assignments(  # noqa: PLR0911, PLR0912, PLR0915  the shape chec
 
     n = table.size
     school_ids = list(table.school_ids)
-    widths = set(map(len, raw_ids))
+    applicant_ids: list[str] = list(table.applicant_ids)
+    widths = set(map(len, applicant_ids))  # ASCII: characters are bytes
     school_widths = set(map(len, school_ids))
     if n == 0 or len(widths) != 1 or len(school_widths) != 1:
         return None
@@ -710,7 +851,7 @@ def _fixed_width_assignments(  # noqa: PLR0911, PLR0912, PLR0915  the shape chec
         return bool((block == np.frombuffer(fixed, dtype=np.uint8)).all())
 
     opening = rows(starts, len(head) + a + len(middle))
-    ids = np.frombuffer(b"".join(raw_ids), dtype=np.uint8).reshape(n, a)
+    ids = np.frombuffer("".join(applicant_ids).encode(), dtype=np.uint8).reshape(n, a)
     if not (
         same(opening[:, : len(head)], head)
         and same(opening[:, len(head) + a :], middle)

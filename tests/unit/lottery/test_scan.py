@@ -143,7 +143,13 @@ def _same_width(data: bytes) -> bytes:
     return data.replace(b'"east"', b'"east_"').replace(b'"west"', b'"west_"')
 
 
-def test_same_width_ids_take_the_numpy_tokeniser(bundle_factory: Any) -> None:
+@pytest.mark.parametrize("reader", ["_fixed_width_applicants", "_fixed_width_tokens"])
+def test_same_width_ids_take_the_numpy_readers(
+    bundle_factory: Any, reader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One width of applicant and of school ids: the whole records are read in NumPy;
+    without that reader (here: switched off), the regular expressions cut the records and
+    the choices and priorities are still tokenised in NumPy."""
     from lottery import _scan  # noqa: PLC0415
 
     schools = [
@@ -158,7 +164,9 @@ def test_same_width_ids_take_the_numpy_tokeniser(bundle_factory: Any) -> None:
         )
     ]
     data = canonical(bundle_factory(schools=schools, applicants=applicants))
-    found = _scan._fixed_width_tokens
+    if reader == "_fixed_width_tokens":
+        monkeypatch.setattr(_scan, "_fixed_width_applicants", lambda *args: None)
+    found = getattr(_scan, reader)
     used: list[bool] = []
 
     def spy(*args: Any) -> Any:
@@ -166,11 +174,8 @@ def test_same_width_ids_take_the_numpy_tokeniser(bundle_factory: Any) -> None:
         used.append(out is not None)
         return out
 
-    _scan._fixed_width_tokens = spy
-    try:
-        fast, plain = both(data)
-    finally:
-        _scan._fixed_width_tokens = found
+    monkeypatch.setattr(_scan, reader, spy)
+    fast, plain = both(data)
     assert used == [True]
     assert fast == plain and fast[0] == "report"
 
@@ -360,4 +365,74 @@ def test_numpy_assignments_reader_gives_the_parsing_path_s_answer(
     if name in {"unedited", "ticket in upper case", "ticket of another"} or (
         resigned and name.startswith(("placed", "unplaced"))
     ):
+        assert used == [True], name  # well-shaped lists are read in NumPy
+
+
+APPLICANT_EDITS: list[tuple[str, Any]] = [
+    ("unedited", lambda d: d),
+    (
+        "priority value changed",
+        lambda d: _edit(
+            d,
+            b'"north":1}},{"choices":["east_","north"]',
+            b'"north":7}},{"choices":["east_","north"]',
+        ),
+    ),
+    ("priority of many digits", lambda d: _edit(d, b'"west_":0}', b'"west_":-123456789012345}')),
+    ("priority of 17 digits", lambda d: _edit(d, b'"west_":0}', b'"west_":12345678901234567}')),
+    ("priority with a plus", lambda d: _edit(d, b'"west_":0}', b'"west_":+1}')),
+    ("priority empty", lambda d: _edit(d, b'"west_":0}', b'"west_":}')),
+    ("choices reordered", lambda d: _edit(d, b'["east_","west_"]', b'["west_","east_"]')),
+    ("an id of another width", lambda d: _edit(d, b'"id":"p05"', b'"id":"p050"')),
+    ("a brace in an id", lambda d: _edit(d, b'"p05"', b'"p0{"', 2)),
+    ("braces in two ids", lambda d: _edit(_edit(d, b'"p04"', b'"p{{"', 2), b'"p05"', b'"p}}"', 2)),
+    ("a comma after a digit in an id", lambda d: _edit(d, b'"p05"', b'"p5,"', 2)),
+    ("a colon in an id", lambda d: _edit(d, b'"p05"', b'"p5:"', 2)),
+    ("choice of another width", lambda d: _edit(d, b'["north"]', b'["nort"]')),
+    (
+        "no choices but a priority",
+        lambda d: _edit(d, b'"id":"p05","priority":{}', b'"id":"p05","priority":{"east_":1}'),
+    ),
+    (
+        "a choice but no priority",
+        lambda d: _edit(
+            d,
+            b'"choices":[],"id":"p05","priority":{}',
+            b'"choices":["east_"],"id":"p05","priority":{}',
+        ),
+    ),
+    ("brackets swapped", lambda d: _edit(d, b'["north"]', b']"north"[')),
+    (
+        "missing comma between records",
+        lambda d: _edit(d, b'}},{"choices":["north"]', b'}}{"choices":["north"]'),
+    ),
+    ("key misspelt", lambda d: _edit(d, b'"id":"p03","priority"', b'"id":"p03","priorita"')),
+]
+
+
+@pytest.mark.parametrize(("name", "edit"), APPLICANT_EDITS, ids=[e[0] for e in APPLICANT_EDITS])
+@pytest.mark.parametrize("resigned", [False, True], ids=["as-is", "re-signed"])
+def test_numpy_applicants_reader_gives_the_parsing_path_s_answer(
+    small_bundle: Any, name: str, edit: Any, resigned: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lottery import _scan  # noqa: PLC0415
+
+    data = edit(_same_width(canonical(small_bundle)))
+    if resigned:
+        try:
+            data = canonical(resign(lottery.parse_bundle(data)))
+        except (lottery.InvalidBundle, AttributeError, KeyError, TypeError, ValueError):
+            pytest.skip("nothing to re-sign")
+    found = _scan._fixed_width_applicants
+    used: list[bool] = []
+
+    def spy(*args: Any) -> Any:
+        out = found(*args)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_scan, "_fixed_width_applicants", spy)
+    fast, plain = both(data)
+    assert fast == plain, name
+    if name in {"unedited", "priority value changed", "choices reordered"}:
         assert used == [True], name  # well-shaped lists are read in NumPy
