@@ -619,7 +619,7 @@ def _fixed_width_applicants(  # noqa: PLR0911, PLR0912, PLR0915  the shape check
     text = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
     if text.size < 3 or text[0] != ord("[") or text[-1] != ord("]"):
         return None
-    if (text < 0x20).any() or (text == ord("\\")).any():
+    if text.min() < 0x20 or data.find(b"\\", start, end) >= 0:
         return None  # escapes and control characters: the regular expressions decide
     opens = np.flatnonzero(text == ord("{"))
     closes = np.flatnonzero(text == ord("}"))
@@ -732,7 +732,7 @@ def _school_lookup(school_ids: list[str], w: int) -> Callable[[Any], tuple[Any, 
     size = 1
     for j in range(w):
         values = np.unique(ids[:, j])
-        rank = np.full(256, -1, dtype=np.int64)
+        rank = np.full(256, -1, dtype=np.int32)
         rank[values] = np.arange(values.size)
         ranks.append(rank)
         radix.append(int(values.size))
@@ -740,13 +740,14 @@ def _school_lookup(school_ids: list[str], w: int) -> Callable[[Any], tuple[Any, 
     if size <= _DENSE_CODES:
 
         def codes(tokens: Any) -> Any:
-            code = np.zeros(tokens.shape[0], dtype=np.int64)
+            code = np.zeros(tokens.shape[0], dtype=np.int32)  # below _DENSE_CODES
             for j in range(w):
                 digit = ranks[j][tokens[:, j]]
                 if digit.size and digit.min() < 0:
                     raise _NotCanonical  # a byte no school id has here: no such school
-                code *= radix[j]
-                code += digit
+                if radix[j] > 1:  # one value at this position: nothing to add
+                    code *= radix[j]
+                    code += digit
             return code
 
         table = np.full(size, -1, dtype=np.int64)
@@ -823,7 +824,7 @@ def _fixed_width_assignments(  # noqa: PLR0911, PLR0912, PLR0915  the shape chec
     text = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
     if text[0] != ord("[") or text[-1] != ord("]"):
         return None
-    if (text < 0x20).any() or (text == ord("\\")).any():
+    if text.min() < 0x20 or data.find(b"\\", start, end) >= 0:
         return None  # escapes and control characters: the regular expressions decide
     starts = np.flatnonzero(text == ord("{"))
     if starts.size != n or starts[0] != 1:
