@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from lottery._canonical import MAX_SAFE_INTEGER, CanonicalError
 from lottery._errors import InvalidBundle
@@ -84,7 +84,7 @@ class Scanned:
     skeleton: dict[str, Any]  # the small parts, the bulk keys as empty lists
     table: DrawTable
     stated_schools: list[Any]  # school id or None per applicant, in table order
-    stated_tickets: list[Any]
+    stated_tickets: Sequence[Any]  # a list, or a TicketColumn
     digest: bytes  # TH("paiwei/v1/bundle", JCS(bundle without "signatures"))
     schools_root_leaves: list[bytes]
     applicants_root: bytes  # MTH of the applicants' leaves (their ids ascend: file order)
@@ -797,9 +797,9 @@ def _assignments(
 _TICKET = 64  # bytes of a ticket in hex: the only width the NumPy reader takes
 
 
-def _fixed_width_assignments(  # noqa: PLR0911, PLR0912, PLR0915  the shape checks, top to bottom
+def _fixed_width_assignments(  # noqa: PLR0911, PLR0912  the shape checks, top to bottom
     data: bytes, start: int, end: int, table: DrawTable
-) -> tuple[list[Any], list[Any]] | None:
+) -> tuple[list[Any], Sequence[Any]] | None:
     """:func:`_assignments` in NumPy over the bytes, or None when it does not apply.
 
     It applies when the applicant ids have one width A, the school ids one width W and the
@@ -882,9 +882,38 @@ def _fixed_width_assignments(  # noqa: PLR0911, PLR0912, PLR0915  the shape chec
         return None
     names: list[str | None] = [*school_ids, None]
     schools = list(map(names.__getitem__, index.tolist()))
-    lines = np.empty((n, _TICKET + 1), dtype=np.uint8)
-    lines[:, :_TICKET] = tickets
-    lines[:, _TICKET] = ord("\n")
-    stated = lines.tobytes().decode("ascii").split("\n")
-    stated.pop()
-    return schools, stated
+    return schools, TicketColumn(np.ascontiguousarray(tickets).tobytes().decode("ascii"))
+
+
+class TicketColumn(Sequence[str]):
+    """Stated tickets of 64 characters each, held as one text (no str per ticket).
+
+    A sequence of the tickets as text, like the list the other readers give; ``text`` is
+    their concatenation, which the verifier compares in slices with the computed tickets.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __len__(self) -> int:
+        return len(self.text) // _TICKET
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(index)
+        return self.text[index * _TICKET : (index + 1) * _TICKET]
+
+    def __iter__(self) -> Iterator[str]:
+        text = self.text
+        return (text[i : i + _TICKET] for i in range(0, len(text), _TICKET))

@@ -436,3 +436,18 @@ def test_numpy_applicants_reader_gives_the_parsing_path_s_answer(
     assert fast == plain, name
     if name in {"unedited", "priority value changed", "choices reordered"}:
         assert used == [True], name  # well-shaped lists are read in NumPy
+
+
+def test_ticket_column_is_the_list_of_tickets() -> None:
+    from lottery._scan import TicketColumn  # noqa: PLC0415
+
+    tickets = [f"{i:02d}".ljust(64, "ab"[i % 2]) for i in range(5)]
+    column = TicketColumn("".join(tickets))
+    assert len(column) == 5
+    assert list(column) == tickets
+    assert [column[i] for i in range(-5, 5)] == tickets + tickets
+    assert column[1:4] == tickets[1:4] and column[::-2] == tickets[::-2]
+    for bad in (5, -6):
+        with pytest.raises(IndexError):
+            column[bad]
+    assert list(TicketColumn("")) == []
