@@ -430,16 +430,20 @@ def _applicants(
     listed = owner * width + choice_school
     given = owner * width + key_school
     listed_order = np.argsort(listed, kind="stable")
-    given_order = np.argsort(given, kind="stable")
     listed_sorted = listed[listed_order]
-    if not np.array_equal(listed_sorted, given[given_order]):
+    if total < 2 or (given[1:] > given[:-1]).all():
+        given_sorted, given_values = given, values
+    else:
+        given_order = np.argsort(given, kind="stable")
+        given_sorted, given_values = given[given_order], values[given_order]
+    if not np.array_equal(listed_sorted, given_sorted):
         raise _NotCanonical  # priorities for other schools than the choices
     if total > 1 and (listed_sorted[1:] == listed_sorted[:-1]).any():
         raise _NotCanonical  # a school listed twice
     if total and (values.min() < -MAX_SAFE_INTEGER or values.max() > MAX_SAFE_INTEGER):
         raise _NotCanonical
     priority = np.empty(total, dtype=np.int64)
-    priority[listed_order] = values[given_order]
+    priority[listed_order] = given_values
     table = DrawTable(
         school_ids=tuple(school_ids),
         capacities=tuple(capacities),

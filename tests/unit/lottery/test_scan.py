@@ -451,3 +451,18 @@ def test_ticket_column_is_the_list_of_tickets() -> None:
         with pytest.raises(IndexError):
             column[bad]
     assert list(TicketColumn("")) == []
+
+
+@pytest.mark.parametrize("order", ["by id", "not by id"])
+def test_school_order_does_not_change_the_answer(bundle_factory: Any, order: str) -> None:
+    schools = [{"id": f"s-{i}", "capacity": 1} for i in (3, 1, 2)]
+    if order == "by id":
+        schools.sort(key=lambda s: s["id"])
+    applicants = [
+        {"id": f"a{i:02d}", "choices": c, "priority": dict.fromkeys(c, i)}
+        for i, c in enumerate([["s-2", "s-1"], ["s-3", "s-1", "s-2"], ["s-1"], ["s-3", "s-2"]])
+    ]
+    data = canonical(bundle_factory(schools=schools, applicants=applicants))
+    assert scan(data, encoder(accelerate=True)) is not None
+    fast, plain = both(data)
+    assert fast == plain and fast[0] == "report"
