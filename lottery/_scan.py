@@ -4,9 +4,11 @@ A bundle as ``sign_bundle`` and the publication write it is canonical JSON (JCS)
 ASCII text. For such a file the verifier needs no parsed record at all: each record's
 canonical bytes, which its Merkle leaf hashes, are a slice of the file; the bundle
 digest is the file without its ``"signatures"`` entry; and the columns of the draw come
-from a few regular-expression passes over the three bulk lists (applicants, assignments,
-schools). Only the small parts (ceremony, signatures, school results, extra keys) are
-parsed with the standard library's ``json``.
+from the three bulk lists (applicants, assignments, schools): read in NumPy over the bytes
+when the applicant ids have one width and the school ids another (the usual case), by a few
+regular-expression passes otherwise. Only the small parts (ceremony, signatures, school
+results, extra keys) are parsed with the standard library's ``json``. On a large file a
+forked worker hashes the digest and the applicants' leaves meanwhile (:class:`_Worker`).
 
 :func:`scan` accepts a file only when every byte of the bulk lists matches the canonical
 shape of its records exactly (no escapes, no whitespace, keys in order, integers in
