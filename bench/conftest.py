@@ -75,11 +75,13 @@ def paired(
     time over the floor just before it) is the steadier figure. No warm-up round.
     """
     floors: list[float] = []
+    floors_cpu: list[float] = []
 
     def setup() -> tuple[tuple[Any, ...], dict[str, Any]]:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         floor()
         floors.append(time.perf_counter() - start)
+        floors_cpu.append(time.process_time() - start_cpu)
         return args, kwargs or {}
 
     result = benchmark.pedantic(target, setup=setup, rounds=rounds)
@@ -89,4 +91,5 @@ def paired(
     benchmark.extra_info["floor_min_s"] = round(min(floors), 4)
     benchmark.extra_info["paired_ratio_min"] = round(ratios[0], 2)
     benchmark.extra_info["paired_ratio_median"] = round(ratios[len(ratios) // 2], 2)
+    benchmark.extra_info["floor_cpu_s"] = [round(f, 4) for f in floors_cpu]
     return result

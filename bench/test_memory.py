@@ -40,4 +40,7 @@ def test_peak_memory(benchmark: Any, bundle_dir: Path, job: str) -> None:
     result = benchmark.pedantic(peak, args=(job, arg), rounds=1)
     benchmark.extra_info["peak_rss_mib"] = round(result["peak_rss_bytes"] / 2**20)
     benchmark.extra_info["job_seconds"] = result["seconds"]
+    for key in ("worker_private_peak_bytes", "process_and_worker_peak_bytes"):
+        if key in result:
+            benchmark.extra_info[key.replace("_bytes", "_mib")] = round(result[key] / 2**20)
     assert result["peak_rss_bytes"] > 0

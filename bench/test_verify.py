@@ -8,6 +8,7 @@ parse:  ``lottery.parse_bundle`` of the bundle file's bytes (read beforehand).
 
 from __future__ import annotations
 
+import resource
 from pathlib import Path
 from typing import Any
 
@@ -64,32 +65,70 @@ def test_verify(benchmark: Any, bundle_dir: Path, n: int, mechanism: str, accele
     ]
 
 
+def _cpu() -> tuple[float, float]:
+    """User + system CPU seconds of this process and of its reaped children."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 @pytest.mark.parametrize(
-    ("mechanism", "accelerate"),
-    [("deferred-acceptance", True), ("deferred-acceptance", False), ("preference-first", True)],
-    ids=["da-accel", "da-plain", "pf-accel"],
+    ("mechanism", "accelerate", "worker"),
+    [
+        ("deferred-acceptance", True, True),
+        ("deferred-acceptance", True, False),
+        ("deferred-acceptance", False, False),
+        ("preference-first", True, True),
+    ],
+    ids=["da-accel", "da-accel-one-process", "da-plain", "pf-accel"],
 )
 @pytest.mark.parametrize("n", SIZES)
-def test_verify_data(
-    benchmark: Any, bundle_dir: Path, n: int, mechanism: str, accelerate: bool
+def test_verify_data(  # noqa: PLR0917
+    benchmark: Any,
+    bundle_dir: Path,
+    n: int,
+    mechanism: str,
+    accelerate: bool,
+    worker: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The notary's whole job from the file's bytes: ``lottery.verify_data`` (parse included).
 
-    Accelerated, a canonical file is read straight into columns; plain, it is parsed with
-    the standard library and verified by ``lottery.verify``.
+    Accelerated, a canonical file is read straight into columns, and on a large file a
+    forked worker hashes the leaves and the digest meanwhile (``da-accel-one-process``:
+    the worker switched off); plain, it is parsed with the standard library and verified
+    by ``lottery.verify``. Besides wall time, ``extra_info`` holds each round's CPU time
+    of this process and of the worker (``cpu_s``, ``children_cpu_s``) and the floor's.
     """
+    from lottery import _scan  # noqa: PLC0415
+
+    if not worker:
+        monkeypatch.setattr(_scan, "_PARALLEL_BYTES", 1 << 62)
     data = bundle_file(bundle_dir, n, mechanism).read_bytes()
     benchmark.group = f"verify {n}"
     rounds = 1 if (n >= 1_000_000 and not accelerate) else rounds_for(n)
     ids = workload(n).applicant_ids
+    cpu: list[tuple[float, float]] = []
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        own, children = _cpu()
+        out = lottery.verify_data(*args, **kwargs)
+        own_after, children_after = _cpu()
+        cpu.append((own_after - own, children_after - children))
+        return out
+
     report = paired(
         benchmark,
-        lottery.verify_data,
+        timed,
         lambda: floor_tickets(SEED, ids),
         rounds=rounds,
         args=(data, TRUSTED),
         kwargs={"accelerate": accelerate},
     )
+    benchmark.extra_info["cpu_s"] = [round(c[0], 3) for c in cpu]
+    benchmark.extra_info["children_cpu_s"] = [round(c[1], 3) for c in cpu]
     assert report.valid and report.applicants == n
     assert len(report.checks) == 7
 
