@@ -59,7 +59,8 @@ class FileUnitScheduling(LoadScopeScheduling):
 
     def __init__(self, config: pytest.Config, log: Any = None) -> None:
         super().__init__(config, log)
-        cached = config.cache.get(CACHE_KEY, None) if config.cache is not None else None
+        cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
+        cached = cache.get(CACHE_KEY, None) if cache is not None else None
         self.seconds: dict[str, float] = cached if isinstance(cached, dict) else {}
 
     def _split_scope(self, nodeid: str) -> str:
@@ -113,9 +114,10 @@ class UnitTimes:
         self.seconds[unit_of(report.nodeid)] += report.duration
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.config.cache is None or not self.seconds:
+        cache = getattr(self.config, "cache", None)
+        if cache is None or not self.seconds:
             return
-        saved = self.config.cache.get(CACHE_KEY, None)
+        saved = cache.get(CACHE_KEY, None)
         merged = dict(saved) if isinstance(saved, dict) else {}
         merged.update({unit: round(s, 2) for unit, s in self.seconds.items()})
-        self.config.cache.set(CACHE_KEY, merged)
+        cache.set(CACHE_KEY, merged)
