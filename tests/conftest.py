@@ -112,6 +112,7 @@ def run_verifier() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: `-p no:xdist` must still work
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadfile``: ``tests/scheduling.py`` (files sharing the demo on one worker,
     the longest files first); other modes keep xdist's own scheduler."""
