@@ -44,7 +44,8 @@ chromium:
 	else echo "chromium: no apt-get as root here; the browser tests will skip"; fi
 
 ## The test suite, with the spec's test vectors regenerated and diffed first: in parallel
-## (pytest-xdist, one file per worker at a time so that module fixtures run once;
+## (pytest-xdist, one file per worker at a time so that module fixtures run once, the files
+## sharing the demo on one worker and the longest files first: tests/scheduling.py;
 ## TEST_WORKERS=0 for one process), without the tests marked slow.
 TEST_WORKERS ?= auto
 test: $(STAMP) chromium system-packages

@@ -109,3 +109,22 @@ def _run_verifier(verifier: str, *args: str | Path) -> subprocess.CompletedProce
 def run_verifier() -> Callable[..., subprocess.CompletedProcess[str]]:
     """``run_verifier(name, *args)`` with name one of VERIFIERS: exit status, stdout, stderr."""
     return _run_verifier
+
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: `-p no:xdist` must still work
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile``: ``tests/scheduling.py`` (files sharing the demo on one worker,
+    the longest files first); other modes keep xdist's own scheduler."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.scheduling import FileUnitScheduling  # noqa: PLC0415 - needs xdist
+
+    return FileUnitScheduling(config, log)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist") and config.getvalue("dist") == "loadfile":
+        from tests.scheduling import UnitTimes  # noqa: PLC0415 - needs xdist
+
+        config.pluginmanager.register(UnitTimes(config), "paiwei-unit-times")

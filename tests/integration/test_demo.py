@@ -32,20 +32,18 @@ from paiwei.intake.models import Applicant, Status
 from paiwei.intake.transfer import NO_PASSWORD
 from paiwei.publication import RESULT_KEYS, read_index, read_result
 from seeding import balls_of
+from tests.integration.conftest import DEMO_API_APPLICANTS as API
+from tests.integration.conftest import DEMO_SIZE as SIZE
+from tests.integration.conftest import DemoRun
 
-API = 5
-SIZE = ("--applicants", "300", "--api-applicants", str(API), "--schools", "12", "--seed", "11")
+# The demo is run once for this module and test_reports_demo.py (conftest ``demo_run``;
+# tests/scheduling.py runs both files on one worker).
 LIST_OF_ROUND = {"private-boarding": "private_boarding", "multi-school": "zone"}
 
 
-def run_demo(root: Path) -> Any:
-    return CliRunner().invoke(app, ["demo", "--out", str(root), *SIZE], catch_exceptions=False)
-
-
 @pytest.fixture(scope="module")
-def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("season") / "demo"
-    result = run_demo(root)
+def demo_root(demo_run: DemoRun) -> Path:
+    root, result = demo_run.root, demo_run
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert str(root / "publication") in result.stdout and "GET /api/results/me" in result.stdout

@@ -24,15 +24,16 @@ from paiwei.publication import read_index
 from paiwei.reporting import service
 from paiwei.rounds.errors import RoundError
 from paiwei.rounds.service import result_for
+from tests.integration.conftest import DemoRun
 from tests.pdfcheck import check_pdf, text
 
-SIZE = ("--applicants", "240", "--api-applicants", "4", "--schools", "8", "--seed", "7")
+# The demo is run once for this module and test_demo.py (conftest ``demo_run``;
+# tests/scheduling.py runs both files on one worker).
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("reports") / "demo"
-    result = CliRunner().invoke(app, ["demo", "--out", str(root), *SIZE], catch_exceptions=False)
+def root(demo_run: DemoRun) -> Path:
+    root, result = demo_run.root, demo_run
     assert result.exit_code == 0, result.stdout + result.stderr
     assert f"{root / 'publication' / 'reports'}/index.html" in result.stdout
     assert str(root / "staff") in result.stdout
