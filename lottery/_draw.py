@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from lottery._canonical import CanonicalError, check_domain, encoder
 from lottery._engine import place
 from lottery._errors import InvalidBundle
-from lottery._inputs import bind_inputs, input_root, records_root
+from lottery._inputs import (
+    bind_inputs,
+    bulk_leaf_hashes,
+    input_root,
+    leaf_hashes,
+    records_root,
+    root_of_leaves,
+)
 from lottery._mechanisms import Mechanism, Placement
 from lottery._results import assignment_records, school_results
-from lottery._table import DrawTable, applicant_table, check_table, school_columns
+from lottery._table import (
+    APPLICANT_KEYS,
+    DrawTable,
+    applicant_table,
+    check_table,
+    school_columns,
+)
 from lottery._tickets import tickets as compute_tickets
 from seeding import Contribution, ProtocolValueError, derive_seed, ordered, text_bytes
 
 FORMAT = "paiwei-draw/1"
 REHEARSAL_PREFIX = "rehearsal/"
+APPLICANT_PREFIX = b'{"choices":['  # an applicant record's JCS opening: its first key
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +103,30 @@ def freeze_table(
         raise InvalidBundle("one record per row of the table")
     check_table(table, accelerate=accelerate)
     encode = encoder(accelerate=accelerate)
+    # The applicant records encoded as one list and split per record (their first key
+    # is "choices", a list); the same leaves as one encoding per record, which is the
+    # fallback when the split does not give one piece per record.
+    # Only records with exactly the protocol's keys (no extra key whose value could hold
+    # an object opening with "choices"); their values are what the table describes.
+    leaves = None
+    if _plain_records(applicants):
+        leaves = bulk_leaf_hashes(applicants, encode, APPLICANT_PREFIX)
+    if leaves is None:
+        leaves = leaf_hashes(applicants, encode)
     root = bind_inputs(
         draw_id,
         records_root(schools, table.school_ids, encode),
-        records_root(applicants, table.applicant_ids, encode),
+        root_of_leaves(leaves, table.applicant_ids),
     )
     return FrozenInputs(draw_id, list(schools), list(applicants), table, root)
+
+
+def _plain_records(records: Sequence[Any]) -> bool:
+    """Whether every record is a dict with exactly the keys id, choices and priority."""
+    try:
+        return all(map(operator.eq, map(dict.keys, records), repeat(APPLICANT_KEYS)))
+    except TypeError:  # a record that is not a dict
+        return False
 
 
 def _check_draw_id(draw_id: str) -> None:
