@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -866,13 +866,17 @@ class SeasonSteps:
                 )
                 # The records and these columns come from the same arrays: the columnar
                 # freeze checks the columns in bulk instead of rebuilding them from records.
+                for column in (inputs.offsets, inputs.choice, inputs.priority):
+                    column.setflags(write=False)  # the frozen table's, from here on
                 table = lottery.DrawTable(
                     school_ids=tuple(r["id"] for r in school_records),
                     capacities=tuple(caps.tolist()),
                     applicant_ids=member_ids,
-                    offsets=inputs.offsets.tolist(),
-                    choice_school=inputs.choice.tolist(),
-                    choice_priority=inputs.priority.tolist(),
+                    # NumPy int64 columns on the accelerated path (checked by their dtype and
+                    # in bulk, used by the placement as they are); lists for the plain one.
+                    offsets=_column(inputs.offsets, self.accelerate),
+                    choice_school=_column(inputs.choice, self.accelerate),
+                    choice_priority=_column(inputs.priority, self.accelerate),
                 )
                 frozen = lottery.freeze_table(
                     draw_id, school_records, applicant_records, table, accelerate=self.accelerate
@@ -1165,6 +1169,11 @@ def _applicant_records(
         out[rows] = block
     records: list[dict[str, Any]] = out.tolist()
     return records, id_list
+
+
+def _column(values: IntArray, as_array: bool) -> Sequence[int]:
+    """A table column: the int64 array itself (lottery checks it by its dtype), or a list."""
+    return cast("Sequence[int]", values) if as_array else values.tolist()
 
 
 def _object_column(values: Sequence[str]) -> npt.NDArray[np.object_]:
