@@ -9,7 +9,7 @@ from itertools import repeat
 from typing import Any
 
 from lottery._canonical import CanonicalError, check_domain, encoder
-from lottery._engine import place
+from lottery._engine import place_ranked, rank_tickets
 from lottery._errors import InvalidBundle
 from lottery._inputs import (
     bind_inputs,
@@ -17,9 +17,9 @@ from lottery._inputs import (
     input_root,
     leaf_hashes,
     records_root,
-    root_of_leaves,
 )
 from lottery._mechanisms import Mechanism, Placement
+from lottery._merkle import merkle_root
 from lottery._results import assignment_records, school_results
 from lottery._table import (
     APPLICANT_KEYS,
@@ -53,6 +53,10 @@ class DrawOutcome:
     table: DrawTable
     tickets: Sequence[bytes]
     placement: Placement
+    # Each applicant's position in the lottery order (lottery.rank_tickets of the tickets),
+    # as the placement used it: for callers that need the order too (the allocation
+    # engine's explanations) without sorting the tickets again.
+    ticket_ranks: Sequence[int] | None = None
 
 
 def freeze(
@@ -116,7 +120,8 @@ def freeze_table(
     root = bind_inputs(
         draw_id,
         records_root(schools, table.school_ids, encode),
-        root_of_leaves(leaves, table.applicant_ids),
+        # check_table found the ids strictly ascending: the leaves are in the root's order.
+        merkle_root(leaves),
     )
     return FrozenInputs(draw_id, list(schools), list(applicants), table, root)
 
@@ -153,7 +158,8 @@ def run_draw(
     """
     seed = derive_seed(inputs.draw_id, inputs.root, contributions)
     tickets = compute_tickets(seed, inputs.table.applicant_ids)
-    placement = place(mechanism, inputs.table, tickets, accelerate=accelerate)
+    ranks = rank_tickets(tickets, inputs.table.applicant_ids, accelerate=accelerate)
+    placement = place_ranked(mechanism, inputs.table, ranks, accelerate=accelerate)
     bundle: dict[str, Any] = {
         "format": FORMAT,
         "draw_id": inputs.draw_id,
@@ -177,4 +183,4 @@ def run_draw(
         except CanonicalError as exc:
             raise InvalidBundle(str(exc)) from exc
         bundle[key] = value
-    return DrawOutcome(bundle, inputs.table, tickets, placement)
+    return DrawOutcome(bundle, inputs.table, tickets, placement, ranks)
