@@ -11,6 +11,17 @@ collector is switched back on (if it was on) when the block ends, also on error.
 
 It is process-wide: another thread's cycles wait until the block ends, which is
 bounded by the block (a round's records, a round's explanations).
+
+When the block ends, what it built is moved to the oldest generation without a pass
+over it (``gc.freeze()`` then ``gc.unfreeze()``: two list splices). Left in the
+youngest generation, the first collection after the block would walk every object
+built in it (millions at 1M applicants), then the middle generation's pass would walk
+them again, and the survivors counted into the oldest generation would soon set off a
+full pass: the "catch-up" that cost about a second at 1M (docs/benchmarks.md). Those
+objects are acyclic, so the walks free nothing; a cycle made in the block (or left in
+the young generations by the caller) is still freed, by the next full collection. Done
+only when nothing else is frozen (``gc.get_freeze_count() == 0``), so that a caller's
+own frozen objects (a pre-fork server's) are never unfrozen.
 """
 
 from __future__ import annotations
@@ -29,4 +40,7 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -445,9 +445,18 @@ class _Builder:
                 f"a district list needs {too_long} schools; the policy allows {spec.max_choices}",
                 spec.id,
             )
-        lengths = np.asarray([len(lists[z]) for z in zone_rows.tolist()], dtype=np.int64)
+        # Each child's list is its zone's: gathered from the zones' lists laid end to end.
+        zkeys = np.unique(zone_rows)
+        zlists = [np.asarray(lists[z], dtype=np.int64) for z in zkeys.tolist()]
+        zlen = np.asarray([a.size for a in zlists], dtype=np.int64)
+        flat = np.concatenate(zlists) if zlists else np.zeros(0, dtype=np.int64)
+        zpos = np.searchsorted(zkeys, zone_rows)
+        lengths = zlen[zpos]
         owner = np.repeat(rows, lengths)
-        entries = np.asarray([j for z in zone_rows.tolist() for j in lists[z]], dtype=np.int64)
+        within = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(lengths) - lengths, lengths
+        )
+        entries = flat[np.repeat((np.cumsum(zlen) - zlen)[zpos], lengths) + within]
         return self.finish(spec, rows, open_, (owner, entries, lengths), "zone")
 
 
@@ -612,6 +621,7 @@ def _pairs(
     tickets: Sequence[bytes],
     applicant_ids: Sequence[str],
     mechanism: Mechanism,
+    ticket_ranks: Sequence[int] | None = None,
 ) -> dict[str, IntArray]:
     m = inputs.members.size
     lengths = np.diff(inputs.offsets)
@@ -622,7 +632,10 @@ def _pairs(
     owner, k = owner[applied], k[applied]
     school = inputs.choice[applied]
     prio = inputs.priority[applied]
-    tr = np.asarray(lottery.rank_tickets(tickets, applicant_ids), dtype=np.int64)
+    # The lottery order the draw used (given by run_draw), or sorted again (adopted rounds).
+    if ticket_ranks is None:
+        ticket_ranks = lottery.rank_tickets(tickets, applicant_ids)
+    tr = np.asarray(ticket_ranks, dtype=np.int64)
     step = k if mechanism is Mechanism.PREFERENCE_FIRST else np.zeros_like(k)
     order = _sort_pairs(school, step, prio, tr[owner])
     owner, k, school, prio, step = owner[order], k[order], school[order], prio[order], step[order]
@@ -866,13 +879,17 @@ class SeasonSteps:
                 )
                 # The records and these columns come from the same arrays: the columnar
                 # freeze checks the columns in bulk instead of rebuilding them from records.
+                for column in (inputs.offsets, inputs.choice, inputs.priority):
+                    column.setflags(write=False)  # the frozen table's, from here on
                 table = lottery.DrawTable(
                     school_ids=tuple(r["id"] for r in school_records),
                     capacities=tuple(caps.tolist()),
                     applicant_ids=member_ids,
-                    offsets=inputs.offsets.tolist(),
-                    choice_school=inputs.choice.tolist(),
-                    choice_priority=inputs.priority.tolist(),
+                    # NumPy int64 columns on the accelerated path (checked by their dtype and
+                    # in bulk, used by the placement as they are); lists for the plain one.
+                    offsets=_column(inputs.offsets, self.accelerate),
+                    choice_school=_column(inputs.choice, self.accelerate),
+                    choice_priority=_column(inputs.priority, self.accelerate),
                 )
                 frozen = lottery.freeze_table(
                     draw_id, school_records, applicant_records, table, accelerate=self.accelerate
@@ -936,7 +953,8 @@ class SeasonSteps:
             placed = np.asarray(outcome.placement.school, dtype=np.int64)
             rank = np.asarray(outcome.placement.rank, dtype=np.int64)
             return self._take(inputs, outcome.bundle, tickets=outcome.tickets,
-                              applicant_ids=outcome.table.applicant_ids, placed=placed, rank=rank)
+                              applicant_ids=outcome.table.applicant_ids, placed=placed, rank=rank,
+                              ticket_ranks=outcome.ticket_ranks)
 
     def adopt(self, inputs: RoundInputs, bundle: Mapping[str, Any]) -> RoundRecord:
         """Take a round drawn before from its bundle (published, or stored after its run):
@@ -990,6 +1008,7 @@ class SeasonSteps:
         applicant_ids: Sequence[str],
         placed: IntArray,
         rank: IntArray,
+        ticket_ranks: Sequence[int] | None = None,
     ) -> RoundRecord:
         spec, caps, ri = inputs.spec, inputs.capacities, inputs.position
         members = inputs.members
@@ -1008,6 +1027,7 @@ class SeasonSteps:
             tickets=tickets,
             applicant_ids=applicant_ids,
             mechanism=spec.mechanism,
+            ticket_ranks=ticket_ranks,
         )
         results = tuple(
             SchoolRound(
@@ -1165,6 +1185,11 @@ def _applicant_records(
         out[rows] = block
     records: list[dict[str, Any]] = out.tolist()
     return records, id_list
+
+
+def _column(values: IntArray, as_array: bool) -> Sequence[int]:
+    """A table column: the int64 array itself (lottery checks it by its dtype), or a list."""
+    return cast("Sequence[int]", values) if as_array else values.tolist()
 
 
 def _object_column(values: Sequence[str]) -> npt.NDArray[np.object_]:

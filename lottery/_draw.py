@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from lottery._canonical import CanonicalError, check_domain, encoder
-from lottery._engine import place
+from lottery._engine import place_ranked, rank_tickets
 from lottery._errors import InvalidBundle
-from lottery._inputs import bind_inputs, input_root, records_root
+from lottery._inputs import (
+    bind_inputs,
+    bulk_leaf_hashes,
+    input_root,
+    leaf_hashes,
+    records_root,
+)
 from lottery._mechanisms import Mechanism, Placement
+from lottery._merkle import merkle_root
 from lottery._results import assignment_records, school_results
-from lottery._table import DrawTable, applicant_table, check_table, school_columns
+from lottery._table import (
+    APPLICANT_KEYS,
+    DrawTable,
+    applicant_table,
+    check_table,
+    school_columns,
+)
 from lottery._tickets import tickets as compute_tickets
 from seeding import Contribution, ProtocolValueError, derive_seed, ordered, text_bytes
 
 FORMAT = "paiwei-draw/1"
 REHEARSAL_PREFIX = "rehearsal/"
+APPLICANT_PREFIX = b'{"choices":['  # an applicant record's JCS opening: its first key
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +53,10 @@ class DrawOutcome:
     table: DrawTable
     tickets: Sequence[bytes]
     placement: Placement
+    # Each applicant's position in the lottery order (lottery.rank_tickets of the tickets),
+    # as the placement used it: for callers that need the order too (the allocation
+    # engine's explanations) without sorting the tickets again.
+    ticket_ranks: Sequence[int] | None = None
 
 
 def freeze(
@@ -87,12 +107,31 @@ def freeze_table(
         raise InvalidBundle("one record per row of the table")
     check_table(table, accelerate=accelerate)
     encode = encoder(accelerate=accelerate)
+    # The applicant records encoded as one list and split per record (their first key
+    # is "choices", a list); the same leaves as one encoding per record, which is the
+    # fallback when the split does not give one piece per record.
+    # Only records with exactly the protocol's keys (no extra key whose value could hold
+    # an object opening with "choices"); their values are what the table describes.
+    leaves = None
+    if _plain_records(applicants):
+        leaves = bulk_leaf_hashes(applicants, encode, APPLICANT_PREFIX)
+    if leaves is None:
+        leaves = leaf_hashes(applicants, encode)
     root = bind_inputs(
         draw_id,
         records_root(schools, table.school_ids, encode),
-        records_root(applicants, table.applicant_ids, encode),
+        # check_table found the ids strictly ascending: the leaves are in the root's order.
+        merkle_root(leaves),
     )
     return FrozenInputs(draw_id, list(schools), list(applicants), table, root)
+
+
+def _plain_records(records: Sequence[Any]) -> bool:
+    """Whether every record is a dict with exactly the keys id, choices and priority."""
+    try:
+        return all(map(operator.eq, map(dict.keys, records), repeat(APPLICANT_KEYS)))
+    except TypeError:  # a record that is not a dict
+        return False
 
 
 def _check_draw_id(draw_id: str) -> None:
@@ -119,7 +158,8 @@ def run_draw(
     """
     seed = derive_seed(inputs.draw_id, inputs.root, contributions)
     tickets = compute_tickets(seed, inputs.table.applicant_ids)
-    placement = place(mechanism, inputs.table, tickets, accelerate=accelerate)
+    ranks = rank_tickets(tickets, inputs.table.applicant_ids, accelerate=accelerate)
+    placement = place_ranked(mechanism, inputs.table, ranks, accelerate=accelerate)
     bundle: dict[str, Any] = {
         "format": FORMAT,
         "draw_id": inputs.draw_id,
@@ -143,4 +183,4 @@ def run_draw(
         except CanonicalError as exc:
             raise InvalidBundle(str(exc)) from exc
         bundle[key] = value
-    return DrawOutcome(bundle, inputs.table, tickets, placement)
+    return DrawOutcome(bundle, inputs.table, tickets, placement, ranks)

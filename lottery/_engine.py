@@ -41,8 +41,19 @@ def place(
     accelerate: bool = True,
 ) -> Placement:
     """Run ``mechanism`` over the table with the given tickets (one per applicant, in table order)."""
-    fast = accelerator(accelerate)
     ranks = rank_tickets(tickets, table.applicant_ids, accelerate=accelerate)
+    return place_ranked(mechanism, table, ranks, accelerate=accelerate)
+
+
+def place_ranked(
+    mechanism: Mechanism,
+    table: DrawTable,
+    ranks: Sequence[int],
+    *,
+    accelerate: bool = True,
+) -> Placement:
+    """:func:`place` with the lottery order already computed (:func:`rank_tickets`)."""
+    fast = accelerator(accelerate)
     if fast is not None:
         placement: Placement = fast.assign(mechanism, table, ranks)
         return placement

@@ -48,6 +48,46 @@ def leaf_hashes(
     return out
 
 
+def bulk_leaf_hashes(
+    records: Sequence[Any], encode: Callable[[Any], bytes], prefix: bytes
+) -> list[bytes] | None:
+    """:func:`leaf_hashes` from one encoding of the whole list, split at record boundaries.
+
+    For records whose canonical encoding each begins with ``prefix`` (``{"choices":[``
+    for applicant records: their first key in JCS order and the opening of its list)
+    and in which ``,`` + ``prefix`` occurs nowhere else. JCS of a list is ``[``, the
+    records' JCS joined by ``,``, and ``]``; inside a JSON string ``{"`` cannot occur
+    (a quote is escaped), so the only other place the separator could occur is a
+    nested object inside a record whose first key is the same, which the protocol's
+    applicant records (ids, a list of school ids, a map of integers) do not have.
+    Each leaf is TH(leaf tag, prefix || rest of the record), hashed from a midstate
+    that has absorbed the tag and ``prefix``: the same bytes as encoding the records
+    one by one, without a million encoder calls. Returns None when the encoding does
+    not split into one piece per record starting so (the caller then encodes record
+    by record).
+    """
+    if not records:
+        return []
+    data = encode(records if isinstance(records, list) else list(records))
+    opening = b"[" + prefix
+    if not data.startswith(opening) or not data.endswith(b"]"):
+        return None
+    pieces = data[len(opening) : -1].split(b"," + prefix)
+    del data
+    if len(pieces) != len(records):
+        return None
+    state = tag_state(LEAF_TAG).copy()
+    state.update(prefix)
+    copy = state.copy
+    out: list[bytes] = []
+    append = out.append
+    for piece in pieces:
+        h = copy()
+        h.update(piece)
+        append(h.digest())
+    return out
+
+
 def root_of_leaves(leaves: Sequence[bytes], ids: Sequence[str]) -> bytes:
     """MTH of leaf hashes given in record order, taken in the order of the records' ids.
 

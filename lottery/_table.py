@@ -28,6 +28,10 @@ class DrawTable:
     Applicant ``a`` lists the schools ``choice_school[offsets[a]:offsets[a + 1]]``
     (indices into ``school_ids``), most wanted first, with the priorities at the
     same positions of ``choice_priority`` (lower is better).
+
+    The three integer columns are lists, or, from a builder that holds them so (the
+    allocation engine), one-dimensional NumPy int64 arrays, taken as they are: then two
+    tables compare by their columns' values, not with ``==``.
     """
 
     school_ids: Sequence[str]
@@ -288,6 +292,9 @@ def check_table(table: DrawTable, where: str = "/applicants", *, accelerate: boo
         raise InvalidBundle("applicants must come in strictly ascending id order", where)
     _check_texts(list(ids), where)
     offs, schools, prios = table.offsets, table.choice_school, table.choice_priority
+    if _int64_columns(offs, schools, prios):
+        _check_int64_columns(table, where)
+        return
     n_choices = len(schools)
     if (
         len(offs) != len(ids) + 1
@@ -305,6 +312,47 @@ def check_table(table: DrawTable, where: str = "/applicants", *, accelerate: boo
         ):
             raise InvalidBundle("priority must be an integer within +-(2^53 - 1)", where)
     if _repeats(table, accelerate=accelerate):
+        raise InvalidBundle("a school appears twice in choices", where)
+
+
+def _int64_columns(*columns: Any) -> bool:
+    """Whether every column is a one-dimensional NumPy int64 array (a builder's own columns,
+    given as they are instead of as lists: their type is then the dtype, checked once)."""
+    for col in columns:
+        dtype = getattr(col, "dtype", None)
+        if dtype is None or dtype.kind != "i" or dtype.itemsize != 8 or col.ndim != 1:
+            return False
+    return True
+
+
+def _check_int64_columns(table: DrawTable, where: str) -> None:
+    """The checks of :func:`check_table` on int64 columns: the same conditions, in NumPy
+    (no bool or float can hide in an int64 array, so the type checks are the dtype's)."""
+    import numpy as np  # noqa: PLC0415  the columns are NumPy arrays, so NumPy is there
+
+    offs, schools, prios = table.offsets, table.choice_school, table.choice_priority
+    n_choices = len(schools)
+    bounds: Any = offs
+    if (
+        len(offs) != len(table.applicant_ids) + 1
+        or int(bounds[0]) != 0
+        or int(bounds[-1]) != n_choices
+        or len(prios) != n_choices
+        or bool((np.diff(bounds) < 0).any())
+    ):
+        raise InvalidBundle("offsets do not delimit the choices", where)
+    if n_choices:
+        cs: Any = schools
+        if not 0 <= int(cs.min()) <= int(cs.max()) < len(table.school_ids):
+            raise InvalidBundle("a choice names no school", where)
+        cp: Any = prios
+        if not (int(cp.min()) >= -MAX_SAFE_INTEGER and int(cp.max()) <= MAX_SAFE_INTEGER):
+            raise InvalidBundle("priority must be an integer within +-(2^53 - 1)", where)
+    bounds_ = np.asarray(offs, dtype=np.int64)
+    owners = np.repeat(np.arange(table.size, dtype=np.int64), np.diff(bounds_))
+    packed = owners * len(table.school_ids) + np.asarray(schools, dtype=np.int64)
+    packed.sort()
+    if packed.size > 1 and bool((packed[1:] == packed[:-1]).any()):
         raise InvalidBundle("a school appears twice in choices", where)
 
 

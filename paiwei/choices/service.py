@@ -601,11 +601,18 @@ def stamp_locks(*, db_session: Session, district: str, year: int, kind: str, now
     locks inside its own transaction."""
     _split(kind)
     window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
+    return _stamp(db_session, window, None, now=now, actor=actor)
+
+
+def _stamp(db_session: Session, window: ApplicationWindow, rows: list[tuple[ChoiceSet, str]] | None, *,
+           now: datetime, actor: audit.Actor | None) -> int:
+    """Stamp the window's rows not locked yet (``rows``: its rows as :func:`_locked_rows`
+    reads them, read here when None). Raises ``ChoiceError('window_still_open')``."""
     if now < window.closes_at:
         raise ChoiceError("window_still_open")
     actor = actor or audit.Actor(None, "system")
     entries = []
-    for row, pseudonym in _locked_rows(db_session, window):
+    for row, pseudonym in _locked_rows(db_session, window) if rows is None else rows:
         if row.locked_at is not None:
             continue
         row.locked_at = window.closes_at
@@ -628,10 +635,13 @@ def frozen_choices(*, db_session: Session, district: str, year: int, kind: str,
     committed here. Raises ``ChoiceError('window_still_open')`` while the window is open,
     ``window_not_found``, ``unknown_kind``.
     """
-    stamp_locks(db_session=db_session, district=district, year=year, kind=kind, now=now)
+    _split(kind)
     window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
+    # One read of the window's rows: stamped in place (the same ORM objects), then listed.
+    rows = _locked_rows(db_session, window)
+    _stamp(db_session, window, rows, now=now, actor=None)
     return [{"id": pseudonym, "choices": list(row.schools)}
-            for row, pseudonym in _locked_rows(db_session, window) if row.locked_at is not None]
+            for row, pseudonym in rows if row.locked_at is not None]
 
 
 def receipt(*, db_session: Session, user_id: int, kind: str, now: datetime) -> ReceiptRead:

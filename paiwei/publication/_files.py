@@ -56,11 +56,12 @@ def _check_name(name: str) -> None:
         raise ValueError(f"file name outside the folder: {name!r}")
 
 
-def write_file(path: Path, data: bytes) -> bool:
+def write_file(path: Path, data: bytes, *, compare: bool = True) -> bool:
     """Write ``data`` to ``path`` atomically (0644). Returns False, writing nothing, when the
-    file already holds exactly these bytes. Raises OSError when the disk refuses."""
+    file already holds exactly these bytes (``compare=False``: the caller has just read it
+    and found other bytes, so it is not read again). Raises OSError when the disk refuses."""
     try:
-        if path.read_bytes() == data:
+        if compare and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass

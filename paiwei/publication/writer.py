@@ -67,10 +67,21 @@ def dump(value: Any) -> bytes:
 
 
 def _load(path: Path) -> Any:
+    return _loads(path, _read(path))
+
+
+def _read(path: Path) -> bytes | None:
     try:
-        return orjson.loads(path.read_bytes())
+        return path.read_bytes()
     except FileNotFoundError:
         return None
+
+
+def _loads(path: Path, raw: bytes | None) -> Any:
+    if raw is None:
+        return None
+    try:
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise PublicationError(f"{path}: not valid JSON ({exc}); the folder is damaged") from None
 
@@ -224,8 +235,11 @@ def _publish(
     done = published if pub.round in published else [*published, pub.round]
     for aid in pub.outcomes:
         path = folder / result_path(season.id, season.salt, aid)
-        doc = _result_doc(season, pub, aid, old=_load(path), verify=verify, done=done)
-        changed |= _write(path, dump(doc), sync=sync)
+        raw = _read(path)  # read once: for the document and to leave an unchanged file alone
+        doc = _result_doc(season, pub, aid, old=_loads(path, raw), verify=verify, done=done)
+        data = dump(doc)
+        if data != raw:
+            changed |= _write(path, data, sync=sync, compare=False)
     rounds: list[dict[str, Any]] = list(index["rounds"]) if index else []
     if pub.round not in published:
         rounds.append(
@@ -276,11 +290,13 @@ def _verifier_source() -> bytes:
     return source()
 
 
-def _write(path: Path, data: bytes, *, sync: bool) -> bool:
+def _write(path: Path, data: bytes, *, sync: bool, compare: bool = True) -> bool:
+    """Write ``data`` unless the file holds it already (``compare=False``: the caller has
+    just read the file and found other bytes). Returns whether it wrote."""
     if sync:
-        return _files.write_file(path, data)
+        return _files.write_file(path, data, compare=compare)
     try:
-        if path.read_bytes() == data:
+        if compare and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass

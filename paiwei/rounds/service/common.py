@@ -3,11 +3,14 @@ from state to state (compare-and-set, audited)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -153,9 +156,47 @@ def _policy(text: str) -> Policy:
         raise RoundError("inputs_invalid", detail=f"policy: {exc}") from None
 
 
-def _parse(scenario: Mapping[str, Any]) -> Scenario:
+# Scenarios parsed from stored or freshly built inputs, by the SHA-256 of the inputs text
+# they were read from: a round's freeze (prepared, then done), proofs, run and results, and
+# the next rounds while nothing changed, read the same text, and parsing it
+# (scenario_from_mapping checks every record) was most of a small season's CPU time.
+_PARSED: dict[str, Scenario] = {}
+_PARSED_MAX = 4
+_parsed_lock = threading.Lock()
+
+
+def _read_only(scenario: Scenario) -> Scenario:
+    """The scenario with its NumPy columns made read-only: a cached one is shared."""
+    parts: list[Any] = [scenario.applicants]
+    if scenario.applicants.details is not None:
+        parts.append(scenario.applicants.details)
+    for part in parts:
+        for f in dataclasses.fields(part):
+            value = getattr(part, f.name)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+    return scenario
+
+
+def _parse(scenario: Mapping[str, Any], key: str | None = None) -> Scenario:
+    """The scenario of a round's inputs. ``key``: the SHA-256 (hex) of the inputs text the
+    mapping was read from (``Round.inputs_sha256``, checked against the text, or the
+    freeze's own ``_sha(text)``); the same text gives the same scenario, so it is parsed
+    once (the cached one's arrays are read-only). Raises ``RoundError('inputs_invalid')``."""
+    if key is not None:
+        with _parsed_lock:
+            found = _PARSED.get(key)
+        if found is not None:
+            return found
     try:
-        return scenario_from_mapping(dict(scenario))
+        parsed = scenario_from_mapping(dict(scenario))
     except AllocationInputError as exc:
         raise RoundError("inputs_invalid", detail=f"scenario: {exc}") from None
+    if key is not None:
+        _read_only(parsed)
+        with _parsed_lock:
+            while len(_PARSED) >= _PARSED_MAX:
+                _PARSED.pop(next(iter(_PARSED)))
+            _PARSED[key] = parsed
+    return parsed
 

@@ -25,6 +25,7 @@ from allocation import (
     draw_id_of,
     scenario_from_mapping,
 )
+from lottery import CanonicalError
 from paiwei.audit import service as audit
 from paiwei.choices.models import RoutingRecord
 from paiwei.intake.models import Applicant, Status
@@ -254,7 +255,8 @@ def _steps_to(db_session: Session, policy: Policy, scenario: Scenario, row: Roun
 
 
 def _frozen_inputs(row: Round) -> tuple[Policy, dict[str, Any]]:
-    """The stored frozen inputs, after checking their SHA-256."""
+    """The stored frozen inputs, after checking their SHA-256 (``row.inputs_sha256``, which
+    then keys the parsed scenario: ``_parse(scenario, row.inputs_sha256)``)."""
     if row.inputs is None or row.inputs_sha256 is None:
         raise RoundError("no_inputs", detail=row.draw_id)
     if _sha(row.inputs) != row.inputs_sha256:
@@ -300,9 +302,17 @@ def _freeze_plan(db_session: Session, round_pk: int, now: datetime,
         scenario = scenario_from_db(db_session=db_session, policy=policy, stage=Stage(row.stage), now=now)
     row = _lock(db_session, round_pk)
     _require(row, State.CREATED, step="the freeze")
-    steps, inputs = _steps_to(db_session, policy, _parse(scenario), row)
+    stored = {"policy": staged["policy"], "scenario": scenario, "source": staged.get("source", FILE)}
+    try:
+        text: str | None = _dump(stored)
+    except CanonicalError:  # outside JSON's domain: the parse names the fault, as it always did
+        text = None
+    # The stored text's digest keys the parsed scenario: the freeze's other half, the
+    # proofs, the run and the next rounds read the same text.
+    steps, inputs = _steps_to(db_session, policy, _parse(scenario, None if text is None else _sha(text)), row)
     frozen = inputs.frozen
-    text = _dump({"policy": staged["policy"], "scenario": scenario, "source": staged.get("source", FILE)})
+    if text is None:
+        text = _dump(stored)
     # Every applicant accounted for; stored with the freeze (prepare_freeze rolls it back).
     row.accounting = _dump(steps.account(inputs).to_json())
     if frozen is None:

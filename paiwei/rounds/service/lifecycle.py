@@ -65,7 +65,7 @@ def run(*, db_session: Session, actor: audit.Actor, round_pk: int, now: datetime
     row = _lock(db_session, round_pk)
     _require(row, State.READY, step="the run")
     policy, scenario = _frozen_inputs(row)
-    steps, inputs = _steps_to(db_session, policy, _parse(scenario), row, reporter=reporter)
+    steps, inputs = _steps_to(db_session, policy, _parse(scenario, row.inputs_sha256), row, reporter=reporter)
     if inputs.frozen is None:
         raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} hold nobody to place")
     if inputs.frozen.root.hex() != row.input_root:

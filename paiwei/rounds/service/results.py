@@ -52,7 +52,7 @@ def round_inclusion_proofs(*, db_session: Session, round_pk: int) -> dict[str, d
     if row.input_root is None or row.state in (State.CREATED, State.EMPTY):
         raise RoundError("out_of_order", detail=f"round {row.draw_id} is {row.state}, not frozen")
     policy, scenario = _frozen_inputs(row)
-    frozen = _steps_to(db_session, policy, _parse(scenario), row)[1].frozen
+    frozen = _steps_to(db_session, policy, _parse(scenario, row.inputs_sha256), row)[1].frozen
     if frozen is None or frozen.root.hex() != row.input_root:
         raise RoundError("inputs_changed", detail=f"the stored inputs of {row.draw_id} do not give its input root")
     proofs = applicant_proofs(frozen.draw_id, frozen.schools, frozen.applicants)
@@ -291,7 +291,7 @@ def inclusion_proofs(*, db_session: Session, user_id: int) -> list[dict[str, Any
     out = []
     for row in rows:
         policy, scenario = _frozen_inputs(row)
-        _, inputs = _steps_to(db_session, policy, _parse(scenario), row)
+        _, inputs = _steps_to(db_session, policy, _parse(scenario, row.inputs_sha256), row)
         frozen = inputs.frozen
         if frozen is None:
             continue

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func
@@ -134,11 +135,11 @@ def test_a_crash_while_writing_the_folder_leaves_publishing_and_publishing_again
     written: list[Path] = []
     real = _files.write_file
 
-    def dies_after_ten(path: Path, data: bytes) -> bool:  # the 11th file never comes
+    def dies_after_ten(path: Path, data: bytes, **kw: Any) -> bool:  # the 11th file never comes
         if len(written) == 10:
             raise _Died
         written.append(path)
-        return real(path, data)
+        return real(path, data, **kw)
 
     monkeypatch.setattr(_files, "write_file", dies_after_ten)
     with pytest.raises(_Died):

@@ -56,6 +56,40 @@ def test_bulk_checks_refuse_what_freeze_refuses(change: dict[str, Any], message:
     table = replace(_table(), **change)
     with pytest.raises(InvalidBundle, match=message):
         lottery.freeze_table("draw/x", SCHOOLS, APPLICANTS, table)
+    # The same columns as NumPy int64 arrays (how the allocation engine hands them over):
+    # refused for the same reason by the NumPy checks.
+    np = pytest.importorskip("numpy")
+    as_arrays = replace(table, **_arrays(np, table))
+    with pytest.raises(InvalidBundle, match=message):
+        lottery.freeze_table("draw/x", SCHOOLS, APPLICANTS, as_arrays)
+
+
+def _arrays(np: Any, table: lottery.DrawTable) -> dict[str, Any]:
+    return {
+        name: np.asarray(getattr(table, name), dtype=np.int64)
+        for name in ("offsets", "choice_school", "choice_priority")
+    }
+
+
+@pytest.mark.parametrize("accelerate", [True, False])
+def test_int64_columns_freeze_and_draw_as_lists_do(accelerate: bool) -> None:
+    np = pytest.importorskip("numpy")
+    expected = lottery.freeze("draw/x", SCHOOLS, APPLICANTS)
+    table = replace(expected.table, **_arrays(np, expected.table))
+    got = lottery.freeze_table("draw/x", SCHOOLS, APPLICANTS, table, accelerate=accelerate)
+    assert got.root == expected.root
+    tickets = lottery.tickets(bytes(32), got.table.applicant_ids)
+    for mechanism in lottery.Mechanism:
+        a = lottery.place(mechanism, got.table, tickets, accelerate=accelerate)
+        b = lottery.place(mechanism, expected.table, tickets, accelerate=accelerate)
+        assert (list(map(int, a.school)), list(map(int, a.rank))) == (
+            list(map(int, b.school)),
+            list(map(int, b.rank)),
+        )
+    # a column of another integer width or of floats is not taken for an int64 column
+    other = replace(expected.table, choice_school=np.asarray(expected.table.choice_school, float))
+    with pytest.raises(InvalidBundle, match="names no school"):
+        lottery.freeze_table("draw/x", SCHOOLS, APPLICANTS, other)
 
 
 def test_record_count_must_match_the_table() -> None:

@@ -294,14 +294,14 @@ def test_a_crash_half_way_is_repaired_by_publishing_again(
     _, season, pubs = season_data
     folder = tmp_path / "crash"
     publish_round(folder, season=season, publication=pubs[0], keys=KEYS)
-    real: Callable[[Path, bytes], bool] = _files.write_file
+    real: Callable[..., bool] = _files.write_file
     calls = {"n": 0}
 
-    def crashing(path: Path, data: bytes) -> bool:
+    def crashing(path: Path, data: bytes, **kw: Any) -> bool:
         calls["n"] += 1
         if calls["n"] == 50:
             raise OSError(28, "No space left on device")
-        return real(path, data)
+        return real(path, data, **kw)
 
     monkeypatch.setattr(_files, "write_file", crashing)
     with pytest.raises(OSError, match="No space"):
