@@ -17,6 +17,7 @@ never narrower.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from statistics import NormalDist
@@ -41,6 +42,7 @@ def run_seed(seed: bytes, i: int) -> bytes:
     return tagged_hash(RUN_TAG, seed + u32(i))
 
 
+@functools.cache
 def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
