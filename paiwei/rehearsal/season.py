@@ -33,6 +33,7 @@ from allocation import (
     run_plan,
 )
 from allocation._gc import collector_paused
+from allocation.explain import MODES
 from lottery import canonical_json, public_key_hex, sign_bundle
 from paiwei.rehearsal.loading import LoadedScenario
 from seeding import tagged_hash
@@ -169,7 +170,12 @@ class _ApplicantEncoder:
     def __init__(self, result: AllocationResult) -> None:
         self.result = result
         self._strings: dict[str | None, str] = {None: "null"}
-        self._rules: dict[Any, str] = {}
+        self._rules: dict[int, tuple[Any, str]] = {}
+        # parts of a row that depend on a few values only, formatted once each
+        self._heads: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._outcomes: dict[tuple[Any, ...], str] = {}
+        self._routes: dict[tuple[Any, ...], str] = {}
+        self._round_parts: dict[tuple[str, ...], tuple[str, str, str]] = {}
         sc = result.scenario
         rt = result.routing
         q = self.q
@@ -179,14 +185,19 @@ class _ApplicantEncoder:
         self._zone = [*zones, "null"]
         self._target = {k: q(v) for k, v in TARGETS.items()}
         self._decision = [q(d) for d in ADDRESS_DECISIONS]
-        self._cols = (
-            rt.eligible.tolist(),
-            rt.school.tolist(),
-            rt.home_zone.tolist(),
-            rt.nine_year.tolist(),
-            rt.target.tolist(),
-            rt.address.tolist(),
-            rt.priority.tolist(),
+        for mode in MODES:  # attempt() looks these up without a call
+            q(mode)
+        self._cols = list(
+            zip(
+                rt.eligible.tolist(),
+                rt.school.tolist(),
+                rt.home_zone.tolist(),
+                rt.nine_year.tolist(),
+                rt.target.tolist(),
+                rt.address.tolist(),
+                rt.priority.tolist(),
+                strict=True,
+            )
         )
 
     def q(self, value: str | None) -> str:
@@ -198,27 +209,33 @@ class _ApplicantEncoder:
 
     def rule(self, rule: Any) -> str:
         """``{"code","section","text"}`` without its closing brace (callers may add keys)."""
-        out = self._rules.get(rule)
-        if out is None:
+        known = self._rules.get(id(rule))  # the rule is kept in the entry: its id stays its own
+        if known is None:
             q = self.q
-            out = self._rules[rule] = (
-                f'"code":{q(rule.code)},"section":{q(rule.section)},"text":{q(rule.text)}'
+            known = self._rules[id(rule)] = (
+                rule,
+                f'"code":{q(rule.code)},"section":{q(rule.section)},"text":{q(rule.text)}',
             )
-        return out
+        return known[1]
 
     def attempt(self, a: Any) -> str:
+        s = self._strings
         q = self.q
-        cut = (
-            "null"
-            if a.cutoff_ticket is None
-            else f'{{"priority":{_n(a.cutoff_priority)},"ticket":{q(a.cutoff_ticket)}}}'
-        )
+        t = a.cutoff_ticket
+        p = a.cutoff_priority
         return (
             f'{{"admitted":{"true" if a.admitted else "false"},"choice":{a.choice},'
-            f'"competitors":{a.competitors},"cutoff":{cut},"mode":{q(a.mode)},'
-            f'"position":{a.position},"priority":{a.priority},"school":{q(a.school)},'
-            f'"seats":{a.seats},"step":{_n(a.step)},"zone":{q(a.zone)}}}'
+            f'"competitors":{a.competitors},"cutoff":'
+            f"{'null' if t is None else self._cutoff(p, t)},"
+            f'"mode":{s.get(a.mode) or q(a.mode)},'
+            f'"position":{a.position},"priority":{a.priority},'
+            f'"school":{s.get(a.school) or q(a.school)},'
+            f'"seats":{a.seats},"step":{"null" if a.step is None else a.step},'
+            f'"zone":{s.get(a.zone) or q(a.zone)}}}'
         )
+
+    def _cutoff(self, priority: int | None, ticket: str) -> str:
+        return f'{{"priority":{_n(priority)},"ticket":{self.q(ticket)}}}'
 
     def round(self, r: Any) -> str:
         q = self.q
@@ -234,40 +251,73 @@ class _ApplicantEncoder:
             mid = f'"mode":{q(won.mode)},'
             school = f'"school":{q(won.school)},'
             step = f'"step":{_n(won.step)},'
+        key = (r.draw_id, r.mechanism, r.round, r.section)
+        fixed = self._round_parts.get(key)
+        if fixed is None:
+            fixed = self._round_parts[key] = (
+                f'"draw_id":{q(r.draw_id)},"mechanism":{q(r.mechanism)},',
+                f'"round":{q(r.round)},',
+                f'"section":{q(r.section)},',
+            )
         return (
-            f'{{"attempts":[{attempts}],{tail}"draw_id":{q(r.draw_id)},'
-            f'"mechanism":{q(r.mechanism)},{mid}"round":{q(r.round)},{school}'
-            f'"section":{q(r.section)},{step}"ticket":{_js(r.ticket)}}}'
+            f'{{"attempts":[{attempts}],{tail}{fixed[0]}{mid}{fixed[1]}{school}'
+            f'{fixed[2]}{step}"ticket":{_hex(r.ticket)}}}'
         )
 
     def row(self, i: int, e: Explanation) -> str:
-        q, rule = self.q, self.rule
-        eligible, school, home, nine, target, address, priority = (c[i] for c in self._cols)
+        rule = self.rule
+        eligible, school, home, nine, target, address, priority = self._cols[i]
         o = e.outcome
-        applicant = _js(e.applicant)
         unmet = ",".join(f"{{{rule(r)}}}" for r in e.unmet)
+        applicant = _js(e.applicant)
+        same = o.applicant is e.applicant or o.applicant == e.applicant
+        rule(e.address)  # kept alive by the rule cache: their ids below stay theirs
+        key = (id(e.address), address, id(e.eligibility), eligible)
+        head = self._heads.get(key)
+        if head is None:
+            q = self.q
+            head = self._heads[key] = (
+                f'{{"address":{{"code":{q(e.address.code)},"decision":{self._decision[address]},'
+                f'"section":{q(e.address.section)},"text":{q(e.address.text)}}},',
+                f',"eligibility":{{{rule(e.eligibility)}}},'
+                f'"eligible":{"true" if eligible else "false"},',
+            )
+        outcome = self._outcomes.get((o.choice, o.round, o.school, o.status))
+        if outcome is None:
+            q = self.q
+            outcome = self._outcomes[o.choice, o.round, o.school, o.status] = (
+                f'"choice":{_n(o.choice)},"round":{q(o.round)},"school":{q(o.school)},'
+                f'"status":{q(o.status)}}},'
+            )
+        rule(e.route)
+        key = (id(e.route), home, nine, school, target, e.zone)
+        route = self._routes.get(key)
+        if route is None:
+            q = self.q
+            route = self._routes[key] = (
+                f'"route":{{"code":{q(e.route.code)},"home_zone":{self._zone[home]},'
+                f'"nine_year_school":{self._school[nine]},"school":{self._school[school]},'
+                f'"section":{q(e.route.section)},"target":{self._target.get(target, "null")},'
+                f'"text":{q(e.route.text)},"zone":{q(e.zone)}}},'
+            )
         return (
-            f'{{"address":{{"code":{q(e.address.code)},"decision":{self._decision[address]},'
-            f'"section":{q(e.address.section)},"text":{q(e.address.text)}}},'
-            f'"applicant":{applicant},"eligibility":{{{rule(e.eligibility)}}},'
-            f'"eligible":{"true" if eligible else "false"},'
+            f'{head[0]}"applicant":{applicant}{head[1]}'
             f'"explanation":{_js(e.text)},'
-            f'"outcome":{{"applicant":{_js(o.applicant)},'
-            f'"choice":{_n(o.choice)},"round":{q(o.round)},"school":{q(o.school)},'
-            f'"status":{q(o.status)}}},'
+            f'"outcome":{{"applicant":{applicant if same else _js(o.applicant)},{outcome}'
             f'"priority":{{"class":{priority},{rule(e.priority)}}},'
             f'"rounds":[{",".join(map(self.round, e.rounds))}],'
-            f'"route":{{"code":{q(e.route.code)},"home_zone":{self._zone[home]},'
-            f'"nine_year_school":{self._school[nine]},"school":{self._school[school]},'
-            f'"section":{q(e.route.section)},"target":{self._target.get(target, "null")},'
-            f'"text":{q(e.route.text)},"zone":{q(e.zone)}}},'
-            f'"unmet":[{unmet}]}}'
+            f'{route}"unmet":[{unmet}]}}'
         )
 
 
 def _js(value: str) -> str:
     """A string that seldom repeats (a ticket, an id, an explanation) as JSON text."""
     return orjson.dumps(value).decode("utf-8")
+
+
+def _hex(value: str) -> str:
+    """A ticket (hex digits: nothing to escape) as JSON text; anything else through orjson."""
+    return f'"{value}"' if value.isascii() and value.isalnum() else _js(value)
 
 
 def _n(value: int | None) -> str:
