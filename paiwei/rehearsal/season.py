@@ -290,11 +290,11 @@ class _ApplicantEncoder:
                 f'"status":{q(o.status)}}},'
             )
         rule(e.route)
-        key = (id(e.route), home, nine, school, target, e.zone)
-        route = self._routes.get(key)
+        rkey = (id(e.route), home, nine, school, target, e.zone)
+        route = self._routes.get(rkey)
         if route is None:
             q = self.q
-            route = self._routes[key] = (
+            route = self._routes[rkey] = (
                 f'"route":{{"code":{q(e.route.code)},"home_zone":{self._zone[home]},'
                 f'"nine_year_school":{self._school[nine]},"school":{self._school[school]},'
                 f'"section":{q(e.route.section)},"target":{self._target.get(target, "null")},'
