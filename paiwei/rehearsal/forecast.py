@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from allocation import AllocationResult, FrozenInputsCache, Reporter
-from allocation._gc import collector_paused
 from allocation.policy import RoundSpec
 from lottery import DrawTable, FrozenInputs
 from paiwei.rehearsal.loading import LoadedScenario
@@ -183,20 +182,6 @@ def forecast(
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
-    # One pause for the whole forecast: paused per block, the collector ran a pass over the
-    # heap after each block of every run (a run's values are acyclic; allocation/_gc.py).
-    with collector_paused():
-        return _forecast(loaded, seed, runs, on_run, accelerate=accelerate)
-
-
-def _forecast(
-    loaded: LoadedScenario,
-    seed: bytes,
-    runs: int,
-    on_run: Callable[[int], None] | None,
-    *,
-    accelerate: bool,
-) -> dict[str, Any]:
     sc = loaded.scenario
     tally = _Tally(len(sc.zones))
     result: AllocationResult | None = None
