@@ -762,11 +762,17 @@ class FrozenInputsCache:
     Keyed by the round's draw id and SHA-256 of every array the round's records are
     built from (members, schools, seats, lists, priorities), so different inputs never
     share an entry.
+
+    At most ``limit`` entries are kept, the first ones stored (the first run's rounds,
+    among them the first round, which every run repeats): a later round's inputs depend
+    on the earlier draws and seldom repeat, and keeping every run's would hold every
+    run's records (gigabytes over a 2,000-run forecast of 20,000 children).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 16) -> None:
         self._entries: dict[tuple[str, bytes], FrozenInputs] = {}
         self.hits = 0
+        self.limit = limit
 
     @staticmethod
     def key(draw_id: str, inputs: _RoundInputs, caps: IntArray) -> tuple[str, bytes]:
@@ -785,7 +791,12 @@ class FrozenInputsCache:
         return found
 
     def put(self, key: tuple[str, bytes], frozen: FrozenInputs) -> None:
-        self._entries[key] = frozen
+        """Keep ``frozen`` under ``key`` unless ``limit`` entries are kept already."""
+        if len(self._entries) < self.limit:
+            self._entries[key] = frozen
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class SeasonSteps:

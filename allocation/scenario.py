@@ -306,11 +306,21 @@ def _bool(value: Any, where: str) -> bool:
     return value
 
 
+_DATES: dict[str, int] = {}  # ISO text -> ordinal, of dates read before (a few thousand)
+
+
 def _date(value: Any, where: str) -> int:
+    if type(value) is str:
+        known = _DATES.get(value)
+        if known is not None:
+            return known
     try:
-        return parse_date(value)
+        day = parse_date(value)
     except ValueError as exc:
         raise _fail(str(exc), where) from exc
+    if len(_DATES) < 100_000:  # bounded: a scenario's dates repeat (birth years, starts)
+        _DATES[value] = day
+    return day
 
 
 def _enum(value: Any, options: Sequence[str], where: str) -> int:

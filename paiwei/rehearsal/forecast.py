@@ -17,6 +17,7 @@ never narrower.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from statistics import NormalDist
@@ -24,7 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from allocation import AllocationResult, FrozenInputsCache
+from allocation import AllocationResult, FrozenInputsCache, Reporter
+from allocation.policy import RoundSpec
+from lottery import DrawTable, FrozenInputs
 from paiwei.rehearsal.loading import LoadedScenario
 from paiwei.rehearsal.season import run_season
 from seeding import tagged_hash, u32
@@ -41,6 +44,7 @@ def run_seed(seed: bytes, i: int) -> bytes:
     return tagged_hash(RUN_TAG, seed + u32(i))
 
 
+@functools.cache
 def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
@@ -91,10 +95,15 @@ class _Tally:
         self._merge()
         return self.cells, self.counts
 
-    def add(self, result: AllocationResult) -> None:
+    def add(self, result: AllocationResult, tables: dict[str, DrawTable] | None = None) -> None:
+        """Count one run. ``tables``: each drawn round's frozen table (from
+        :class:`_Tables`), counted in columns; without it, from the bundles' records."""
         for record in result.rounds:
             bundle = record.bundle
             if bundle is None:
+                continue
+            if tables is not None:
+                self._add_table(record.spec.id, tables[record.spec.id], record.placed)
                 continue
             got = {a["applicant"]: a["school"] for a in bundle["assignments"]}
             for a in bundle["applicants"]:
@@ -113,6 +122,45 @@ class _Tally:
         left = rt.eligible & (result.school < 0)
         zone = np.where(rt.zone >= 0, rt.zone, self.zones)
         self.unplaced.append(np.bincount(zone[left], minlength=self.zones + 1).astype(np.int64))
+
+    def _add_table(self, rid: str, table: DrawTable, placed: Any) -> None:
+        """The same counts as the records' walk, from the round's columns: per listed
+        choice (applicant a, position k), the cell (school, priority, k + 1), admitted
+        when the draw placed a there (``placed`` indexes the table's schools)."""
+        offsets = np.asarray(table.offsets, dtype=np.int64)
+        lengths = np.diff(offsets)
+        if not lengths.size or not int(lengths.sum()):
+            return
+        owner = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+        k = np.arange(owner.size, dtype=np.int64) - np.repeat(offsets[:-1], lengths)
+        school = np.asarray(table.choice_school, dtype=np.int64)
+        prio = np.asarray(table.choice_priority, dtype=np.int64)
+        admitted = (np.asarray(placed, dtype=np.int64)[owner] == school).astype(np.int64)
+        p0 = int(prio.min())
+        span_p = int(prio.max()) - p0 + 1
+        span_k = int(k.max()) + 1
+        key = (school * span_p + (prio - p0)) * span_k + k
+        cells, inverse = np.unique(key, return_inverse=True)
+        listed = np.bincount(inverse, minlength=cells.size)
+        won = np.bincount(inverse, weights=admitted, minlength=cells.size).astype(np.int64)
+        sids = table.school_ids
+        pairs = self.pairs
+        for cell, n, w in zip(cells.tolist(), listed.tolist(), won.tolist(), strict=True):
+            rest, kk = divmod(cell, span_k)
+            j, pp = divmod(rest, span_p)
+            entry = pairs.setdefault((rid, sids[j], pp + p0, kk + 1), [0, 0])
+            entry[0] += n
+            entry[1] += w
+
+
+class _Tables(Reporter):
+    """Keeps each round's frozen table as the plan runs (for the columnar tally)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, DrawTable] = {}
+
+    def round_frozen(self, spec: RoundSpec, frozen: FrozenInputs) -> None:
+        self.tables[spec.id] = frozen.table
 
 
 def _round(x: float) -> float:
@@ -139,8 +187,11 @@ def forecast(
     result: AllocationResult | None = None
     cache = FrozenInputsCache()  # a round built the same as in an earlier run is not frozen again
     for i in range(runs):
-        result = run_season(loaded, run_seed(seed, i), accelerate=accelerate, frozen_cache=cache)
-        tally.add(result)
+        seen = _Tables()
+        result = run_season(
+            loaded, run_seed(seed, i), reporter=seen, accelerate=accelerate, frozen_cache=cache
+        )
+        tally.add(result, seen.tables)
         if on_run is not None:
             on_run(i)
     if result is None:  # pragma: no cover  runs >= 1

@@ -26,6 +26,7 @@ from allocation import (
     scenario_from_mapping,
     shipped_policy_text,
 )
+from allocation._gc import collector_paused
 from lottery import canonical_json
 from paiwei.rehearsal.errors import RehearsalInputError
 
@@ -142,6 +143,12 @@ def load_scenario(path: Path, policy_path: Path | None = None) -> LoadedScenario
         raw = path.read_bytes()
     except OSError as exc:
         raise RehearsalInputError(f"cannot read: {exc.strerror}", shown) from None
+    with collector_paused():  # one acyclic value per field of every record
+        return _load(path, raw, policy_path)
+
+
+def _load(path: Path, raw: bytes, policy_path: Path | None) -> LoadedScenario:
+    shown = str(path)
     data = parse_json(raw, shown)
     try:
         scenario = scenario_from_mapping(data)

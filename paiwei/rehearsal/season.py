@@ -32,6 +32,8 @@ from allocation import (
     rehearsal_contributions,
     run_plan,
 )
+from allocation._gc import collector_paused
+from allocation.explain import MODES
 from lottery import canonical_json, public_key_hex, sign_bundle
 from paiwei.rehearsal.loading import LoadedScenario
 from seeding import tagged_hash
@@ -154,6 +156,190 @@ def applicant_record(result: AllocationResult, i: int, explanation: Explanation)
     }
 
 
+class _ApplicantEncoder:
+    """``dump_rows("applicants", [applicant_record(...) ...], rest)``'s rows, from templates.
+
+    Each row is the same bytes as ``orjson.dumps(applicant_record(result, i, e),
+    option=OPT_SORT_KEYS)``: the keys are written in sorted order by hand, every
+    string goes through ``orjson.dumps`` (those that repeat, such as rule texts and
+    school ids, once each), integers and ``true``/``false``/``null`` as JSON writes
+    them. No dict per record, attempt or rule. tests/unit/rehearsal/test_season.py
+    compares the bytes with the dict path on districts with every kind of record.
+    """
+
+    def __init__(self, result: AllocationResult) -> None:
+        self.result = result
+        self._strings: dict[str | None, str] = {None: "null"}
+        self._rules: dict[int, tuple[Any, str]] = {}
+        # parts of a row that depend on a few values only, formatted once each
+        self._heads: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._outcomes: dict[tuple[Any, ...], str] = {}
+        self._routes: dict[tuple[Any, ...], str] = {}
+        self._round_parts: dict[tuple[str, ...], tuple[str, str, str]] = {}
+        sc = result.scenario
+        rt = result.routing
+        q = self.q
+        schools = [q(s.id) for s in sc.schools]
+        zones = [q(z.id) for z in sc.zones]
+        self._school = [*schools, "null"]  # index -1: null
+        self._zone = [*zones, "null"]
+        self._target = {k: q(v) for k, v in TARGETS.items()}
+        self._decision = [q(d) for d in ADDRESS_DECISIONS]
+        for mode in MODES:  # attempt() looks these up without a call
+            q(mode)
+        self._cols = list(
+            zip(
+                rt.eligible.tolist(),
+                rt.school.tolist(),
+                rt.home_zone.tolist(),
+                rt.nine_year.tolist(),
+                rt.target.tolist(),
+                rt.address.tolist(),
+                rt.priority.tolist(),
+                strict=True,
+            )
+        )
+
+    def q(self, value: str | None) -> str:
+        """``value`` as JSON text (orjson's bytes), cached."""
+        out = self._strings.get(value)
+        if out is None:
+            out = self._strings[value] = orjson.dumps(value).decode("utf-8")
+        return out
+
+    def rule(self, rule: Any) -> str:
+        """``{"code","section","text"}`` without its closing brace (callers may add keys)."""
+        known = self._rules.get(id(rule))  # the rule is kept in the entry: its id stays its own
+        if known is None:
+            q = self.q
+            known = self._rules[id(rule)] = (
+                rule,
+                f'"code":{q(rule.code)},"section":{q(rule.section)},"text":{q(rule.text)}',
+            )
+        return known[1]
+
+    def attempt(self, a: Any) -> str:
+        s = self._strings
+        q = self.q
+        t = a.cutoff_ticket
+        p = a.cutoff_priority
+        return (
+            f'{{"admitted":{"true" if a.admitted else "false"},"choice":{a.choice},'
+            f'"competitors":{a.competitors},"cutoff":'
+            f"{'null' if t is None else self._cutoff(p, t)},"
+            f'"mode":{s.get(a.mode) or q(a.mode)},'
+            f'"position":{a.position},"priority":{a.priority},'
+            f'"school":{s.get(a.school) or q(a.school)},'
+            f'"seats":{a.seats},"step":{"null" if a.step is None else a.step},'
+            f'"zone":{s.get(a.zone) or q(a.zone)}}}'
+        )
+
+    def _cutoff(self, priority: int | None, ticket: str) -> str:
+        return f'{{"priority":{_n(priority)},"ticket":{self.q(ticket)}}}'
+
+    def round(self, r: Any) -> str:
+        q = self.q
+        won = next((a for a in r.attempts if a.admitted), None)
+        attempts = ",".join(map(self.attempt, r.attempts))
+        if won is None:
+            tail = '"choice":null,'
+            mid = '"mode":null,'
+            school = '"school":null,'
+            step = '"step":null,'
+        else:
+            tail = f'"choice":{won.choice},'
+            mid = f'"mode":{q(won.mode)},'
+            school = f'"school":{q(won.school)},'
+            step = f'"step":{_n(won.step)},'
+        key = (r.draw_id, r.mechanism, r.round, r.section)
+        fixed = self._round_parts.get(key)
+        if fixed is None:
+            fixed = self._round_parts[key] = (
+                f'"draw_id":{q(r.draw_id)},"mechanism":{q(r.mechanism)},',
+                f'"round":{q(r.round)},',
+                f'"section":{q(r.section)},',
+            )
+        return (
+            f'{{"attempts":[{attempts}],{tail}{fixed[0]}{mid}{fixed[1]}{school}'
+            f'{fixed[2]}{step}"ticket":{_hex(r.ticket)}}}'
+        )
+
+    def row(self, i: int, e: Explanation) -> str:
+        rule = self.rule
+        eligible, school, home, nine, target, address, priority = self._cols[i]
+        o = e.outcome
+        unmet = ",".join(f"{{{rule(r)}}}" for r in e.unmet)
+        applicant = _js(e.applicant)
+        same = o.applicant is e.applicant or o.applicant == e.applicant
+        rule(e.address)  # kept alive by the rule cache: their ids below stay theirs
+        key = (id(e.address), address, id(e.eligibility), eligible)
+        head = self._heads.get(key)
+        if head is None:
+            q = self.q
+            head = self._heads[key] = (
+                f'{{"address":{{"code":{q(e.address.code)},"decision":{self._decision[address]},'
+                f'"section":{q(e.address.section)},"text":{q(e.address.text)}}},',
+                f',"eligibility":{{{rule(e.eligibility)}}},'
+                f'"eligible":{"true" if eligible else "false"},',
+            )
+        outcome = self._outcomes.get((o.choice, o.round, o.school, o.status))
+        if outcome is None:
+            q = self.q
+            outcome = self._outcomes[o.choice, o.round, o.school, o.status] = (
+                f'"choice":{_n(o.choice)},"round":{q(o.round)},"school":{q(o.school)},'
+                f'"status":{q(o.status)}}},'
+            )
+        rule(e.route)
+        rkey = (id(e.route), home, nine, school, target, e.zone)
+        route = self._routes.get(rkey)
+        if route is None:
+            q = self.q
+            route = self._routes[rkey] = (
+                f'"route":{{"code":{q(e.route.code)},"home_zone":{self._zone[home]},'
+                f'"nine_year_school":{self._school[nine]},"school":{self._school[school]},'
+                f'"section":{q(e.route.section)},"target":{self._target.get(target, "null")},'
+                f'"text":{q(e.route.text)},"zone":{q(e.zone)}}},'
+            )
+        return (
+            f'{head[0]}"applicant":{applicant}{head[1]}'
+            f'"explanation":{_js(e.text)},'
+            f'"outcome":{{"applicant":{applicant if same else _js(o.applicant)},{outcome}'
+            f'"priority":{{"class":{priority},{rule(e.priority)}}},'
+            f'"rounds":[{",".join(map(self.round, e.rounds))}],'
+            f'{route}"unmet":[{unmet}]}}'
+        )
+
+
+def _js(value: str) -> str:
+    """A string that seldom repeats (a ticket, an id, an explanation) as JSON text."""
+    return orjson.dumps(value).decode("utf-8")
+
+
+def _hex(value: str) -> str:
+    """A ticket (hex digits: nothing to escape) as JSON text; anything else through orjson."""
+    return f'"{value}"' if value.isascii() and value.isalnum() else _js(value)
+
+
+def _n(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+def encode_applicants(
+    result: AllocationResult, explainer: Explainer, rest: dict[str, Any]
+) -> bytes:
+    """``applicants.json``: every row's record sorted by applicant id (UTF-8 bytes), the
+    same bytes as ``dump_rows("applicants", sorted records, rest)``."""
+    if any(k <= "applicants" for k in rest):
+        raise ValueError("'applicants' must sort first")
+    ids = result.scenario.applicants.ids
+    order = sorted(range(len(ids)), key=lambda i: ids[i].encode("utf-8"))
+    enc = _ApplicantEncoder(result)
+    row = enc.row
+    body = ",\n".join([row(i, explainer.explain_row(i)) for i in order])
+    tail = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS)[1:]
+    return b'{"applicants":[\n' + body.encode("utf-8") + b"\n]," + tail + b"\n"
+
+
 def school_records(result: AllocationResult) -> list[dict[str, Any]]:
     """Per school (scenario order): seats and, per round it took part in, the round's result."""
     per_school: dict[str, list[dict[str, Any]]] = {s.id: [] for s in result.scenario.schools}
@@ -206,6 +392,18 @@ def rehearse(
 ) -> Rehearsal:
     """Run the season once and build ``summary.json``, ``applicants.json``, ``schools.json``
     and ``bundles/<round>.json``. Raises as :func:`run_season`."""
+    with collector_paused():  # the records, bundles and rows built here are acyclic
+        return _rehearse(loaded, seed, seed_source, reporter, accelerate=accelerate)
+
+
+def _rehearse(
+    loaded: LoadedScenario,
+    seed: bytes,
+    seed_source: str,
+    reporter: Reporter | None,
+    *,
+    accelerate: bool,
+) -> Rehearsal:
     result = run_season(loaded, seed, reporter=reporter, accelerate=accelerate)
     key = throwaway_key(seed)
     public = public_key_hex(key)
@@ -214,12 +412,9 @@ def rehearse(
         for rid, b in result.bundles().items()
     }
     explainer = Explainer(result)
-    applicants = [
-        applicant_record(result, i, explainer.explain_row(i))
-        for i in range(result.scenario.applicants.size)
-    ]
-    applicants.sort(key=lambda a: a["applicant"].encode("utf-8"))
-    outcomes = [a["outcome"]["status"] for a in applicants]
+    rt = result.routing
+    eligible = int(rt.eligible.sum())
+    placed = int((rt.eligible & (result.school >= 0)).sum())
     sc = result.scenario
     rounds = []
     for r in result.rounds:
@@ -262,21 +457,19 @@ def rehearse(
         "key": {"signer": SIGNER, "public_key": public, "derivation": KEY_DERIVATION},
         "verify": f"paiwei verify bundles/*.json --key {SIGNER}={public}",
         "rounds": rounds,
-        "counts": {
-            "applicants": len(outcomes),
-            "eligible": len(outcomes) - outcomes.count("ineligible"),
-            "ineligible": outcomes.count("ineligible"),
-            "placed": outcomes.count("placed"),
-            "unplaced": outcomes.count("unplaced"),
+        "counts": {  # the outcome statuses of the explanations (allocation/explain.py)
+            "applicants": sc.applicants.size,
+            "eligible": eligible,
+            "ineligible": sc.applicants.size - eligible,
+            "placed": placed,
+            "unplaced": eligible - placed,
         },
         "files": ["applicants.json", "schools.json", *(f"bundles/{rid}.json" for rid in bundles)],
     }
     files = {
         "summary.json": dump(summary),
-        "applicants.json": dump_rows(
-            "applicants",
-            applicants,
-            {"format": REHEARSAL_FORMAT, "rehearsal": True, "note": NOTE},
+        "applicants.json": encode_applicants(
+            result, explainer, {"format": REHEARSAL_FORMAT, "rehearsal": True, "note": NOTE}
         ),
         "schools.json": dump(
             {

@@ -140,3 +140,22 @@ def test_a_cache_of_frozen_inputs_changes_no_byte(world: Any) -> None:
         ]
         assert np.array_equal(cached.school, fresh.school)
     assert cache.hits >= 1 + len([r for r in fresh.rounds if r.bundle is not None])
+
+
+def test_a_full_cache_of_frozen_inputs_keeps_its_first_entries_and_changes_no_byte(
+    world: Any,
+) -> None:
+    """A cache holds at most ``limit`` rounds; runs after it is full still give the same bytes."""
+    from allocation import FrozenInputsCache  # noqa: PLC0415
+
+    policy, sc, _ = world
+    cache = FrozenInputsCache(limit=1)
+    for seed in (b"run-0", b"run-1", b"run-2"):
+        cached = run_plan(policy, sc, rehearsal_contributions(seed), frozen_cache=cache)
+        fresh = run_plan(policy, sc, rehearsal_contributions(seed))
+        assert [canonical_json(r.bundle) if r.bundle else None for r in cached.rounds] == [
+            canonical_json(r.bundle) if r.bundle else None for r in fresh.rounds
+        ]
+        assert np.array_equal(cached.school, fresh.school)
+        assert len(cache) == 1
+    assert cache.hits == 2  # the first round, kept from the first run, in runs 2 and 3

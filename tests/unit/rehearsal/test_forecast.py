@@ -55,3 +55,25 @@ def test_forecast_needs_a_run(tmp_path: Path) -> None:
     loaded = load_scenario(write_scenario(tmp_path))
     with pytest.raises(ValueError):
         forecast(loaded, b"\x00", 0)
+
+
+def test_the_columnar_tally_counts_what_the_records_walk_counts(tmp_path: Path) -> None:
+    """Per run, the frozen tables' columns give the same (round, school, class, rank) cells
+    as walking the bundles' applicant records (the former path)."""
+    from allocation import generate_district  # noqa: PLC0415
+    from paiwei.rehearsal import dump, run_season  # noqa: PLC0415
+    from paiwei.rehearsal.forecast import _Tables, _Tally  # noqa: PLC0415
+
+    path = tmp_path / "district.json"
+    path.write_bytes(dump(generate_district(1500, 30, seed=11)))
+    loaded = load_scenario(path)
+    columns, records = _Tally(len(loaded.scenario.zones)), _Tally(len(loaded.scenario.zones))
+    for i in range(4):
+        seen = _Tables()
+        result = run_season(loaded, run_seed(b"\x05", i), reporter=seen)
+        assert {r.spec.id for r in result.rounds if r.bundle is not None} <= set(seen.tables)
+        columns.add(result, seen.tables)
+        records.add(result)
+    assert columns.pairs == records.pairs
+    assert sum(n for n, _ in columns.pairs.values()) > 1500
+    assert sum(w for _, w in columns.pairs.values()) > 0
