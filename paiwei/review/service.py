@@ -104,7 +104,8 @@ def verify_identity(*, db_session: Session, actor: AuthUser, pseudonym: str,
 def record_findings(*, db_session: Session, actor: AuthUser, pseudonym: str, findings: Sequence[str],
                     now: datetime) -> FindingsRead:
     """Record the joint review's findings (§四（一）4: 空挂户, 过道房, 地下室, 车库房, not the
-    actual residence; material not submitted), replacing earlier ones. They join the
+    actual residence; material not submitted; §三（三）: the disability a placement was
+    requested for not confirmed by 相关职能部门), replacing earlier ones. They join the
     applicant's routing record wherever it is routed, so each decides with its own rule.
     Street reviewers and district staff in scope, once details are submitted.
 
