@@ -62,6 +62,14 @@ def get_for_review(*, db_session: Session, actor: AuthUser, pseudonym: str) -> A
     return to_read(applicant, account_no=owner.login if owner else "")
 
 
+def finding_labels(*, db_session: Session, actor: AuthUser, pseudonym: str) -> list[str]:
+    """The recorded review findings in words (in the format's order), for a reviewer in scope.
+    Raises ``out_of_scope``, ``applicant_not_found``."""
+    applicant = _load_in_scope(db_session, actor, pseudonym)
+    found = set(applicant.review_findings or ())
+    return [label for code, label in FINDING_LABELS.items() if code in found]
+
+
 def _transition(db_session: Session, actor: AuthUser, applicant: Applicant, *, allowed: set[Status],
                 to: Status, action: str, now: datetime, reason: str | None = None,
                 then: Callable[[Applicant], object] | None = None) -> TransitionRead:

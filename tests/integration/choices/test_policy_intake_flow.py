@@ -384,6 +384,10 @@ def test_a_request_whose_disability_was_not_confirmed_is_set_aside_and_the_child
                                   json={"findings": ["disability-not-verified"]}))
     assert found == {"pseudonym": pseudonym, "findings": ["disability-not-verified"],
                      "labels": ["残疾资格未通过相关职能部门核验"]}
+    page = intake.client.get(f"/staff/review/{pseudonym}")
+    assert page.status_code == 200
+    assert "审核发现的问题</dt><dd>残疾资格未通过相关职能部门核验" in page.text
+    assert "残疾儿童申请的就读方式</dt><dd>在特殊教育学校就读" in page.text
     # ... which contradicts a verified disability: refused by name
     both = put({**record, "categories": ["disabled"]})
     assert both.status_code == 422, both.text
