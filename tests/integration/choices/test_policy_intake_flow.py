@@ -408,6 +408,11 @@ def test_a_request_whose_disability_was_not_confirmed_is_set_aside_and_the_child
     _as(intake, account, PARENT_PASSWORD)
     options = _ok(intake.client.get("/api/choices/me"))
     assert (options["eligible"], options["zone"]) == (True, "Z1")
+    # and reads, before the draw, that the request was set aside and why
+    assert options["route"]["set_aside"]["code"] == "disability-not-verified"
+    assert options["route"]["set_aside"]["section"] == "§三（三）"
+    assert "未通过相关职能部门核验" in options["route"]["set_aside"]["text"]
+    assert options["route"]["priority_rule"]["code"] == "ordinary"
     _ok(intake.client.post("/api/choices/me/zone", json={"schools": ["P02"]}), 201)
 
     inputs, others = season.freeze_first_round()
