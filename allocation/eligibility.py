@@ -383,6 +383,14 @@ _RULE_LIST: tuple[tuple[str, str, str, str], ...] = (
         "§四（二）1（4）",
         "残疾儿童，家长申请小学附设特教班：由区教委根据残疾程度安排，不参加随机派位",
     ),
+    # --- §三（三）: the disability not confirmed by the verifying department ---
+    (
+        "DISABILITY_NOT_VERIFIED",
+        "disability-not-verified",
+        "§三（三）",
+        "残疾儿童资格未通过相关职能部门核验：家长为残疾儿童申请的入学安置不予安排，"
+        "不享受残疾儿童优先，按所属入学途径参加派位",
+    ),
 )
 
 
@@ -454,6 +462,7 @@ class R(IntEnum):
     ADDRESS_USED_DISTRICT = 62
     DISABILITY_SPECIAL_SCHOOL = 63
     DISABILITY_SPECIAL_CLASS = 64
+    DISABILITY_NOT_VERIFIED = 65
 
 
 RULES: tuple[Rule, ...] = tuple(Rule(code, section, text) for _n, code, section, text in _RULE_LIST)
@@ -497,8 +506,11 @@ UNMET: tuple[R, ...] = (
     R.EMPLOYMENT_UNDER_THREE_YEARS,
     R.EMPLOYMENT_NO_CONTRACT,
     R.SOCIAL_INSURANCE_NOT_IN_DISTRICT,
+    R.DISABILITY_NOT_VERIFIED,  # not an admission condition: the request it sets aside
 )
 _BIT = {r: 1 << i for i, r in enumerate(UNMET)}
+# The unmet conditions an eligibility rule may be (the disability's finding never is one).
+_ELIGIBILITY_UNMET = tuple(r for r in UNMET if r is not R.DISABILITY_NOT_VERIFIED)
 # REVIEW_FINDINGS order (scenario.py) -> rule
 _FINDING_RULES = (
     R.REVIEW_EMPTY_HUKOU,
@@ -507,6 +519,7 @@ _FINDING_RULES = (
     R.REVIEW_GARAGE,
     R.REVIEW_NOT_ACTUAL_RESIDENCE,
     R.MATERIAL_NOT_SUBMITTED,
+    R.DISABILITY_NOT_VERIFIED,
 )
 # The junior stage's own sections for routes the two stages share (§四（二）2（1））.
 _JUNIOR_ROUTE = {
@@ -742,14 +755,14 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0912, PLR0
         other_local = local & ~hukou_basis
         unmet[other_local & rented] |= rent_unmet[other_local & rented]
         m = other_local & rented & ~renting_ok
-        rule[m] = _first(rule, unmet, UNMET)[m]
+        rule[m] = _first(rule, unmet, _ELIGIBILITY_UNMET)[m]
         ok = other_local & renting_ok
         rule[ok] = np.where(
             a.treated_as_local[ok] & ~hukou_bj[ok], R.TREATED_AS_LOCAL, R.BEIJING_RENTING
         )
         eligible[ok] = True
         m = other_local & owned & ~owned_basis
-        rule[m] = _first(rule, unmet, UNMET)[m]
+        rule[m] = _first(rule, unmet, _ELIGIBILITY_UNMET)[m]
         ok = other_local & owned_basis
         rule[ok] = np.where(
             a.treated_as_local[ok] & ~hukou_bj[ok], R.TREATED_AS_LOCAL, R.BEIJING_PROPERTY
@@ -908,8 +921,11 @@ def route(policy: Policy, scenario: Scenario) -> Routing:  # noqa: PLR0912, PLR0
     route_rule[nine] = R.NINE_YEAR_SECTION
     school = np.where(single, zone_school[home_safe], -1)
     # §四（二）1（4）、2（4）: a special school or a special class is requested, not drawn:
-    # the child takes part in no round and the district arranges the place
-    special = eligible & (d.disability_placement > 0)
+    # the child takes part in no round and the district arranges the place. §三（三）: a
+    # request whose disability 相关职能部门 did not confirm is set aside (the finding
+    # disability-not-verified, listed as unmet): the child is routed as any child of its route.
+    not_verified = (unmet & _BIT[R.DISABILITY_NOT_VERIFIED]) != 0
+    special = eligible & (d.disability_placement > 0) & ~not_verified
     route_rule[special] = np.where(
         d.disability_placement[special] == 2,
         R.DISABILITY_SPECIAL_SCHOOL,

@@ -208,6 +208,8 @@ class Explainer:
         self._round_table = _table([r.spec.id for r in result.rounds], none=True)
         self._rule_table = _table(RULES)
         self._status_table = _table(["ineligible", "unplaced", "placed"])
+        details = sc.applicants.details  # version 1: no placement is ever requested
+        self._placement = None if details is None else details.disability_placement
 
     # --- per round: columns shared by every block ---------------------------------------
 
@@ -417,12 +419,26 @@ class Explainer:
         zone = _take(self._zone_table, rt.zone[lo:hi])
         address = rt.address_rule[lo:hi].tolist()
         unmet = rt.unmet[lo:hi].tolist()
+        # §三（三）: the placement a request set aside asked for (0: none, or a regular class)
+        if self._placement is None:
+            placement = [0] * (hi - lo)
+        else:
+            aside = (rt.unmet[lo:hi] & _NOT_VERIFIED_BIT) != 0
+            placement = np.where(aside, self._placement[lo:hi], 0).tolist()
         # The lines before the rounds depend on (eligible, rules, zone) only, the result
         # line on (school, round): a few hundred distinct texts, each formatted once.
         heads = self._heads
         texts = []
         for key, rs, s, k in zip(
-            zip(eligible.tolist(), *(c.tolist() for c in codes), zone, address, unmet, strict=True),
+            zip(
+                eligible.tolist(),
+                *(c.tolist() for c in codes),
+                zone,
+                address,
+                unmet,
+                placement,
+                strict=True,
+            ),
             rounds,
             school.tolist(),
             round_index.tolist(),
@@ -503,12 +519,18 @@ def _head_lines(  # noqa: PLR0917  one cache key, spread
     zone: str | None,
     address_code: int = R.ADDRESS_NONE,
     unmet: int = 0,
+    placement: int = 0,
 ) -> str:
     """The explanation's lines before the rounds: eligibility (and every unmet condition),
-    the address decision (§四（一）1), route and zone, class."""
+    the address decision (§四（一）1), route and zone, class. ``placement``: the
+    DISABILITY_PLACEMENTS index a request set aside (§三（三）) asked for, named in words."""
     elig, rte, prio = RULES[elig_code], RULES[route_code], RULES[prio_code]
     others = [RULES[r] for k, r in enumerate(UNMET) if unmet >> k & 1 and r != elig_code]
-    also = "".join(f"\n另：{o.text}（{o.section}）。" for o in others)
+    asked = f"家长申请{PLACEMENT_TEXT[placement]}；" if placement else ""
+    also = "".join(
+        f"\n另：{asked if o.code == 'disability-not-verified' else ''}{o.text}（{o.section}）。"
+        for o in others
+    )
     if not eligible:
         return f"资格：不符合本区登记入学条件——{elig.text}（{elig.section}）。未参加派位。{also}"
     lines = [f"资格：符合本区登记入学条件——{elig.text}（{elig.section}）。{also}"]
@@ -526,6 +548,9 @@ def _head_lines(  # noqa: PLR0917  one cache key, spread
 
 
 _ARRANGED = frozenset((R.DISABILITY_SPECIAL_SCHOOL, R.DISABILITY_SPECIAL_CLASS))
+_NOT_VERIFIED_BIT = 1 << UNMET.index(R.DISABILITY_NOT_VERIFIED)
+# DISABILITY_PLACEMENTS (scenario.py) in words, as the parent's request reads
+PLACEMENT_TEXT = ("在普通学校随班就读", "在小学附设特教班就读", "在特殊教育学校就读")
 
 
 def _result_line(res: AllocationResult, school: int, round_index: int) -> str:

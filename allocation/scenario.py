@@ -32,7 +32,8 @@ Version 2 adds, each optional with version 1's meaning as its default (held in
 :class:`Details`; docs/rehearsal.md documents each rule)::
 
      "review_findings": ["empty-hukou" | "passage-room" | "basement" | "garage"
-                         | "not-actual-residence" | "material-not-submitted"],   # §四（一）4
+                         | "not-actual-residence" | "material-not-submitted"   # §四（一）4
+                         | "disability-not-verified"],                         # §三（三）
      "non_local_review": ... | "not-submitted",
      "residence": {"kind": "rented", ..., "continuous": bool, "sole_tenancy": bool}
                 | {"kind": "owned", ..., "certificate": {"holder": "parent" | "other-guardian"
@@ -46,6 +47,11 @@ Version 2 adds, each optional with version 1's meaning as its default (held in
                        "exempt": bool}],                                     # §四（一）1
      "school_record_place": "in-district" | "other-beijing" | "other-province" | "unstated",
      "disability_placement": "regular-class" | "special-class" | "special-school"  # §四（二）1（4）
+
+A placement is requested for a child of the ``disabled`` category (verified by 相关职能部门,
+§三（三））, or for one whose ``review_findings`` say ``disability-not-verified``: the request
+is then set aside (the child is routed as any child of its route and the explanation says
+why). That finding with the ``disabled`` category is a contradiction, refused.
 """
 
 from __future__ import annotations
@@ -106,7 +112,9 @@ REVIEW_FINDINGS = (  # §四（一）4 联动审核 findings; bit i = REVIEW_FIN
     "garage",  # 车库房
     "not-actual-residence",  # 不符合实际居住
     "material-not-submitted",  # 未按规定提交审核材料
+    "disability-not-verified",  # §三（三）残疾资格未通过相关职能部门核验
 )
+_NOT_VERIFIED_BIT = 1 << REVIEW_FINDINGS.index("disability-not-verified")
 PLACES = ("in-district", "other-beijing", "outside-beijing")  # employment, social insurance
 RECORD_PLACES = ("in-district", "other-beijing", "other-province", "unstated")  # junior 学籍
 CERT_HOLDERS = ("parent", "other-guardian", "relative", "other")
@@ -748,9 +756,17 @@ def _applicants(  # noqa: PLR0912, PLR0915  one validation step per field of the
             DISABILITY_PLACEMENTS,
             f"{here}/disability_placement",
         )
-        if placement and not mask & CATEGORY_BITS["disabled"]:
+        not_verified = bits & _NOT_VERIFIED_BIT
+        if not_verified and mask & CATEGORY_BITS["disabled"]:
             raise _fail(
-                "a placement is requested for a child of the disabled category only",
+                "the finding disability-not-verified contradicts the category disabled",
+                f"{here}/review_findings",
+                "§三（三）",
+            )
+        if placement and not (mask & CATEGORY_BITS["disabled"] or not_verified):
+            raise _fail(
+                "a placement is requested for a child of the disabled category only "
+                "(or set aside by the finding disability-not-verified)",
                 f"{here}/disability_placement",
                 "§四（二）1（4）",
             )

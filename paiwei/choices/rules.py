@@ -154,22 +154,36 @@ def _join_guardians(out: dict[str, Any], record: Mapping[str, Any], facts: Intak
     out["guardians"] = guardians
 
 
+NOT_VERIFIED = "disability-not-verified"  # the review finding (§三（三）)
+
+
 def _join_placement(out: dict[str, Any], record: Mapping[str, Any], facts: IntakeFacts,
                     conflicts: list[str], problems: list[str]) -> None:
     """A disabled child's requested placement (§四（二）1（4）、2（4）). The category
     ``disabled`` stays staff's (§三（三）: verified by 相关职能部门): a request without it
-    in the record is refused, never dropped (the district records the verified disability,
-    or returns the details for the parent to withdraw the request)."""
+    in the record is refused, never dropped, unless the reviewers found the disability not
+    confirmed (finding ``disability-not-verified``): the request is then joined with the
+    finding, and the engine sets it aside with that rule (the child is drawn as any child
+    of its route, and its explanation says why). The finding with ``disabled`` in the
+    record is a contradiction, refused naming ``review_findings``."""
+    cats = record.get("categories")
+    disabled = isinstance(cats, list) and "disabled" in cats
+    listed = record.get("review_findings")
+    not_verified = NOT_VERIFIED in facts.findings or (isinstance(listed, list) and NOT_VERIFIED in listed)
+    if not_verified and disabled:
+        problems.append(
+            "review_findings：审核已认定残疾资格未通过相关职能部门核验（disability-not-verified，§三（三）），"
+            "入学资格记录的照顾类别却登记了 disabled（残疾儿童），二者矛盾；请更正其一")
     placement = facts.disability_placement
     if placement is None:
         return
     _put(out, "disability_placement", placement, "disability_placement", conflicts)
-    cats = record.get("categories")
-    if not (isinstance(cats, list) and "disabled" in cats):
+    if not disabled and not not_verified:
         problems.append(
             f"disability_placement：家长申请{PLACEMENT_TEXT[placement]}（§四（二）1（4）、2（4）），"
             "须经相关职能部门认定为残疾儿童（§三（三））并在入学资格记录的照顾类别中登记 disabled（残疾儿童）；"
-            "未认定的，请退回详细信息由家长修改，该申请不会被忽略")
+            "未通过核验的，请在审核中记录“残疾资格未通过相关职能部门核验”（该申请将注明理由不予安排），"
+            "或退回详细信息由家长修改，该申请不会被忽略")
     if placement == "special-class" and facts.stage == "junior":
         problems.append("disability_placement：小学附设特教班仅适用于小学入学，初中入学可申请特殊教育学校"
                         "或在普通学校随班就读（§四（二）2（4））")
@@ -185,7 +199,9 @@ def routing_input(record: Mapping[str, Any], facts: IntakeFacts | Sequence[str] 
     The one place they meet, so nothing is typed twice: staff record what only they know
     (zones, the pseudonymous address, earlier uses, the non-local review, the verified
     categories), intake the rest. A requested placement needs the category ``disabled`` in
-    the record (verified by 相关职能部门, §三（三）), else it is refused, never dropped.
+    the record (verified by 相关职能部门, §三（三）) or the reviewers' finding
+    ``disability-not-verified`` (the engine then sets it aside, with its reason), else it
+    is refused, never dropped.
     A value the record states too must agree with the details, else
     ``ChoiceError('routing_record_invalid')`` names the field (neither is silently
     preferred). Findings are joined, each once, in the format's order. ``facts`` may be

@@ -60,6 +60,8 @@ class RouteRead(BaseModel):
     zone_name: str | None
     school: SchoolRead | None = Field(description="单校划片：对口学校")
     priority_rule: RuleRead
+    set_aside: RuleRead | None = Field(
+        default=None, description="§三（三）：家长为残疾儿童申请的入学安置未予安排的理由（残疾资格未通过相关职能部门核验）")
     routed_at: datetime
 
 

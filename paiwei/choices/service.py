@@ -454,6 +454,9 @@ def options(*, db_session: Session, user_id: int, now: datetime) -> ChoiceOption
     source = schools_of(db_session=db_session, district=ctx.applicant.district, year=ctx.year,
                         stage=ctx.stage)
     route = _route_read(ctx.route, source)
+    if ctx.applicant.disability_placement and rules.NOT_VERIFIED in (ctx.applicant.review_findings or ()):
+        # §三（三）: the request the engine sets aside, and why, before the draw too
+        route = route.model_copy(update={"set_aside": _rule(rules.NOT_VERIFIED)})
     by_id = {str(s["id"]): s for s in source.schools}
     zone_names = {str(z["id"]): str(z.get("name") or z["id"]) for z in source.zones}
     zone_of = {str(sid): str(z["id"]) for z in source.zones if z.get("kind") == "multi-school"

@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from allocation.scenario import REVIEW_FINDINGS
 
-# What reviewers see: labels, not codes (§四（一）4 and the material review).
+# What reviewers see: labels, not codes (§四（一）4, the material review, and §三（三）: the
+# disability a placement was requested for, not confirmed by 相关职能部门).
 FINDING_LABELS: dict[str, str] = {
     "empty-hukou": "空挂户（户籍地无实际居住）",
     "passage-room": "过道房",
@@ -15,6 +16,7 @@ FINDING_LABELS: dict[str, str] = {
     "garage": "车库房",
     "not-actual-residence": "不符合实际居住条件",
     "material-not-submitted": "未提交审核材料",
+    "disability-not-verified": "残疾资格未通过相关职能部门核验",
 }
 Finding = Literal[
     "empty-hukou",
@@ -23,6 +25,7 @@ Finding = Literal[
     "garage",
     "not-actual-residence",
     "material-not-submitted",
+    "disability-not-verified",
 ]
 
 

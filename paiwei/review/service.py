@@ -62,6 +62,14 @@ def get_for_review(*, db_session: Session, actor: AuthUser, pseudonym: str) -> A
     return to_read(applicant, account_no=owner.login if owner else "")
 
 
+def finding_labels(*, db_session: Session, actor: AuthUser, pseudonym: str) -> list[str]:
+    """The recorded review findings in words (in the format's order), for a reviewer in scope.
+    Raises ``out_of_scope``, ``applicant_not_found``."""
+    applicant = _load_in_scope(db_session, actor, pseudonym)
+    found = set(applicant.review_findings or ())
+    return [label for code, label in FINDING_LABELS.items() if code in found]
+
+
 def _transition(db_session: Session, actor: AuthUser, applicant: Applicant, *, allowed: set[Status],
                 to: Status, action: str, now: datetime, reason: str | None = None,
                 then: Callable[[Applicant], object] | None = None) -> TransitionRead:
@@ -104,7 +112,8 @@ def verify_identity(*, db_session: Session, actor: AuthUser, pseudonym: str,
 def record_findings(*, db_session: Session, actor: AuthUser, pseudonym: str, findings: Sequence[str],
                     now: datetime) -> FindingsRead:
     """Record the joint review's findings (§四（一）4: 空挂户, 过道房, 地下室, 车库房, not the
-    actual residence; material not submitted), replacing earlier ones. They join the
+    actual residence; material not submitted; §三（三）: the disability a placement was
+    requested for not confirmed by 相关职能部门), replacing earlier ones. They join the
     applicant's routing record wherever it is routed, so each decides with its own rule.
     Street reviewers and district staff in scope, once details are submitted.
 

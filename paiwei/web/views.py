@@ -570,7 +570,8 @@ def staff_queue(request: Request, user: Reviewers, db_session: DbSession) -> HTM
 @router.get("/staff/review/{pseudonym}")
 def staff_detail(pseudonym: Pseudonym, request: Request, user: ApplicantReviewer, db_session: DbSession) -> HTMLResponse:
     a = review.get_for_review(db_session=db_session, actor=user, pseudonym=pseudonym)
-    return page(request, "staff/detail.html", user=user, a=a, pseudonym=pseudonym,
+    findings = review.finding_labels(db_session=db_session, actor=user, pseudonym=pseudonym)
+    return page(request, "staff/detail.html", user=user, a=a, pseudonym=pseudonym, findings=findings,
                 streets=dict(data.streets_of(data.CHAOYANG)), errors={})
 
 
@@ -646,8 +647,9 @@ def staff_return(pseudonym: Pseudonym, request: Request, user: ApplicantReviewer
                                          reason=form.get("reason", "").strip(), now=now)
     except IntakeError as exc:
         a = review.get_for_review(db_session=db_session, actor=user, pseudonym=pseudonym)
+        findings = review.finding_labels(db_session=db_session, actor=user, pseudonym=pseudonym)
         return page(request, "staff/detail.html", status_code=exc.status, user=user, a=a,
-                    pseudonym=pseudonym, streets=dict(data.streets_of(data.CHAOYANG)),
+                    pseudonym=pseudonym, findings=findings, streets=dict(data.streets_of(data.CHAOYANG)),
                     errors={"reason": exc.title})
     return _after_review(request, pseudonym, done.status_text)
 

@@ -1720,6 +1720,50 @@ case(
 )
 
 
+case(
+    "case_disability_not_verified_request_set_aside_drawn_by_route",
+    "§三（三）",
+    "The guardians request a special school, but 相关职能部门 did not confirm the disability (review "
+    "finding disability-not-verified): the request is set aside with its reason, and the child is "
+    "drawn as any renter of its zone, without the disabled class; the verified disabled child "
+    "requesting a regular class takes the one seat at P2 first.",
+    v2(primary_district({"P1": 0, "P2": 1, "P3": 0})),
+    [
+        renter2(
+            "c1",
+            choices={"zone": ["P2"]},
+            disability_placement="special-school",
+            review_findings=["disability-not-verified"],
+        ),
+        renter2(
+            "c2",
+            choices={"zone": ["P2"]},
+            categories=["disabled"],
+            disability_placement="regular-class",
+        ),
+    ],
+    {
+        "c1": {
+            "status": "placed",
+            "school": "P4",
+            "round": "district",
+            "eligibility": "beijing-renting",
+            "route": "rented-address",
+            "priority": "ordinary",
+            "unmet": ["disability-not-verified"],
+            "text_has": [
+                "家长申请在特殊教育学校就读；残疾儿童资格未通过相关职能部门核验",
+                "不予安排",
+                "（§三（三））",
+                "第二小学（P2）",
+            ],
+            "text_lacks": ["不参加随机派位", "类别：残疾儿童"],
+        },
+        "c2": {"status": "placed", "school": "P2", "priority": "disabled", "unmet": []},
+    },
+)
+
+
 def main() -> None:
     for old in HERE.glob("case_*.json"):
         old.unlink()

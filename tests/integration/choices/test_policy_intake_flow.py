@@ -344,3 +344,94 @@ def test_a_request_without_the_verified_disability_or_a_hukou_conflict_is_refuse
     assert conflict.json()["code"] == "routing_record_invalid" and "hukou.kind" in conflict.json()["detail"]
     # the verified disability recorded, the kind left to the registration: accepted
     _ok(put({**record, "categories": ["disabled"]}))
+
+
+def test_a_request_whose_disability_was_not_confirmed_is_set_aside_and_the_child_drawn(
+        intake: Intake) -> None:
+    """§三（三）: the disability is verified by 相关职能部门. When they do not confirm it, the
+    routing record without ``disabled`` is refused (the request is never dropped) until the
+    district records the finding 残疾资格未通过相关职能部门核验; the record is then accepted,
+    the request set aside with that reason, and the child drawn as any child of its zone."""
+    season = Season(intake)
+    chaoyang_hukou = {"hukou_province": "11", "hukou_district": CHAOYANG}
+    intake.logout()
+    account = _ok(intake.register(51, **chaoyang_hukou), 201)["account_no"]
+    assert intake.login(account, PARENT_PASSWORD).status_code == 200
+    _ok(intake.client.put("/api/intake/me/details", json=_renting() | {"disability_placement": "special_school"}))
+    _as(intake, STREET_STAFF)
+    pseudonym = next(item["pseudonym"] for item in _ok(intake.client.get("/api/review/applicants"))
+                     if item["status"] == "details_submitted")
+    _ok(intake.client.post(f"/api/review/applicants/{pseudonym}/material-approval"))
+    _as(intake, DISTRICT_STAFF)
+    _ok(intake.client.post(f"/api/review/applicants/{pseudonym}/verification"))  # verified: no return now
+    record = {"birth_date": "2018-03-01", "hukou": {"zone": "Z1"},
+              "residence": {"kind": "rented", "address": "a-nv", "zone": "Z1"}}
+
+    def put(rec: dict[str, Any]) -> Any:
+        return intake.client.put(f"/api/routes/{pseudonym}/record",
+                                 json={"year": YEAR, "stage": "primary", "record": rec})
+
+    refused = put(record)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["code"] == "routing_record_invalid" and "disability_placement" in problem["detail"]
+    assert "残疾资格未通过相关职能部门核验" in problem["detail"]  # the way forward, named
+    with intake.sessions() as s:
+        assert s.scalars(select(ApplicantRoute)).all() == []  # nothing routed on a refused record
+
+    # the district records the finding (in words for the reviewers) ...
+    found = _ok(intake.client.put(f"/api/review/applicants/{pseudonym}/findings",
+                                  json={"findings": ["disability-not-verified"]}))
+    assert found == {"pseudonym": pseudonym, "findings": ["disability-not-verified"],
+                     "labels": ["残疾资格未通过相关职能部门核验"]}
+    page = intake.client.get(f"/staff/review/{pseudonym}")
+    assert page.status_code == 200
+    assert "审核发现的问题</dt><dd>残疾资格未通过相关职能部门核验" in page.text
+    assert "残疾儿童申请的就读方式</dt><dd>在特殊教育学校就读" in page.text
+    # ... which contradicts a verified disability: refused by name
+    both = put({**record, "categories": ["disabled"]})
+    assert both.status_code == 422, both.text
+    assert both.json()["code"] == "routing_record_invalid"
+    assert both.json()["detail"] == (
+        f"{pseudonym}: review_findings：审核已认定残疾资格未通过相关职能部门核验（disability-not-verified，§三（三）），"
+        "入学资格记录的照顾类别却登记了 disabled（残疾儿童），二者矛盾；请更正其一")
+    # the record without the category is accepted now, and routed to the zone's draw
+    assert _ok(put(record))["routed"] is True
+    with intake.sessions() as s:
+        stored = s.scalars(select(ApplicantRoute).join(Applicant, Applicant.id == ApplicantRoute.applicant_id)
+                           .where(Applicant.pseudonym == pseudonym)).one()
+    assert (stored.eligible, stored.route_rule, stored.zone) == (True, "rented-address", "Z1")
+    assert stored.priority_rule == "ordinary"
+
+    # the parent lists zone schools like any child of the zone
+    intake.clock.now = beijing(5, 20, 12)  # the zone list's window
+    _as(intake, account, PARENT_PASSWORD)
+    options = _ok(intake.client.get("/api/choices/me"))
+    assert (options["eligible"], options["zone"]) == (True, "Z1")
+    # and reads, before the draw, that the request was set aside and why
+    assert options["route"]["set_aside"]["code"] == "disability-not-verified"
+    assert options["route"]["set_aside"]["section"] == "§三（三）"
+    assert "未通过相关职能部门核验" in options["route"]["set_aside"]["text"]
+    assert options["route"]["priority_rule"]["code"] == "ordinary"
+    _ok(intake.client.post("/api/choices/me/zone", json={"schools": ["P02"]}), 201)
+
+    inputs, others = season.freeze_first_round()
+    assert inputs[pseudonym]["disability_placement"] == "special-school"
+    assert inputs[pseudonym]["review_findings"] == ["disability-not-verified"]
+    assert "disabled" not in inputs[pseudonym].get("categories", [])
+    assert others[pseudonym]["disposition"] == "no-list"  # listed no private or boarding school
+    frozen = _frozen_scenario(intake)
+    result = run_plan(shipped_policy(), scenario_from_mapping(frozen), rehearsal_contributions(bytes(16)),
+                      rehearsal=True)
+    i = result.row_of(pseudonym)
+    routing = result.routing
+    assert RULES[int(routing.route_rule[i])].code == "rented-address"
+    assert RULES[int(routing.priority_rule[i])].code == "ordinary"
+    assert [r.code for r in routing.unmet_rules(i)] == ["disability-not-verified"]
+    explanation = Explainer(result).explain(pseudonym)
+    # in the zone's multi-school round, at the school the parent listed: not arranged outside the draws
+    assert (result.outcome(pseudonym).status, result.outcome(pseudonym).school) == ("placed", "P02")
+    assert [r.round for r in explanation.rounds] == ["multi-school"]
+    text = explanation.text
+    assert "家长申请在特殊教育学校就读；残疾儿童资格未通过相关职能部门核验" in text
+    assert "不予安排" in text and "（§三（三））" in text and "不参加随机派位" not in text

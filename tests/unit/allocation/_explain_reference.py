@@ -131,7 +131,14 @@ class ReferenceExplainer:
         )
         lines = []
         unmet = rt.unmet_rules(i)
-        also = "".join(f"\n另：{o.text}（{o.section}）。" for o in unmet if o != elig)
+        details = res.scenario.applicants.details
+        placement = 0 if details is None else int(details.disability_placement[i])
+        asked = ("", "家长申请在小学附设特教班就读；", "家长申请在特殊教育学校就读；")[placement]
+        also = "".join(
+            f"\n另：{asked if o.code == 'disability-not-verified' else ''}{o.text}（{o.section}）。"
+            for o in unmet
+            if o != elig
+        )
         address = RULES[int(rt.address_rule[i])]
         if not rt.eligible[i]:
             lines.append(

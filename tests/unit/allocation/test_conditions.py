@@ -17,7 +17,7 @@ from allocation import (
     shipped_policy,
 )
 from allocation.eligibility import _RULE_LIST, R
-from tests.cases.make_cases import D, child, renter
+from tests.cases.make_cases import D2, D, child, renter, renter2
 
 CASES = sorted((Path(__file__).parents[2] / "cases").glob("case_*.json"))
 V2 = [
@@ -99,3 +99,96 @@ def test_docs_name_every_rule_code_and_reading() -> None:
     assert not [r.code for r in RULES if f"`{r.code}`" not in doc]
     for name in ("address_used_range", "rented_address_recorded", "social_insurance_place"):
         assert name in doc and name in READING_SPECS
+
+
+# --- §三（三）: a requested placement whose disability 相关职能部门 did not confirm ---------
+
+
+def _not_verified(placement: str | None, cid: str = "c1", **kw: object) -> dict[str, object]:
+    rec = renter2(cid, review_findings=["disability-not-verified"], **kw)
+    if placement is not None:
+        rec["disability_placement"] = placement
+    return rec
+
+
+@pytest.mark.parametrize("placement", ["special-school", "special-class", "regular-class", None])
+def test_a_placement_set_aside_routes_the_child_as_any_child_of_its_route(
+    placement: str | None,
+) -> None:
+    """With the finding disability-not-verified, the request is read (and written back) but
+    decides nothing: the route and class of a renter who asked for nothing, the finding
+    listed as unmet, never the eligibility rule."""
+    v2 = {**D2, "applicants": [_not_verified(placement), renter2("c2")]}
+    policy = shipped_policy()
+    sc = scenario_from_mapping(v2)
+    rt = route(policy, sc)
+    codes = [r.code for r in RULES]
+    for name in ("eligible", "eligibility_rule", "route_rule", "target", "zone", "priority"):
+        col = getattr(rt, name)
+        assert col[0] == col[1], name
+    assert codes[int(rt.route_rule[0])] == "rented-address"
+    assert codes[int(rt.priority_rule[0])] == "ordinary"
+    assert codes[int(rt.eligibility_rule[0])] == "beijing-renting"
+    assert [r.code for r in rt.unmet_rules(0)] == ["disability-not-verified"]
+    assert rt.unmet_rules(1) == ()
+    written = scenario_to_mapping(sc)["applicants"][0]
+    assert written["review_findings"] == ["disability-not-verified"]
+    if placement not in (None, "regular-class"):
+        assert written["disability_placement"] == placement
+
+
+def test_the_rule_is_a_section_three_three_rule_in_chinese() -> None:
+    rule = RULES[R.DISABILITY_NOT_VERIFIED]
+    assert (rule.code, rule.section) == ("disability-not-verified", "§三（三）")
+    assert "相关职能部门核验" in rule.text and "不予安排" in rule.text
+    assert "不享受残疾儿童优先" in rule.text and rule.text.isascii() is False
+
+
+def test_the_finding_with_the_disabled_category_is_refused_as_a_contradiction() -> None:
+    from allocation import ScenarioError  # noqa: PLC0415
+
+    for placement in ("special-school", None):
+        rec = _not_verified(placement, categories=["disabled"])
+        with pytest.raises(ScenarioError, match="contradicts the category disabled") as err:
+            scenario_from_mapping({**D2, "applicants": [rec]})
+        assert err.value.where == "/applicants/0/review_findings"
+
+
+def test_a_placement_needs_the_category_or_the_finding() -> None:
+    from allocation import ScenarioError  # noqa: PLC0415
+
+    rec = renter2("c1", disability_placement="special-school")
+    with pytest.raises(ScenarioError, match="disability-not-verified"):
+        scenario_from_mapping({**D2, "applicants": [rec]})
+
+
+def test_the_explanation_names_the_request_set_aside_and_why() -> None:
+    from allocation import Explainer, rehearsal_contributions, run_plan  # noqa: PLC0415
+
+    v2 = {
+        **D2,
+        "applicants": [
+            _not_verified("special-school", "c1"),
+            _not_verified("special-class", "c2"),
+            _not_verified(None, "c3"),
+            renter2("c4", categories=["disabled"], disability_placement="special-school"),
+        ],
+    }
+    result = run_plan(
+        shipped_policy(),
+        scenario_from_mapping(v2),
+        rehearsal_contributions(bytes(16)),
+        rehearsal=True,
+    )
+    ex = Explainer(result)
+    reason = "残疾儿童资格未通过相关职能部门核验：家长为残疾儿童申请的入学安置不予安排"
+    school = ex.explain("c1")
+    assert f"\n另：家长申请在特殊教育学校就读；{reason}" in school.text
+    assert "（§三（三））。" in school.text and "不参加随机派位" not in school.text
+    assert [r.code for r in school.unmet] == ["disability-not-verified"]
+    assert school.to_json()["unmet"][0]["section"] == "§三（三）"
+    assert result.outcome("c1").status == "placed" and school.rounds  # drawn, not arranged
+    assert f"\n另：家长申请在小学附设特教班就读；{reason}" in ex.explain("c2").text
+    assert f"\n另：{reason}" in ex.explain("c3").text
+    verified = ex.explain("c4")
+    assert "不参加随机派位" in verified.text and reason not in verified.text

@@ -199,3 +199,46 @@ def test_a_junior_child_cannot_be_given_a_special_class() -> None:
     joined = routing_input(staff(categories=["disabled"]),
                            IntakeFacts(disability_placement="special-school", stage="junior"))
     assert joined["disability_placement"] == "special-school"
+
+
+def _not_verified(placement: str | None) -> IntakeFacts:
+    """The same renter, with the reviewers' finding that 相关职能部门 did not confirm the
+    disability (§三（三））."""
+    return IntakeFacts(findings=("disability-not-verified",), residence_kind="rented", tenancy=TENANCY,
+                       guardians=(MOTHER,), disability_placement=placement, stage="primary")
+
+
+@pytest.mark.parametrize("placement", ["special-school", "special-class", "regular-class"])
+def test_with_the_finding_the_request_is_joined_and_set_aside(placement: str) -> None:
+    joined = routing_input(staff(), _not_verified(placement))
+    assert joined["disability_placement"] == placement
+    assert joined["review_findings"] == ["disability-not-verified"]
+    got, plain = _placement(joined), _placement(routing_input(staff(), _requesting(None)))
+    # routed as a child of its route who asked for nothing: the zone's draw, no disabled class
+    assert (got.eligible, got.route, got.route_rule.code, got.zone) == (True, "zone", "rented-address", "Z1")
+    assert (got.route, got.route_rule, got.zone, got.priority, got.priority_rule) == (
+        plain.route, plain.route_rule, plain.zone, plain.priority, plain.priority_rule)
+    assert got.priority_rule.code == "ordinary" and got.allowed.schools["zone"]
+
+
+def test_the_finding_recorded_in_the_routing_record_sets_it_aside_too() -> None:
+    rec = staff(review_findings=["disability-not-verified"])
+    joined = routing_input(rec, _requesting("special-school"))
+    assert joined["review_findings"] == ["disability-not-verified"]
+    assert _placement(joined).route_rule.code == "rented-address"
+
+
+@pytest.mark.parametrize("placement", ["special-school", None])
+def test_the_finding_with_the_disabled_category_is_refused_by_name(placement: str | None) -> None:
+    with pytest.raises(ChoiceError) as caught:
+        routing_input(staff(categories=["disabled"]), _not_verified(placement))
+    detail = caught.value.detail or ""
+    assert caught.value.code == "routing_record_invalid"
+    assert detail.startswith("review_findings：") and "disability-not-verified" in detail
+    assert "§三（三）" in detail and "矛盾" in detail
+
+
+def test_the_refusal_names_the_finding_as_the_way_forward() -> None:
+    with pytest.raises(ChoiceError) as caught:
+        routing_input(staff(), _requesting("special-school"))
+    assert "残疾资格未通过相关职能部门核验" in (caught.value.detail or "")

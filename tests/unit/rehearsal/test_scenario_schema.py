@@ -158,6 +158,10 @@ V2_ACCEPTED = {
         _set("applicants/0/categories", ["disabled"]),
         _set("applicants/0/disability_placement", "special-school"),
     ),
+    "special school set aside": _v2(
+        _set("applicants/0/review_findings", ["disability-not-verified"]),
+        _set("applicants/0/disability_placement", "special-school"),
+    ),
 }
 
 
@@ -231,4 +235,17 @@ def test_a_placement_needs_the_disabled_category() -> None:
     _v2(_set("applicants/0/disability_placement", "special-class"))(data)
     assert list(VALIDATOR.iter_errors(data)) == []
     with pytest.raises(ScenarioError, match="disabled"):
+        scenario_from_mapping(data)
+
+
+def test_the_disability_not_verified_with_the_disabled_category_is_a_contradiction() -> None:
+    """Beyond the schema: §三（三） the finding says 相关职能部门 did not confirm what the
+    category says they did."""
+    data = copy.deepcopy(scenario())
+    _v2(
+        _set("applicants/0/categories", ["disabled"]),
+        _set("applicants/0/review_findings", ["disability-not-verified"]),
+    )(data)
+    assert list(VALIDATOR.iter_errors(data)) == []
+    with pytest.raises(ScenarioError, match="contradicts"):
         scenario_from_mapping(data)
