@@ -24,7 +24,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import shutil
 import sys
 import time
@@ -133,18 +135,43 @@ def _personal_reports(database: Path, staff: Path) -> list[str]:
     return []
 
 
+# The report workers' niceness while the rounds run: the season is one serial chain (each
+# round waits for the one before), the reports are not (they only have to be done at the
+# end), so on a busy machine the chain gets the cores first and the reports what is left.
+REPORT_NICENESS = 10
+
+
+# What the workers import, imported once by the fork server (when the platform has one).
+_WORKER_MODULES = ("paiwei.cli.demo", "weasyprint", "reports", "paiwei.db", "paiwei.reporting.folder",
+                   "paiwei.reporting.season", "paiwei.reporting.service", "paiwei.rounds.models")
+
+
+def _yield_to_season() -> None:
+    """Report worker initializer: run at a lower priority than the season's process."""
+    with contextlib.suppress(OSError, AttributeError):  # no os.nice on Windows
+        os.nice(REPORT_NICENESS)
+
+
 class Reports:
     """The reports, rendered in worker processes (WeasyPrint is CPU-bound and single-threaded)
     while the season goes on: each round's protocol and results as soon as it is published,
     each stage's statistics and index after its last round, the staff's personal samples at
-    the end. Fresh interpreters (spawn): the season's threads are not copied into them."""
+    the end. Fresh processes (forks of a fresh fork server, else spawned interpreters): the
+    season's threads are not copied into them.
+    The workers run niced while the season runs (:data:`REPORT_NICENESS`) and are given the
+    season's priority back when only the reports are left (where the system allows it)."""
 
     def __init__(self, root: Path, workers: int) -> None:
         import multiprocessing  # noqa: PLC0415
         from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
         self.root = root
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        context: Any = multiprocessing.get_context("spawn")
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            # One fresh server process imports the renderers once; each worker is a fork of it.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(_WORKER_MODULES))
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_yield_to_season)
         self.futures: list[Any] = []
 
         self.written: dict[str, list[str]] = {}  # stage -> rounds whose reports are under way
@@ -161,9 +188,36 @@ class Reports:
         self.futures.append(self.pool.submit(_stage_reports, database, folder, self.staff(stage, first), stage,
                                              list(self.written.get(stage, []))))
 
+    def cpu(self) -> float:
+        """CPU seconds of the fork server and of the workers it has reaped (Linux's
+        ``/proc``; 0 elsewhere or with spawned workers, which are this process's children
+        and counted as such). A worker's CPU shows once it has ended, as a child's does."""
+        from multiprocessing import forkserver  # noqa: PLC0415
+
+        pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+        if pid is None:
+            return 0.0
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text("ascii")
+            # after "pid (comm) ": state, then fields 4-17; utime, stime, cutime, cstime are 14-17
+            fields = stat[stat.rindex(")") + 2:].split()
+            return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, AttributeError):
+            return 0.0
+
+    def _restore_priority(self) -> None:
+        """The season is done: its priority back to the workers (lowering a niceness needs
+        the privilege to; without it they finish niced)."""
+        with contextlib.suppress(AttributeError):  # no getpriority on Windows
+            mine = os.getpriority(os.PRIO_PROCESS, 0)
+            for pid in list(getattr(self.pool, "_processes", None) or ()):
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, pid, mine)
+
     def finish(self, database: Path) -> list[str]:
         """The personal samples, then wait for every job; returns what they said, in order."""
         self.futures.append(self.pool.submit(_personal_reports, database, self.root / "staff"))
+        self._restore_priority()
         try:
             return [line for f in self.futures for line in f.result()]
         finally:
@@ -187,6 +241,7 @@ def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, 
     # per-file fsync is left to one sync of the file system at the end (as the database's
     # synchronous=NORMAL); the service keeps fsync per file.
     reports = Reports(root, workers=2)
+    season.phases.other_cpu = reports.cpu
     first = next(iter(season.stages))
     season.on_round_published = lambda run, row: reports.round(season.db_path, run.folder, run.stage,
                                                                run.stage == first, row.id, row.round)
