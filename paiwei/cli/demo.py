@@ -24,7 +24,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
@@ -135,21 +134,9 @@ def _personal_reports(database: Path, staff: Path) -> list[str]:
     return []
 
 
-# The report workers' niceness while the rounds run: the season is one serial chain (each
-# round waits for the one before), the reports are not (they only have to be done at the
-# end), so on a busy machine the chain gets the cores first and the reports what is left.
-REPORT_NICENESS = 10
-
-
 # What the workers import, imported once by the fork server (when the platform has one).
 _WORKER_MODULES = ("paiwei.cli.demo", "weasyprint", "reports", "paiwei.db", "paiwei.reporting.folder",
                    "paiwei.reporting.season", "paiwei.reporting.service", "paiwei.rounds.models")
-
-
-def _yield_to_season() -> None:
-    """Report worker initializer: run at a lower priority than the season's process."""
-    with contextlib.suppress(OSError, AttributeError):  # no os.nice on Windows
-        os.nice(REPORT_NICENESS)
 
 
 class Reports:
@@ -157,9 +144,8 @@ class Reports:
     while the season goes on: each round's protocol and results as soon as it is published,
     each stage's statistics and index after its last round, the staff's personal samples at
     the end. Fresh processes (forks of a fresh fork server, else spawned interpreters): the
-    season's threads are not copied into them.
-    The workers run niced while the season runs (:data:`REPORT_NICENESS`) and are given the
-    season's priority back when only the reports are left (where the system allows it)."""
+    season's threads are not copied into them. (Niced workers were tried: at load 4-6 the
+    reports then lost the cores to other processes and finished well after the season.)"""
 
     def __init__(self, root: Path, workers: int) -> None:
         import multiprocessing  # noqa: PLC0415
@@ -171,7 +157,7 @@ class Reports:
             # One fresh server process imports the renderers once; each worker is a fork of it.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(_WORKER_MODULES))
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_yield_to_season)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         self.futures: list[Any] = []
 
         self.written: dict[str, list[str]] = {}  # stage -> rounds whose reports are under way
@@ -205,19 +191,9 @@ class Reports:
         except (OSError, ValueError, AttributeError):
             return 0.0
 
-    def _restore_priority(self) -> None:
-        """The season is done: its priority back to the workers (lowering a niceness needs
-        the privilege to; without it they finish niced)."""
-        with contextlib.suppress(AttributeError):  # no getpriority on Windows
-            mine = os.getpriority(os.PRIO_PROCESS, 0)
-            for pid in list(getattr(self.pool, "_processes", None) or ()):
-                with contextlib.suppress(OSError):
-                    os.setpriority(os.PRIO_PROCESS, pid, mine)
-
     def finish(self, database: Path) -> list[str]:
         """The personal samples, then wait for every job; returns what they said, in order."""
         self.futures.append(self.pool.submit(_personal_reports, database, self.root / "staff"))
-        self._restore_priority()
         try:
             return [line for f in self.futures for line in f.result()]
         finally:
