@@ -25,6 +25,42 @@ class CanonicalError(ValueError):
 
 def check_domain(value: Any, where: str = "$") -> None:
     """Raise CanonicalError naming the JSON path of the first value outside the domain."""
+    if not _in_domain(value):
+        _check_domain_paths(value, where)
+
+
+def _in_domain(value: Any) -> bool:
+    """Whether ``value`` lies in the domain: the walk of :func:`_check_domain_paths` without
+    building a path for every value (those are only needed for the error message)."""
+    stack: list[Any] = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str or not key.isascii():
+                    return False
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                return False
+        elif item is None or kind is bool:
+            continue
+        else:
+            return False
+    return True
+
+
+def _check_domain_paths(value: Any, where: str) -> None:
     stack: list[tuple[Any, str]] = [(value, where)]
     while stack:
         item, path = stack.pop()

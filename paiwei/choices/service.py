@@ -638,8 +638,17 @@ def frozen_choices(*, db_session: Session, district: str, year: int, kind: str,
     committed here. Raises ``ChoiceError('window_still_open')`` while the window is open,
     ``window_not_found``, ``unknown_kind``.
     """
-    _split(kind)
+    stage, name = _split(kind)
     window = windows.get_or_raise(db_session=db_session, district=district, year=year, kind=kind)
+    if now < window.closes_at:
+        raise ChoiceError("window_still_open")
+    of_window = (ChoiceSet.window_id == window.id, ChoiceSet.kind == name, ChoiceSet.stage == stage)
+    if db_session.scalar(select(ChoiceSet.id).where(*of_window, ChoiceSet.locked_at.is_(None)).limit(1)) is None:
+        # Every row already stamped (the usual case after the window's lock): the same
+        # records from two columns, without loading the rows as ORM objects.
+        query = (select(Applicant.pseudonym, ChoiceSet.schools).join(Applicant, Applicant.id == ChoiceSet.applicant_id)
+                 .where(*of_window).order_by(Applicant.pseudonym))
+        return [{"id": pseudonym, "choices": list(schools)} for pseudonym, schools in db_session.execute(query)]
     # One read of the window's rows: stamped in place (the same ORM objects), then listed.
     rows = _locked_rows(db_session, window)
     _stamp(db_session, window, rows, now=now, actor=None)

@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 import time
@@ -133,18 +134,30 @@ def _personal_reports(database: Path, staff: Path) -> list[str]:
     return []
 
 
+# What the workers import, imported once by the fork server (when the platform has one).
+_WORKER_MODULES = ("paiwei.cli.demo", "weasyprint", "reports", "paiwei.db", "paiwei.reporting.folder",
+                   "paiwei.reporting.season", "paiwei.reporting.service", "paiwei.rounds.models")
+
+
 class Reports:
     """The reports, rendered in worker processes (WeasyPrint is CPU-bound and single-threaded)
     while the season goes on: each round's protocol and results as soon as it is published,
     each stage's statistics and index after its last round, the staff's personal samples at
-    the end. Fresh interpreters (spawn): the season's threads are not copied into them."""
+    the end. Fresh processes (forks of a fresh fork server, else spawned interpreters): the
+    season's threads are not copied into them. (Niced workers were tried: at load 4-6 the
+    reports then lost the cores to other processes and finished well after the season.)"""
 
     def __init__(self, root: Path, workers: int) -> None:
         import multiprocessing  # noqa: PLC0415
         from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
         self.root = root
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        context: Any = multiprocessing.get_context("spawn")
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            # One fresh server process imports the renderers once; each worker is a fork of it.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(_WORKER_MODULES))
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         self.futures: list[Any] = []
 
         self.written: dict[str, list[str]] = {}  # stage -> rounds whose reports are under way
@@ -160,6 +173,23 @@ class Reports:
     def stage(self, database: Path, folder: Path, stage: str, first: bool) -> None:
         self.futures.append(self.pool.submit(_stage_reports, database, folder, self.staff(stage, first), stage,
                                              list(self.written.get(stage, []))))
+
+    def cpu(self) -> float:
+        """CPU seconds of the fork server and of the workers it has reaped (Linux's
+        ``/proc``; 0 elsewhere or with spawned workers, which are this process's children
+        and counted as such). A worker's CPU shows once it has ended, as a child's does."""
+        from multiprocessing import forkserver  # noqa: PLC0415
+
+        pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+        if pid is None:
+            return 0.0
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text("ascii")
+            # after "pid (comm) ": state, then fields 4-17; utime, stime, cutime, cstime are 14-17
+            fields = stat[stat.rindex(")") + 2:].split()
+            return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, AttributeError):
+            return 0.0
 
     def finish(self, database: Path) -> list[str]:
         """The personal samples, then wait for every job; returns what they said, in order."""
@@ -187,6 +217,7 @@ def run_demo(root: Path, *, applicants: int, schools: int, api_applicants: int, 
     # per-file fsync is left to one sync of the file system at the end (as the database's
     # synchronous=NORMAL); the service keeps fsync per file.
     reports = Reports(root, workers=2)
+    season.phases.other_cpu = reports.cpu
     first = next(iter(season.stages))
     season.on_round_published = lambda run, row: reports.round(season.db_path, run.folder, run.stage,
                                                                run.stage == first, row.id, row.round)
