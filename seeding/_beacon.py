@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,6 +174,17 @@ def beacon_message(record: BeaconRecord) -> bytes:
 
 def _bls_valid(record: BeaconRecord) -> bool:
     """The pairing check (py_ecc). Raises ImportError when py_ecc is not installed."""
+    # Importing py_ecc raises the interpreter's recursion limit to 100,000 for good; a
+    # verifier that then parses a deeply nested bundle overflows the C stack and dies
+    # instead of refusing it. Keep the limit the process had.
+    limit = sys.getrecursionlimit()
+    try:
+        return _pairing_check(record)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _pairing_check(record: BeaconRecord) -> bool:
     from eth_typing import BLSPubkey, BLSSignature  # noqa: PLC0415  (py_ecc's own dependency)
     from py_ecc.bls.ciphersuites import G2Basic  # noqa: PLC0415
     from py_ecc.bls.g2_primitives import (  # noqa: PLC0415

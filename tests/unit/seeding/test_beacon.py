@@ -152,3 +152,33 @@ def test_beacon_check_command_exit_status(tmp_path: Path) -> None:
     assert "Traceback" not in malformed.output
     missing = runner.invoke(app, ["beacon", "check", str(tmp_path / "none.json")])
     assert missing.exit_code == 2
+
+
+def test_a_pairing_check_leaves_the_recursion_limit_so_a_deeply_nested_bundle_is_refused() -> None:
+    """py_ecc raises the recursion limit to 100,000 when imported; a verifier that checked a
+    beacon and then parsed a 100,000-deep bundle died of a C stack overflow (a worker of the
+    test suite crashed on it). In a fresh interpreter: check a real record, then parse."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    pytest.importorskip("py_ecc")
+    script = (
+        "import json, sys\n"
+        "import lottery\n"
+        "from seeding import check_record, parse_record\n"
+        f"value = json.loads(open({str(BEACONS / 'default-round-1.json')!r}, encoding='utf-8').read())\n"
+        "limit = sys.getrecursionlimit()\n"
+        "report = check_record(parse_record(value))\n"
+        "assert report.valid and 'signature' in [c.name for c in report.checks], report\n"
+        "assert sys.getrecursionlimit() == limit, sys.getrecursionlimit()\n"
+        "for accelerate in (True, False):\n"
+        "    try:\n"
+        "        lottery.parse_bundle(b'[' * 100_000 + b']' * 100_000, accelerate=accelerate)\n"
+        "    except lottery.InvalidBundle:\n"
+        "        pass\n"
+        "    else:\n"
+        "        raise SystemExit('accepted')\n"
+        "print('refused')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "refused", (done.returncode, done.stderr[-2000:])
