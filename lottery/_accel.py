@@ -12,8 +12,8 @@ from typing import Any, cast
 
 # Optional accelerator: this module is imported only by lottery._engine.accelerator(), which
 # falls back to the plain-Python engines when NumPy is missing (tests block it to prove that).
-import numpy as np
-import numpy.typing as npt
+import numpy as np  # optional accelerator (see above): the verifier runs without it
+import numpy.typing as npt  # optional, as numpy
 
 from lottery._mechanisms import Mechanism, Placement
 from lottery._table import DrawTable

@@ -568,7 +568,7 @@ def _entries(text: Any, starts: Any, ends: Any, lookup: Any, w: int) -> tuple[An
     the values and whether each key is below the next one. Raises _NotCanonical.
     """
     import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
-    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415
+    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415  optional, as above
 
     quote, colon = ord('"'), ord(":")
     if (ends - starts < w + 4).any():
@@ -615,7 +615,7 @@ def _fixed_width_applicants(  # noqa: PLR0911, PLR0912, PLR0915  the shape check
     expressions read it (and decide): the answer is the same.
     """
     import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
-    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415
+    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415  optional, as above
 
     school_widths = set(map(len, school_ids))
     joined_ids = "".join(school_ids)
@@ -817,7 +817,7 @@ def _fixed_width_assignments(  # noqa: PLR0911, PLR0912  the shape checks, top t
     reads the list (and decides); the answer is the same.
     """
     import numpy as np  # noqa: PLC0415  optional: reached only after scan() found NumPy
-    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415
+    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415  optional, as above
 
     n = table.size
     school_ids = list(table.school_ids)
