@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocation._gc import collector_paused
-from allocation.eligibility import RULES, UNMET, R, Rule
+from allocation.eligibility import _BIT, RULES, UNMET, R, Rule
 from allocation.engine import AllocationResult, Outcome, RoundRecord
 from allocation.policy import RoundKind
 from allocation.scenario import IntArray
@@ -548,7 +548,7 @@ def _head_lines(  # noqa: PLR0917  one cache key, spread
 
 
 _ARRANGED = frozenset((R.DISABILITY_SPECIAL_SCHOOL, R.DISABILITY_SPECIAL_CLASS))
-_NOT_VERIFIED_BIT = 1 << UNMET.index(R.DISABILITY_NOT_VERIFIED)
+_NOT_VERIFIED_BIT = _BIT[R.DISABILITY_NOT_VERIFIED]
 # DISABILITY_PLACEMENTS (scenario.py) in words, as the parent's request reads
 PLACEMENT_TEXT = ("在普通学校随班就读", "在小学附设特教班就读", "在特殊教育学校就读")
 

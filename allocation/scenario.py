@@ -56,6 +56,7 @@ why). That finding with the ``disabled`` category is a contradiction, refused.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -314,21 +315,16 @@ def _bool(value: Any, where: str) -> bool:
     return value
 
 
-_DATES: dict[str, int] = {}  # ISO text -> ordinal, of dates read before (a few thousand)
+@functools.lru_cache(maxsize=65_536)  # a scenario's dates repeat (birth days, starts)
+def _ordinal(text: str) -> int:
+    return parse_date(text)
 
 
 def _date(value: Any, where: str) -> int:
-    if type(value) is str:
-        known = _DATES.get(value)
-        if known is not None:
-            return known
     try:
-        day = parse_date(value)
+        return _ordinal(value) if type(value) is str else parse_date(value)
     except ValueError as exc:
         raise _fail(str(exc), where) from exc
-    if len(_DATES) < 100_000:  # bounded: a scenario's dates repeat (birth years, starts)
-        _DATES[value] = day
-    return day
 
 
 def _enum(value: Any, options: Sequence[str], where: str) -> int:

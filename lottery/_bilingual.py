@@ -14,7 +14,6 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from lottery._parse import load_json
 from seeding import balls_of
 
 LABELS = {
@@ -79,20 +78,12 @@ def _verdict(valid: bool, failed: Sequence[str]) -> str:
     return "结论 verdict：INVALID（无效）：" + "，".join(label(n) for n in failed)
 
 
-def _contribution_lines(path: str) -> list[str]:
-    """The bundle's contributions, a live draw's balls read back (docs/draw-spec.md §8.1)."""
-    try:
-        with open(path, "rb") as fh:
-            bundle = load_json(fh.read())
-        contributions = bundle["ceremony"]["contributions"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
+def _contribution_lines(contributions: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The report's contributions, a live draw's balls read back (docs/draw-spec.md §8.1)."""
     lines = []
     for c in contributions:
-        if type(c) is not dict:
-            continue
         name, value = str(c.get("contributor", "")), str(c.get("value", ""))
-        if "commitment" in c:
+        if c.get("committed"):
             lines.append(
                 f"  随机数 contribution {name}：冻结前承诺、冻结后揭示 committed before the freeze, revealed"
             )
@@ -125,7 +116,7 @@ def render_bundle(doc: Mapping[str, Any]) -> str:
             "  注意：没有冻结后产生的随机数（无信标、无现场摇号），掌握揭示值者可能事先知道种子 / "
             "note: no contribution was made after the freeze"
         )
-    lines.extend(_contribution_lines(str(doc.get("path", ""))))
+    lines.extend(_contribution_lines(doc.get("contributions", [])))
     lines.extend(_check_line(c) for c in doc.get("checks", []))
     lines.extend(
         f"  [未核对 not checked] {u.get('signer')}：未给出该签名方的可信公钥 no trusted key given "

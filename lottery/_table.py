@@ -348,11 +348,7 @@ def _check_int64_columns(table: DrawTable, where: str) -> None:
         cp: Any = prios
         if not (int(cp.min()) >= -MAX_SAFE_INTEGER and int(cp.max()) <= MAX_SAFE_INTEGER):
             raise InvalidBundle("priority must be an integer within +-(2^53 - 1)", where)
-    bounds_ = np.asarray(offs, dtype=np.int64)
-    owners = np.repeat(np.arange(table.size, dtype=np.int64), np.diff(bounds_))
-    packed = owners * len(table.school_ids) + np.asarray(schools, dtype=np.int64)
-    packed.sort()
-    if packed.size > 1 and bool((packed[1:] == packed[:-1]).any()):
+    if _repeats(table, accelerate=True):
         raise InvalidBundle("a school appears twice in choices", where)
 
 

@@ -91,6 +91,8 @@ class Report:
     trusted: tuple[str, ...] = field(default=())
     not_checked: tuple[Unchecked, ...] = field(default=())
     after_freeze: int = -1  # contributions without a commitment (made after the freeze)
+    # (contributor, value hex, committed before the freeze), in the ceremony's order
+    contributions: tuple[tuple[str, str, bool], ...] = field(default=())
 
     @property
     def valid(self) -> bool:
@@ -113,6 +115,10 @@ class Report:
             "placed": self.placed,
             "signers": list(self.signers),
             "after_freeze_contributions": self.after_freeze,
+            "contributions": [
+                {"contributor": name, "value": value, "committed": committed}
+                for name, value, committed in self.contributions
+            ],
             "trusted": list(self.trusted),
             "not_checked": [
                 {
@@ -502,6 +508,9 @@ def _checks(
         trusted=tuple(trusted or ()),
         not_checked=not_checked,
         after_freeze=sum(1 for c in p.contributions if c.commitment is None),
+        contributions=tuple(
+            (c.contributor, c.value.hex(), c.commitment is not None) for c in p.contributions
+        ),
     )
     if not report.valid:
         raise VerificationError(report)

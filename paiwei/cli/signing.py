@@ -70,8 +70,8 @@ def _write(bundle: dict[str, Any], path: Path) -> None:
         fail(f"{path}: cannot write: {exc.strerror}")
 
 
-FREEZE_FORMAT = "paiwei-freeze/1"  # paiwei.rounds.service.FREEZE_FORMAT
-FREEZE_TAG = "paiwei/v1/freeze"  # paiwei.rounds.service.FREEZE_TAG
+# paiwei.rounds.service.FREEZE_FORMAT, here to recognise a draft without importing the service
+FREEZE_FORMAT = "paiwei-freeze/1"
 
 
 def _freeze_draft(path: Path) -> dict[str, Any] | None:
@@ -84,19 +84,15 @@ def _freeze_draft(path: Path) -> dict[str, Any] | None:
 
 
 def _sign_freeze_draft(draft: dict[str, Any], name: str, key: Ed25519PrivateKey, path: Path) -> None:
-    """TH("paiwei/v1/freeze", JCS(statement without "signature")), Ed25519 (docs/operations.md)."""
-    from lottery import canonical_json, public_key_hex  # noqa: PLC0415
-    from seeding import tagged_hash  # noqa: PLC0415
+    """The draft signed as ``paiwei sign-statement`` signs it (``rounds.service.sign_statement``)."""
+    from paiwei.rounds.service import FREEZE_TAG, sign_statement  # noqa: PLC0415
 
-    body = {k: v for k, v in draft.items() if k != "signature"}
-    signature = key.sign(tagged_hash(FREEZE_TAG, canonical_json(body)))
-    entry = {"signer": name, "public_key": public_key_hex(key), "signature": signature.hex()}
+    signed = sign_statement(draft, FREEZE_TAG, name, key)
     try:
-        path.write_text(json.dumps({**body, "signature": entry}, ensure_ascii=False, indent=2) + "\n",
-                        encoding="utf-8")
+        path.write_text(json.dumps(signed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         fail(f"{path}: cannot write: {exc.strerror}")
-    out.print(json.dumps(entry, ensure_ascii=False), markup=False)
+    out.print(json.dumps(signed["signature"], ensure_ascii=False), markup=False)
 
 
 def _add_signature(bundle: dict[str, Any], name: str, key: Ed25519PrivateKey) -> dict[str, Any]:

@@ -22,9 +22,9 @@ without being kept.
 
 Results day is mostly *first* lookups, so with ``warm`` the cache is filled in one read
 (``service.published_results``: every published result and every parent's pseudonym,
-three queries) when the server starts and whenever the set of published rounds changes:
-the thread that sees the change fills the new generation before it answers, and requests
-arriving meanwhile wait for it on the lock instead of each reading the database.
+three queries) when the server starts (before it serves) and whenever the set of published
+rounds changes: then in a background thread, while lookups that miss read their own result
+as before, so no request waits for the whole fill.
 """
 
 from __future__ import annotations
@@ -96,6 +96,7 @@ class PublishedResults:
         self._max = max_entries
         self._monotonic = monotonic
         self._lock = threading.Lock()
+        self._filling: threading.Thread | None = None
         self._pseudonyms: dict[int, str] = {}
         self._generation = _Generation(local=-1, published=None, checked=float("-inf"))
 
@@ -167,16 +168,28 @@ class PublishedResults:
             else:
                 generation = _Generation(local=local, published=published, checked=now)
                 if self._warm and published != self._generation.published:
-                    self._fill(generation)
+                    self._filling = threading.Thread(target=self._fill, args=(generation,), daemon=True,
+                                                     name="results-cache-fill")
+                    self._filling.start()
                 self._generation = generation
             return generation
 
     def warm_up(self) -> int:
-        """Fill the cache with every published result now (at start-up); the number kept."""
-        with self._lock:
+        """Fill the cache with every published result now (at start-up, before serving);
+        the number kept."""
+        if not self._warm:
+            return 0
+        with self._lock:  # a generation nothing was read into: _current fills its successor
             self._generation = _Generation(local=-1, published=None, checked=float("-inf"))
-        generation = self._current() if self._warm else None
-        return 0 if generation is None else len(generation.answers)
+        generation = self._current()
+        self.settle()
+        return len(generation.answers)
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Wait for a fill under way (start-up; tests)."""
+        filling = self._filling
+        if filling is not None:
+            filling.join(timeout)
 
     def _fill(self, generation: _Generation) -> None:
         """Every parent's pseudonym and every published result into ``generation`` (one read;
@@ -187,4 +200,6 @@ class PublishedResults:
                     .limit(max(0, self._max - len(self._pseudonyms)))):
                 self._pseudonyms[user_id] = pseudonym
             for pseudonym, document in service.published_results(db_session=db_session, limit=self._max):
-                generation.answers[pseudonym] = dump(document)
+                if len(generation.answers) >= self._max:  # lookups meanwhile kept theirs
+                    break
+                generation.answers.setdefault(pseudonym, dump(document))

@@ -354,7 +354,7 @@ class Step:
     note: str = ""
 
 
-ORDER = ["created", "frozen", "ready", "drawn", "signed", "published"]
+ORDER = ["created", "frozen", "ready", "drawn", "signed", "publishing", "published"]
 
 
 def _steps(state: str, keys_pinned: bool) -> list[Step]:
@@ -366,7 +366,7 @@ def _steps(state: str, keys_pinned: bool) -> list[Step]:
              ("登记冻结前的承诺（可选）", at > 0, True), ("冻结输入：下载冻结声明草稿，签名后上传", at > 0, False),
              ("揭示承诺；公证处登记现场摇号等冻结后的贡献", at > 1, False), ("结束仪式，生成随机种子", at > 1, False),
              ("运行派位", at > 2, False), ("区教委签名派位数据包", at > 3, False),
-             ("公证处会签，公布派位结果", at > 4, False)]
+             ("公证处会签，公布派位结果", at > 5, False)]
     current = next((i for i, (_, done, optional) in enumerate(items) if not done and not optional), None)
     return [Step(title, "done" if done else ("current" if i == current else "later"))
             for i, (title, done, _) in enumerate(items)]
@@ -495,9 +495,16 @@ def staff_reveal(round_pk: RoundPk, request: Request, user: CeremonyUser, form: 
 @router.post("/staff/rounds/{round_pk}/contributions", response_model=None)
 def staff_contribute(round_pk: RoundPk, request: Request, user: Notary, form: Upload,
                      db_session: DbSession, now: Now) -> Response:
-    """The notary's after-freeze contribution: the live draw's numbers (as hex)."""
+    """The notary's after-freeze contribution: the live draw's ball numbers in the order
+    drawn, encoded as the API and ``paiwei round contribute --balls`` do (docs/draw-spec.md §8.1)."""
+    from seeding import balls_value, parse_balls  # noqa: PLC0415
+
     contributor = form.fields.get("contributor", "").strip() or "notary-draw"
-    value = form.fields.get("value", "").strip().lower()
+    try:
+        value = balls_value(parse_balls(form.fields.get("balls", ""))).hex()
+    except ValueError:
+        return _round_page(request, user, db_session, round_pk, status_code=422, errors={
+            "contribution": "摇出的号码应为 0–999 的整数，按摇出顺序用逗号或空格分隔，例如 3,17,42"})
     try:
         rounds.contribute(db_session=db_session, actor=_actor(user), round_pk=round_pk, contributor=contributor,
                           value=value, now=now)

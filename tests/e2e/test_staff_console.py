@@ -115,7 +115,7 @@ def test_staff_run_a_round_in_the_browser(live: Live, browser: Any, tmp_path: Pa
     login(live, notary, "gz41", STAFF_PASSWORD)
     assert notary.url.endswith("/staff/rounds")
     notary.get_by_role("link", name="民办小学、公办寄宿小学派位").click()
-    notary.get_by_label("摇出的号码，记为十六进制").fill("0307")
+    notary.get_by_label("摇出的号码（按摇出顺序）").fill("3,7")
     submit(notary, "登记现场摇号")
     expect(notary.locator("#contributions")).to_contain_text("公证处现场摇号")
     check_page(notary)

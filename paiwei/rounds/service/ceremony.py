@@ -35,6 +35,14 @@ from paiwei.rounds.service.common import (
 from seeding import CeremonyError, Contribution, check_opening, derive_seed, tagged_hash
 
 
+def _from_hex(text: Any) -> bytes:
+    """The bytes ``text`` spells in hex (either case); empty when it is not hex text."""
+    try:
+        return bytes.fromhex(text) if isinstance(text, str) else b""
+    except ValueError:
+        return b""
+
+
 def _seed_contributions(db_session: Session, row: Round) -> list[Contribution]:
     """The contributions that went into the seed: revealed commitments and live ones."""
     out = []
@@ -55,10 +63,7 @@ def record_commitment(*, db_session: Session, actor: audit.Actor, round_pk: int,
     row = _lock(db_session, round_pk)
     _require(row, State.CREATED, step="recording a commitment")
     _check_name(contributor)
-    try:
-        raw = bytes.fromhex(commitment)
-    except ValueError:
-        raw = b""
+    raw = _from_hex(commitment)
     if len(raw) != 32 or commitment != raw.hex():
         raise RoundError("ceremony_invalid", detail="a commitment is 32 bytes in lowercase hex")
     c = _new_contribution(db_session, row, contributor, now)
@@ -98,10 +103,7 @@ KEY_CHANGE_TAG = "paiwei/v1/key-change"
 
 def _hex32(value: Any, what: str) -> str:
     """32 bytes of hex (either case) as lowercase hex. Raises ``RoundError('key_invalid')``."""
-    try:
-        raw = bytes.fromhex(value) if isinstance(value, str) else b""
-    except ValueError:
-        raw = b""
+    raw = _from_hex(value)
     if len(raw) != 32:
         raise RoundError("key_invalid", detail=f"{what} is not 32 bytes of hex")
     return raw.hex()
@@ -159,10 +161,7 @@ def sign_statement(statement: Mapping[str, Any], tag: str, signer: str,
 def _check_signature(public_hex: str, signature: Any, digest: bytes, what: str) -> None:
     from lottery._signing import signature_valid  # noqa: PLC0415
 
-    try:
-        raw = bytes.fromhex(signature) if isinstance(signature, str) else b""
-    except ValueError:
-        raw = b""
+    raw = _from_hex(signature)
     if len(raw) != 64 or not signature_valid(bytes.fromhex(public_hex), raw, digest):
         raise RoundError("signature_invalid", detail=f"{what}: the signature does not verify")
 
@@ -302,10 +301,7 @@ def contribute(*, db_session: Session, actor: audit.Actor, round_pk: int, contri
     row = _lock(db_session, round_pk)
     _require(row, State.FROZEN, step="an after-freeze contribution")
     _check_name(contributor)
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        raw = b""
+    raw = _from_hex(value)
     if not raw or value != raw.hex() or len(raw) > 128:
         raise RoundError("ceremony_invalid", detail="a value is 1-128 bytes in lowercase hex")
     c = _new_contribution(db_session, row, contributor, now)

@@ -72,3 +72,10 @@ def test_anything_but_a_statement_is_one_line_and_exit_2(tmp_path: Path, content
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
     missing = _cli("sign-statement", tmp_path / "none.json", "--key", tmp_path / "district.pem")
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+def test_paiwei_sign_recognises_the_services_freeze_format() -> None:
+    from paiwei.cli.signing import FREEZE_FORMAT  # noqa: PLC0415
+    from paiwei.rounds.service import FREEZE_FORMAT as SERVICE_FORMAT  # noqa: PLC0415
+
+    assert FREEZE_FORMAT == SERVICE_FORMAT

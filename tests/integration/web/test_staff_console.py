@@ -120,13 +120,17 @@ def test_staff_and_a_notary_run_a_round_by_uploading_signed_files(intake: Intake
     too_early = intake.client.post(f"{row_url}/close-ceremony", data={"csrf_token": csrf})
     assert too_early.status_code == 409 and "冻结后产生的随机数" in too_early.text
     # Staff cannot make the notary's contribution.
-    assert intake.client.post(f"{row_url}/contributions", data={"csrf_token": csrf, "value": "0307"},
+    assert intake.client.post(f"{row_url}/contributions", data={"csrf_token": csrf, "balls": "3,7"},
                               follow_redirects=False).status_code == 403
 
     notary_csrf = login(intake, "gz32")
     assert "中央" not in intake.client.get("/staff/rounds").text
-    live = intake.client.post(f"{row_url}/contributions", data={"csrf_token": notary_csrf, "value": "0307"})
+    not_balls = intake.client.post(f"{row_url}/contributions", data={"csrf_token": notary_csrf, "balls": "3,x"})
+    assert not_balls.status_code == 422 and "摇出的号码应为 0–999 的整数" in not_balls.text
+    live = intake.client.post(f"{row_url}/contributions", data={"csrf_token": notary_csrf, "balls": "3, 7"})
     assert live.status_code == 200 and "冻结后的随机数贡献已登记" in live.text and "公证处现场摇号" in live.text
+    # The same encoding as the API and the CLI (docs/draw-spec.md §8.1): the text "03 07".
+    assert b"03 07".hex() in live.text
 
     csrf = login(intake, "cy32")
     closed = intake.client.post(f"{row_url}/close-ceremony", data={"csrf_token": csrf})
