@@ -69,23 +69,51 @@ def bulk_leaf_hashes(
     if not records:
         return []
     data = encode(records if isinstance(records, list) else list(records))
-    opening = b"[" + prefix
-    if not data.startswith(opening) or not data.endswith(b"]"):
+    if not data.startswith(b"[" + prefix) or not data.endswith(b"]"):
         return None
-    pieces = data[len(opening) : -1].split(b"," + prefix)
-    del data
-    if len(pieces) != len(records):
-        return None
-    state = tag_state(LEAF_TAG).copy()
-    state.update(prefix)
+    out = split_leaves(data, 0, len(data), prefix)
+    return out if len(out) == len(records) else None
+
+
+def split_leaves(data: bytes, start: int, end: int, opening: bytes) -> list[bytes]:
+    """TH("paiwei/v1/leaf", record bytes) for each record of the list ``data[start:end]``.
+
+    Records of these shapes hold ``,{`` only between two records, so splitting the list on
+    ``,`` + ``opening`` cuts it into records, all but the first without ``opening``: they
+    are hashed from a midstate that has absorbed ``opening`` already. The list is split a
+    slice of about 8 MiB at a time, each cut at a separator (which cannot overlap itself),
+    so the pieces are those of one split of the whole list. The caller checks the count.
+    """
+    if end - start == 2:
+        return []
+    base = tag_state(LEAF_TAG)
+    first = base.copy()
+    state = base.copy()
+    state.update(opening)
     copy = state.copy
     out: list[bytes] = []
     append = out.append
-    for piece in pieces:
-        h = copy()
-        h.update(piece)
-        append(h.digest())
-    return out
+    separator = b"," + opening
+    at, stop = start + 1, end - 1
+    while True:
+        cut = data.find(separator, at + SLICE_BYTES, stop) if at + SLICE_BYTES < stop else -1
+        pieces = data[at : stop if cut < 0 else cut].split(separator)
+        if not out:
+            first.update(pieces[0])
+            append(first.digest())
+            rest: Any = islice(pieces, 1, None)
+        else:
+            rest = pieces
+        for piece in rest:
+            h = copy()
+            h.update(piece)
+            append(h.digest())
+        if cut < 0:
+            return out
+        at = cut + len(separator)
+
+
+SLICE_BYTES = 8 << 20
 
 
 def root_of_leaves(leaves: Sequence[bytes], ids: Sequence[str]) -> bytes:

@@ -30,7 +30,8 @@ from typing import Any, cast, overload
 
 from lottery._canonical import MAX_SAFE_INTEGER, CanonicalError
 from lottery._errors import InvalidBundle
-from lottery._merkle import LEAF_TAG, merkle_root
+from lottery._inputs import split_leaves
+from lottery._merkle import merkle_root
 from lottery._parse import BULK_KEYS, load_json
 from lottery._signing import BUNDLE_TAG
 from lottery._table import DrawTable
@@ -235,7 +236,7 @@ def _columns(
         school_ids
     ):
         raise _NotCanonical
-    school_leaves = _leaves(data, c0, c1, b'{"capacity":')
+    school_leaves = split_leaves(data, c0, c1, b'{"capacity":')
     if len(school_leaves) != len(school_rows):
         raise _NotCanonical
 
@@ -266,7 +267,7 @@ def _bulk_hashes(data: bytes, c1: int, suffix: bytes, a0: int, a1: int) -> tuple
     h.update(memoryview(data)[:c1])
     h.update(suffix)
     h.update(b"}")
-    leaves = _leaves(data, a0, a1, _APPLICANT.opening)
+    leaves = split_leaves(data, a0, a1, _APPLICANT.opening)
     return h.digest(), len(leaves), merkle_root(leaves)
 
 
@@ -362,47 +363,6 @@ def _top_keys(part: bytes) -> list[str]:
         if text[pos] != ",":
             raise _NotCanonical
         pos += 1
-
-
-def _leaves(data: bytes, start: int, end: int, opening: bytes) -> list[bytes]:
-    """TH("paiwei/v1/leaf", record bytes) for each record of the list ``data[start:end]``.
-
-    Records of these shapes hold ``,{`` only between two records, so splitting the list on
-    ``,`` + ``opening`` cuts it into records, all but the first without ``opening``: they
-    are hashed from a midstate that has absorbed ``opening`` already. The list is split a
-    slice of about 8 MiB at a time, each cut at a separator (which cannot overlap itself),
-    so the pieces are those of one split of the whole list. The caller checks the count.
-    """
-    if end - start == 2:
-        return []
-    base = tag_state(LEAF_TAG)
-    first = base.copy()
-    state = base.copy()
-    state.update(opening)
-    copy = state.copy
-    out: list[bytes] = []
-    append = out.append
-    separator = b"," + opening
-    at, stop = start + 1, end - 1
-    while True:
-        cut = data.find(separator, at + _SLICE_BYTES, stop) if at + _SLICE_BYTES < stop else -1
-        pieces = data[at : stop if cut < 0 else cut].split(separator)
-        if not out:
-            first.update(pieces[0])
-            append(first.digest())
-            rest: Any = islice(pieces, 1, None)
-        else:
-            rest = pieces
-        for piece in rest:
-            h = copy()
-            h.update(piece)
-            append(h.digest())
-        if cut < 0:
-            return out
-        at = cut + len(separator)
-
-
-_SLICE_BYTES = 8 << 20
 
 
 def _applicants(
