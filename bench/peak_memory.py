@@ -20,11 +20,10 @@ import time
 
 
 def peak_rss_bytes() -> int:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024  # kB
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    peak = _status_kb("/proc/self/status", "VmHWM:")
+    if not peak:
+        raise RuntimeError("no VmHWM in /proc/self/status")
+    return peak * 1024
 
 
 def main(argv: list[str]) -> int:
@@ -139,10 +138,8 @@ class _Sampler:
 
 def _own_keys(data: bytes) -> dict[str, bytes]:
     """The signers' own keys, read from the signatures at the end of the file (no parse)."""
-    import json as _json  # noqa: PLC0415
-
     tail = data[data.rindex(b',"signatures":[') + len(b',"signatures":') : -1]
-    return {s["signer"]: bytes.fromhex(s["public_key"]) for s in _json.loads(tail)}
+    return {s["signer"]: bytes.fromhex(s["public_key"]) for s in json.loads(tail)}
 
 
 if __name__ == "__main__":

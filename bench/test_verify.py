@@ -8,7 +8,6 @@ parse:  ``lottery.parse_bundle`` of the bundle file's bytes (read beforehand).
 
 from __future__ import annotations
 
-import resource
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 
 import lottery
 from bench.conftest import SIZES, bundle_file, paired, rounds_for, workload
-from bench.workload import floor_tickets, signing_key
+from bench.workload import cpu_seconds, floor_tickets, signing_key
 
 SEED = bytes(range(32))
 TRUSTED = {"bureau": bytes.fromhex(lottery.public_key_hex(signing_key()))}
@@ -65,15 +64,6 @@ def test_verify(benchmark: Any, bundle_dir: Path, n: int, mechanism: str, accele
     ]
 
 
-def _cpu() -> tuple[float, float]:
-    """User + system CPU seconds of this process and of its reaped children."""
-    own, children = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
-
-
 @pytest.mark.parametrize(
     ("mechanism", "accelerate", "worker"),
     [
@@ -113,9 +103,9 @@ def test_verify_data(  # noqa: PLR0917
     cpu: list[tuple[float, float]] = []
 
     def timed(*args: Any, **kwargs: Any) -> Any:
-        own, children = _cpu()
+        own, children = cpu_seconds()
         out = lottery.verify_data(*args, **kwargs)
-        own_after, children_after = _cpu()
+        own_after, children_after = cpu_seconds()
         cpu.append((own_after - own, children_after - children))
         return out
 

@@ -9,7 +9,6 @@ For analysis beside the benchmarks (bench/test_verify.py), with the load average
 
 from __future__ import annotations
 
-import resource
 import sys
 import tempfile
 import time
@@ -18,14 +17,8 @@ from pathlib import Path
 import orjson
 
 import lottery
-from bench.workload import floor_tickets, make_bundle, make_workload, signing_key
+from bench.workload import cpu_seconds, floor_tickets, make_bundle, make_workload, signing_key
 from lottery import _scan
-
-
-def _cpu() -> tuple[float, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def main(argv: list[str]) -> int:
@@ -46,11 +39,11 @@ def main(argv: list[str]) -> int:
             start, start_cpu = time.perf_counter(), time.process_time()
             floor_tickets(seed, w.applicant_ids)
             floor, floor_cpu = time.perf_counter() - start, time.process_time() - start_cpu
-            own, children = _cpu()
+            own, children = cpu_seconds()
             start = time.perf_counter()
             report = lottery.verify_data(data, trusted)
             wall = time.perf_counter() - start
-            own_after, children_after = _cpu()
+            own_after, children_after = cpu_seconds()
             assert report.valid
             cpu, worker = own_after - own, children_after - children
             print(

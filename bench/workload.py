@@ -10,6 +10,7 @@ of applicants; priorities fall in four classes (0 best). Applicant ids are opaqu
 from __future__ import annotations
 
 import hashlib
+import resource
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,3 +145,10 @@ def make_bundle(w: Workload, mechanism: str = "deferred-acceptance") -> dict[str
         frozen, contributions(draw_id), mechanism=lottery.Mechanism(mechanism)
     )
     return lottery.sign_bundle(outcome.bundle, "bureau", signing_key())
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """User + system CPU seconds of this process and of its reaped children (a forked worker)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
